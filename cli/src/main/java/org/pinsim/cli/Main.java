@@ -1,0 +1,78 @@
+package org.pinsim.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code pinsim} command. Exit codes everywhere: 0 every expectation and check held, 1 at
+ * least one mismatch, 2 the input or the command line is invalid (one line on stderr, nothing
+ * run), 3 the model failed (a pinsim bug, not the input's fault).
+ */
+@Command(name = "pinsim", mixinStandardHelpOptions = true, version = "pinsim 0.1.0",
+        description = "A deterministic simulator of Linux memory locking and pinning.",
+        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_MISMATCH = 1;
+    public static final int EXIT_INVALID = 2;
+    public static final int EXIT_MODEL_BUG = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line with stdout and stderr; returns the exit code. */
+    public static int execute(String... args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        return execute(out, err, args);
+    }
+
+    /** Runs a command line writing to {@code out} and {@code err}; returns the exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("pinsim: " + firstLine(ex.getMessage()) + " (see pinsim --help)");
+            err.flush();
+            return EXIT_INVALID;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            err.println("pinsim: internal error: " + firstLine(String.valueOf(ex)));
+            if (Boolean.getBoolean("pinsim.debug")) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_MODEL_BUG;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    /** No command: one line, exit 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().getErr().println("pinsim: expected a command (run, bench), found none (see pinsim --help)");
+        return EXIT_INVALID;
+    }
+}

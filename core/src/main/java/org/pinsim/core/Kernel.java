@@ -1,0 +1,191 @@
+package org.pinsim.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.pinsim.core.mem.PhysMem;
+import org.pinsim.core.mlock.Mlock;
+import org.pinsim.core.mm.Exec;
+import org.pinsim.core.mm.Fork;
+import org.pinsim.core.mm.Gup;
+import org.pinsim.core.mm.Inode;
+import org.pinsim.core.mm.Madvise;
+import org.pinsim.core.mm.Memory;
+import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.MmContext;
+import org.pinsim.core.mm.Mmap;
+import org.pinsim.core.mm.Mprotect;
+import org.pinsim.core.mm.Mremap;
+import org.pinsim.core.mm.Vmas;
+import org.pinsim.core.proc.ProcFs;
+import org.pinsim.core.task.Rlimits;
+import org.pinsim.core.vmscan.Lru;
+import org.pinsim.core.vmstat.VmStat;
+
+/**
+ * One simulated machine: physical memory, the tasks and their address spaces, the stand-in
+ * files, the sysctls and the profile. Single-threaded and deterministic: the same calls give
+ * the same state.
+ *
+ * <pre>{@code
+ * Kernel k = Kernel.boot(MachineConfig.defaults());
+ * Task app = k.spawn(ProcessSpec.defaults("app", k.profile()).withMemlock(64 << 10, 64 << 10));
+ * long buf = app.mmap(0, 128 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+ * SysResult r = app.mlock(buf, 128 << 10);   // r.errno() == ENOMEM, r.reason() says why
+ * long vmlck = k.proc().statusField(app, "VmLck");
+ * }</pre>
+ */
+public final class Kernel {
+    private final MachineConfig config;
+    private final PhysMem mem;
+    private final Lru lru;
+    private final VmStat vmstat = new VmStat();
+    private final Sysctl sysctl = new Sysctl();
+    private final Memory memory;
+    private final MmContext ctx;
+    final Vmas vmas;
+    final Gup gup;
+    final Mmap mmap;
+    final Mprotect mprotect;
+    final Mremap mremap;
+    final Madvise madvise;
+    final Mlock mlock;
+    final Fork fork;
+    final Exec exec;
+    private final TreeMap<Integer, Task> tasks = new TreeMap<>();
+    private final TreeMap<String, Inode> files = new TreeMap<>();
+    private int nextPid = 1000;
+    private ProcFs proc;
+
+    private Kernel(MachineConfig config) {
+        this.config = config;
+        this.mem = new PhysMem(config.memoryBytes(), config.nodes());
+        this.lru = new Lru(mem);
+        this.memory = new Memory(mem, lru, vmstat);
+        this.ctx = new MmContext(memory, mem, sysctl, config.profile());
+        this.vmas = new Vmas(ctx);
+        this.gup = new Gup(ctx);
+        this.mmap = new Mmap(ctx, vmas, gup);
+        this.mprotect = new Mprotect(ctx, vmas, mmap, gup);
+        this.mremap = new Mremap(ctx, vmas, mmap, gup);
+        this.madvise = new Madvise(ctx, vmas, gup);
+        this.mlock = new Mlock(vmas, gup, memory.mlockFolio(), config.profile());
+        this.fork = new Fork(ctx);
+        this.exec = new Exec(ctx);
+    }
+
+    /** Boots a machine: all memory free in the buddy allocators, no tasks. */
+    public static Kernel boot(MachineConfig config) {
+        return new Kernel(config);
+    }
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public Profile profile() {
+        return config.profile();
+    }
+
+    public PhysMem mem() {
+        return mem;
+    }
+
+    public Lru lru() {
+        return lru;
+    }
+
+    public VmStat vmstat() {
+        return vmstat;
+    }
+
+    public Memory memory() {
+        return memory;
+    }
+
+    public Sysctl sysctl() {
+        return sysctl;
+    }
+
+    public void setSysctl(String name, long value) {
+        sysctl.set(name, value);
+    }
+
+    /** The /proc views of this machine. */
+    public ProcFs proc() {
+        if (proc == null) {
+            proc = new ProcFs(this);
+        }
+        return proc;
+    }
+
+    /** Creates a process as exec would: fresh credentials, limits and image. */
+    public Task spawn(ProcessSpec spec) {
+        if (Long.compareUnsigned(spec.memlockSoft(), spec.memlockHard()) > 0) {
+            throw new IllegalArgumentException("rlimit.memlock soft limit above the hard limit");
+        }
+        Mm mm = exec.newImage(program(spec.name()), spec.layout() == ProcessSpec.Layout.EMPTY);
+        Task t = new Task(this, nextPid++, spec.name(), spec.uid(), spec.caps(),
+                new Rlimits(spec.memlockSoft(), spec.memlockHard()), mm, new TreeMap<>());
+        t.tgid = t.pid();
+        tasks.put(t.pid(), t);
+        return t;
+    }
+
+    /** The inode of the program image {@code /usr/local/bin/NAME}. */
+    Inode program(String name) {
+        return file("/usr/local/bin/" + name, false);
+    }
+
+    /** The stand-in file for a path: the same path is the same file. */
+    Inode file(String path, boolean create) {
+        Inode f = files.get(path);
+        if (f == null) {
+            f = new Inode(ctx.nextIno() + 2146000, path, false, 0xfe00, 0, !create);
+            files.put(path, f);
+        }
+        return f;
+    }
+
+    Inode memfd(String name) {
+        return new Inode(ctx.nextIno() + 1000, "/memfd:" + name + " (deleted)", true, 0x0001, 0, false);
+    }
+
+    MmContext mmContext() {
+        return ctx;
+    }
+
+    int newPid() {
+        return nextPid++;
+    }
+
+    void addTask(Task t) {
+        tasks.put(t.pid(), t);
+    }
+
+    void removeTask(Task t) {
+        tasks.remove(t.pid());
+    }
+
+    /** A live task by pid, or null. */
+    public Task task(int pid) {
+        return tasks.get(pid);
+    }
+
+    /** Live tasks in pid order. */
+    public List<Task> tasks() {
+        return Collections.unmodifiableList(new ArrayList<>(tasks.values()));
+    }
+
+    /** Every stand-in file by path, in path order. */
+    public List<Inode> files() {
+        return new ArrayList<>(files.values());
+    }
+
+    /** Checks every model invariant; throws AssertionError naming the first one broken. */
+    public void checkInvariants() {
+        org.pinsim.core.check.Invariants.check(this, memory.mlockFolio()::pendingRefs);
+    }
+}

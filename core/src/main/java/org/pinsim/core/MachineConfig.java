@@ -1,0 +1,37 @@
+package org.pinsim.core;
+
+/**
+ * The simulated box: the {@code machine} directive. The embedded default is 16 GiB, one
+ * node, 2 CPUs, no swap, seed 1, profile linux-6.18.
+ */
+public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile) {
+
+    public static final long DEFAULT_MEMORY = 16L << 30;
+
+    public MachineConfig {
+        if (memoryBytes < (16L << 20)) {
+            throw new IllegalArgumentException("machine memory must be at least 16MiB, got " + memoryBytes);
+        }
+        if (nodes < 1 || nodes > 64) {
+            throw new IllegalArgumentException("machine nodes must be 1..64, got " + nodes);
+        }
+        if (cpus < 1 || cpus > 4096) {
+            throw new IllegalArgumentException("machine cpus must be 1..4096, got " + cpus);
+        }
+        if (swapBytes != 0) {
+            throw new IllegalArgumentException("swap is not modelled yet (reclaim arrives with the physical-memory issue); use swap=0");
+        }
+    }
+
+    public static MachineConfig defaults() {
+        return new MachineConfig(DEFAULT_MEMORY, 1, 2, 0, 1, Profile.LINUX_6_18);
+    }
+
+    public MachineConfig withMemory(long bytes) {
+        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile);
+    }
+
+    public MachineConfig withProfile(Profile p) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p);
+    }
+}

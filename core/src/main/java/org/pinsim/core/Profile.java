@@ -1,0 +1,82 @@
+package org.pinsim.core;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * A kernel profile: which calls and flags exist, and the policy switches where the kernels
+ * differ. A profile is data, not a fork of the model: the mechanisms consult these switches.
+ *
+ * <p>The pin-path accounting policies of each profile (which counter RDMA, perf, io_uring
+ * and vfio charge) arrive with the pins issue; {@code mpin-2013} models Peter Zijlstra's
+ * VM_PINNED proposal, which was never merged.
+ */
+public enum Profile {
+    /** Before the locked/pinned split: pins charged to locked_vm; mlock counts the whole range. */
+    LINUX_3_1("linux-3.1", false, false, false, 64 * 1024L),
+    /** Christoph Lameter's split (commit bc3e53f682d9): a separate pinned_vm. */
+    LINUX_3_2("linux-3.2", false, false, false, 64 * 1024L),
+    /** Peter Zijlstra's VM_PINNED / mpin proposal (2013/2014), never merged; built on 3.10-era mm. */
+    MPIN_2013("mpin-2013", false, false, false, 64 * 1024L),
+    /** Today's kernel. */
+    LINUX_6_18("linux-6.18", true, true, true, 8 * 1024 * 1024L);
+
+    private final String id;
+    private final boolean hasOnfault;
+    private final boolean mlockSubtractsOverlap;
+    private final boolean hasFixedNoreplace;
+    private final long defaultMemlock;
+
+    Profile(String id, boolean hasOnfault, boolean mlockSubtractsOverlap, boolean hasFixedNoreplace,
+            long defaultMemlock) {
+        this.id = id;
+        this.hasOnfault = hasOnfault;
+        this.mlockSubtractsOverlap = mlockSubtractsOverlap;
+        this.hasFixedNoreplace = hasFixedNoreplace;
+        this.defaultMemlock = defaultMemlock;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** mlock2(2), MLOCK_ONFAULT, MCL_ONFAULT and VM_LOCKONFAULT: Linux 4.4. */
+    public boolean hasOnfault() {
+        return hasOnfault;
+    }
+
+    /** mm/mlock.c: count_mm_mlocked_page_nr, commit 0cf2f6f6dc60 in Linux 4.9. */
+    public boolean mlockSubtractsOverlap() {
+        return mlockSubtractsOverlap;
+    }
+
+    /** MAP_FIXED_NOREPLACE: Linux 4.17; before it the bit is unknown and ignored (a hint). */
+    public boolean hasFixedNoreplace() {
+        return hasFixedNoreplace;
+    }
+
+    /** MLOCK_LIMIT: 8 MiB since Linux 5.16, 64 KiB before (include/uapi/linux/resource.h). */
+    public long defaultMemlock() {
+        return defaultMemlock;
+    }
+
+    /** The profile named {@code id}; an unknown name fails at once with the list of known ones. */
+    public static Profile byId(String id) {
+        for (Profile p : values()) {
+            if (p.id.equals(id.toLowerCase(Locale.ROOT))) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("unknown kernel profile '" + id + "' (known: " + known() + ")");
+    }
+
+    public static String known() {
+        return Arrays.stream(values()).map(Profile::id).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

@@ -1,0 +1,526 @@
+package org.pinsim.core;
+
+import static org.pinsim.core.uapi.Errno.EBADF;
+import static org.pinsim.core.uapi.Errno.EFAULT;
+import static org.pinsim.core.uapi.Errno.EINVAL;
+import static org.pinsim.core.uapi.Errno.ENOMEM;
+import static org.pinsim.core.uapi.Errno.EPERM;
+import static org.pinsim.core.uapi.Errno.ESRCH;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.pinsim.core.mm.Caller;
+import org.pinsim.core.mm.Inode;
+import org.pinsim.core.mm.Memory;
+import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.Mmap;
+import org.pinsim.core.mm.PageTable;
+import org.pinsim.core.mm.Pte;
+import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmFlags;
+import org.pinsim.core.task.Caps;
+import org.pinsim.core.task.Rlimit;
+import org.pinsim.core.task.Rlimits;
+import org.pinsim.core.uapi.Fcntl;
+import org.pinsim.core.uapi.Resource;
+import org.pinsim.core.uapi.Sched;
+
+/**
+ * A task of the simulated machine and its Linux-shaped syscall entry points. Each returns a
+ * {@link SysResult}: the value or -errno, and for a refusal the rule that refused.
+ * Tasks created with CLONE_VM share the Mm; CLONE_THREAD tasks share the rlimits.
+ */
+public final class Task implements Caller {
+    /** An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE). */
+    record OpenFile(Inode inode, int fmode, boolean cloexec) {
+    }
+
+    private final Kernel k;
+    private final int pid;
+    int tgid;
+    private String name;
+    private final int uid;
+    private final long caps;
+    private Rlimits rlim;
+    private Mm mm;
+    private TreeMap<Integer, OpenFile> files;
+    private boolean exited;
+    private String reason;
+
+    Task(Kernel k, int pid, String name, int uid, long caps, Rlimits rlim, Mm mm, TreeMap<Integer, OpenFile> files) {
+        this.k = k;
+        this.pid = pid;
+        this.name = name;
+        this.uid = uid;
+        this.caps = caps;
+        this.rlim = rlim;
+        this.mm = mm;
+        this.files = files;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public int tgid() {
+        return tgid;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Renames the task (a scenario binds a name to a forked child). */
+    public void setName(String n) {
+        name = n;
+    }
+
+    public int uid() {
+        return uid;
+    }
+
+    public long caps() {
+        return caps;
+    }
+
+    public boolean exited() {
+        return exited;
+    }
+
+    public Kernel kernel() {
+        return k;
+    }
+
+    @Override
+    public Mm mm() {
+        return mm;
+    }
+
+    @Override
+    public boolean capable(int cap) {
+        return Caps.has(caps, cap);
+    }
+
+    @Override
+    public long rlimit(int resource) {
+        return rlim.cur(resource);
+    }
+
+    /** The current soft and hard limit of a resource. */
+    public Rlimit rlimit(int resource, boolean unused) {
+        return rlim.get(resource);
+    }
+
+    public Rlimit rlimitOf(int resource) {
+        return rlim.get(resource);
+    }
+
+    @Override
+    public void refuse(String why) {
+        if (reason == null) {
+            reason = why;
+        }
+    }
+
+    private SysResult done(long ret) {
+        String r = ret < 0 && ret >= -SysResult.MAX_ERRNO ? reason : null;
+        reason = null;
+        return new SysResult(ret, r);
+    }
+
+    private void begin() {
+        if (exited) {
+            throw new IllegalStateException("task " + name + " (pid " + pid + ") has exited");
+        }
+        reason = null;
+    }
+
+    // ---- memory ----
+
+    public SysResult mmap(long addr, long len, long prot, long flags, long fd, long off) {
+        begin();
+        Inode file = null;
+        int fmode = 0;
+        if ((flags & org.pinsim.core.uapi.Mman.MAP_ANONYMOUS) == 0) {
+            OpenFile of = files.get((int) fd);
+            if (of == null || fd != (int) fd) {
+                if ((off & 4095) != 0) {
+                    return done(-EINVAL);
+                }
+                refuse("mmap: fd " + fd + " is not open");
+                return done(-EBADF);
+            }
+            file = of.inode();
+            fmode = of.fmode();
+        }
+        return done(k.mmap.sysMmap(this, addr, len, prot, flags, file, fmode, off));
+    }
+
+    public SysResult munmap(long addr, long len) {
+        begin();
+        return done(k.vmas.doMunmap(this, addr, len));
+    }
+
+    public SysResult mprotect(long addr, long len, long prot) {
+        begin();
+        return done(k.mprotect.mprotect(this, addr, len, prot));
+    }
+
+    public SysResult mremap(long oldAddr, long oldLen, long newLen, long flags, long newAddr) {
+        begin();
+        return done(k.mremap.mremap(this, oldAddr, oldLen, newLen, flags, newAddr));
+    }
+
+    public SysResult madvise(long addr, long len, long advice) {
+        begin();
+        return done(k.madvise.madvise(this, addr, len, advice));
+    }
+
+    public SysResult brk(long addr) {
+        begin();
+        return done(k.mmap.brk(this, addr));
+    }
+
+    public SysResult mlock(long addr, long len) {
+        begin();
+        return done(k.mlock.mlock(this, addr, len));
+    }
+
+    public SysResult mlock2(long addr, long len, long flags) {
+        begin();
+        return done(k.mlock.mlock2(this, addr, len, flags));
+    }
+
+    public SysResult munlock(long addr, long len) {
+        begin();
+        return done(k.mlock.munlock(this, addr, len));
+    }
+
+    public SysResult mlockall(long flags) {
+        begin();
+        return done(k.mlock.mlockall(this, flags));
+    }
+
+    public SysResult munlockall() {
+        begin();
+        return done(k.mlock.munlockall(this));
+    }
+
+    /**
+     * Accesses one byte per page of [addr, addr+len) as the CPU would: page faults happen,
+     * a stack VMA grows. An access the hardware refuses returns -EFAULT with the signal named
+     * in the reason (SIGSEGV or SIGBUS); the task is not killed, as if it caught the signal.
+     */
+    public SysResult touch(long addr, long len, boolean write) {
+        begin();
+        long start = addr & ~4095L;
+        long end = (addr + len + 4095) & ~4095L;
+        Memory memory = k.memory();
+        for (long a = start; Long.compareUnsigned(a, end) < 0; a += 4096) {
+            Vma vma = mm.vmas().lookup(a);
+            if (vma == null) {
+                vma = growStack(a);
+                if (vma == null) {
+                    refuse("SIGSEGV: no mapping at 0x" + Long.toHexString(a));
+                    return done(-EFAULT);
+                }
+            }
+            if (write ? !vma.has(VmFlags.VM_WRITE) : (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) {
+                refuse("SIGSEGV: " + (write ? "write" : "read") + " not permitted at 0x" + Long.toHexString(a));
+                return done(-EFAULT);
+            }
+            long pte = mm.pageTable().get(a);
+            if (pte != Pte.NONE && (!write || Pte.write(pte))) {
+                continue;
+            }
+            int r = memory.handleFault(mm, vma, a, write);
+            if (r == Memory.VM_FAULT_SIGBUS) {
+                refuse("SIGBUS: access beyond the end of the file at 0x" + Long.toHexString(a));
+                return done(-EFAULT);
+            }
+            if (r != Memory.VM_FAULT_OK) {
+                refuse("out of memory (the OOM killer is not modelled)");
+                return done(-ENOMEM);
+            }
+        }
+        return done(0);
+    }
+
+    /** arch/x86/mm/fault.c: an access below a VM_GROWSDOWN VMA expands the stack. */
+    private Vma growStack(long a) {
+        Vma next = mm.vmas().find(a);
+        if (next == null || !next.has(VmFlags.VM_GROWSDOWN)) {
+            return null;
+        }
+        return k.mmap.expandStack(this, next, a) == 0 ? next : null;
+    }
+
+    // ---- processes ----
+
+    public SysResult fork() {
+        return clone(Sched.SIGCHLD);
+    }
+
+    public SysResult vfork() {
+        return clone(Sched.CLONE_VM | Sched.CLONE_VFORK | Sched.SIGCHLD);
+    }
+
+    /** kernel/fork.c copy_process with the flag checks that concern the model. */
+    public SysResult clone(long flags) {
+        begin();
+        if ((flags & Sched.CLONE_THREAD) != 0 && (flags & Sched.CLONE_SIGHAND) == 0) {
+            return done(-EINVAL);
+        }
+        if ((flags & Sched.CLONE_SIGHAND) != 0 && (flags & Sched.CLONE_VM) == 0) {
+            return done(-EINVAL);
+        }
+        Mm childMm;
+        if ((flags & Sched.CLONE_VM) != 0) {
+            childMm = mm;
+            mmGet(mm);
+        } else {
+            childMm = k.fork.dupMm(mm);
+        }
+        Rlimits r = (flags & Sched.CLONE_THREAD) != 0 ? rlim : rlim.copy();
+        TreeMap<Integer, OpenFile> f = (flags & Sched.CLONE_FILES) != 0 ? files : new TreeMap<>(files);
+        if (f != files) {
+            for (OpenFile of : f.values()) {
+                of.inode().fdGet();
+            }
+        }
+        Task child = new Task(k, k.newPid(), name + "-child", uid, caps, r, childMm, f);
+        child.tgid = (flags & Sched.CLONE_THREAD) != 0 ? tgid : child.pid();
+        child.setName(String.valueOf(child.pid()));
+        k.addTask(child);
+        return done(child.pid());
+    }
+
+    private static void mmGet(Mm m) {
+        m.mmget();
+    }
+
+    /** fs/exec.c: a fresh image of {@code path}; locks and MCL_FUTURE are gone with the old mm. */
+    public SysResult execve(String path) {
+        begin();
+        Mm old = mm;
+        Inode prog = k.file(path, false);
+        mm = k.exec.newImage(prog, false);
+        mmput(old);
+        for (Map.Entry<Integer, OpenFile> e : new ArrayList<>(files.entrySet())) {
+            if (e.getValue().cloexec()) {
+                closeFd(e.getKey());
+            }
+        }
+        return done(0);
+    }
+
+    public SysResult exit(int code) {
+        begin();
+        exitTask();
+        return done(0);
+    }
+
+    /** Ends every task of this thread group. */
+    public SysResult exitGroup(int code) {
+        begin();
+        for (Task t : k.tasks()) {
+            if (t != this && t.tgid == tgid) {
+                t.exitTask();
+            }
+        }
+        exitTask();
+        return done(0);
+    }
+
+    /** kernel/exit.c do_exit: exit_mm and exit_files. */
+    private void exitTask() {
+        for (Integer fd : new ArrayList<>(files.keySet())) {
+            if (!sharesFiles()) {
+                closeFd(fd);
+            }
+        }
+        mmput(mm);
+        exited = true;
+        k.removeTask(this);
+    }
+
+    private boolean sharesFiles() {
+        for (Task t : k.tasks()) {
+            if (t != this && t.files == files) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void mmput(Mm m) {
+        if (m.mmput() == 0) {
+            k.fork.exitMmap(m, k.vmas);
+        }
+    }
+
+    // ---- limits ----
+
+    public SysResult setrlimit(int resource, long cur, long max) {
+        begin();
+        return done(doPrlimit(this, resource, new Rlimit(cur, max)));
+    }
+
+    public SysResult getrlimit(int resource) {
+        begin();
+        if (resource < 0 || resource >= Resource.RLIM_NLIMITS) {
+            return done(-EINVAL);
+        }
+        return done(0);
+    }
+
+    /** kernel/sys.c prlimit64: pid 0 is the caller. */
+    public SysResult prlimit64(int targetPid, int resource, Rlimit newLimit) {
+        begin();
+        Task t = targetPid == 0 ? this : k.task(targetPid);
+        if (t == null) {
+            return done(-ESRCH);
+        }
+        if (t != this && t.uid != uid && !capable(Caps.CAP_SYS_RESOURCE)) {
+            refuse("prlimit64: another user's process needs CAP_SYS_RESOURCE");
+            return done(-EPERM);
+        }
+        if (newLimit == null) {
+            return done(resource < 0 || resource >= Resource.RLIM_NLIMITS ? -EINVAL : 0);
+        }
+        return done(t.doPrlimit(this, resource, newLimit));
+    }
+
+    /** kernel/sys.c do_prlimit. */
+    private int doPrlimit(Task caller, int resource, Rlimit nl) {
+        if (resource < 0 || resource >= Resource.RLIM_NLIMITS) {
+            return -EINVAL;
+        }
+        if (nl.softAboveHard()) {
+            caller.refuse("setrlimit: soft limit above hard limit");
+            return -EINVAL;
+        }
+        if (resource == Resource.RLIMIT_NOFILE && Long.compareUnsigned(nl.max(), 1048576) > 0) {
+            return -EPERM; // sysctl_nr_open
+        }
+        if (Long.compareUnsigned(nl.max(), rlim.max(resource)) > 0 && !caller.capable(Caps.CAP_SYS_RESOURCE)) {
+            caller.refuse("setrlimit: raising the hard limit needs CAP_SYS_RESOURCE");
+            return -EPERM;
+        }
+        rlim.set(resource, nl.cur(), nl.max());
+        return 0;
+    }
+
+    // ---- files ----
+
+    public SysResult openat(int dirfd, String path, long flags, long mode) {
+        begin();
+        boolean create = (flags & Fcntl.O_CREAT) != 0;
+        Inode f = k.file(path, create);
+        long acc = flags & Fcntl.O_ACCMODE;
+        int fmode = acc == Fcntl.O_RDONLY ? Mmap.FMODE_READ : acc == Fcntl.O_WRONLY ? Mmap.FMODE_WRITE
+                : Mmap.FMODE_READ | Mmap.FMODE_WRITE;
+        if ((flags & Fcntl.O_TRUNC) != 0 && (fmode & Mmap.FMODE_WRITE) != 0) {
+            truncate(f, 0);
+        }
+        return done(installFd(f, fmode, (flags & Fcntl.O_CLOEXEC) != 0));
+    }
+
+    public SysResult memfdCreate(String memfdName, long flags) {
+        begin();
+        long known = Fcntl.MFD_CLOEXEC | Fcntl.MFD_ALLOW_SEALING | Fcntl.MFD_HUGETLB | Fcntl.MFD_NOEXEC_SEAL
+                | Fcntl.MFD_EXEC;
+        if ((flags & ~known) != 0 && (flags & Fcntl.MFD_HUGETLB) == 0) {
+            return done(-EINVAL);
+        }
+        Inode f = k.memfd(memfdName);
+        return done(installFd(f, Mmap.FMODE_READ | Mmap.FMODE_WRITE, (flags & Fcntl.MFD_CLOEXEC) != 0));
+    }
+
+    private int installFd(Inode f, int fmode, boolean cloexec) {
+        int fd = 3;
+        while (files.containsKey(fd)) {
+            fd++;
+        }
+        files.put(fd, new OpenFile(f, fmode, cloexec));
+        f.fdGet();
+        return fd;
+    }
+
+    public SysResult ftruncate(int fd, long len) {
+        begin();
+        OpenFile of = files.get(fd);
+        if (of == null) {
+            return done(-EBADF);
+        }
+        if (len < 0 || (of.fmode() & Mmap.FMODE_WRITE) == 0) {
+            return done(-EINVAL);
+        }
+        truncate(of.inode(), len);
+        return done(0);
+    }
+
+    /** mm/truncate.c truncate_pagecache: unmap and drop the pages beyond the new size. */
+    private void truncate(Inode f, long size) {
+        long keep = (size + 4095) >>> 12;
+        if (size < f.size()) {
+            for (Task t : k.tasks()) {
+                zapFileBeyond(t.mm, f, keep);
+            }
+            for (long i = keep; i < f.cacheSpan(); i++) {
+                k.memory().deleteFromPageCache(f, i);
+            }
+        }
+        f.setSize(size);
+    }
+
+    private void zapFileBeyond(Mm m, Inode f, long keepPages) {
+        for (Vma v : m.vmas().toArray()) {
+            if (v.file() != f) {
+                continue;
+            }
+            long from = v.start() + Math.max(0, (keepPages - v.pgoff()) << 12);
+            if (from < v.end()) {
+                zapFilePages(m, v, from, v.end());
+            }
+        }
+    }
+
+    /** Unmaps page-cache pages (not private COW copies) of a VMA range. */
+    private void zapFilePages(Mm m, Vma v, long from, long to) {
+        PageTable pt = m.pageTable();
+        List<Long> pageAddrs = new ArrayList<>();
+        pt.walk(from, to, (a, e) -> {
+            if (Pte.present(e) && !Pte.special(e)
+                    && !k.mem().frames().testFlag(Pte.pfn(e), org.pinsim.core.mem.FrameTable.PG_anon)) {
+                pageAddrs.add(a);
+            }
+        });
+        for (long a : pageAddrs) {
+            k.memory().zapRange(m, v, a, a + 4096);
+        }
+    }
+
+    public SysResult close(int fd) {
+        begin();
+        if (!files.containsKey(fd)) {
+            return done(-EBADF);
+        }
+        closeFd(fd);
+        return done(0);
+    }
+
+    private void closeFd(int fd) {
+        OpenFile of = files.remove(fd);
+        of.inode().fdPut();
+        k.mmContext().releaseIfUnused(of.inode());
+    }
+
+    @Override
+    public String toString() {
+        return name + "[" + pid + "]";
+    }
+}

@@ -1,0 +1,122 @@
+package org.pinsim.core.check;
+
+import static org.pinsim.core.mem.FrameTable.PG_buddy;
+import static org.pinsim.core.mem.FrameTable.PG_pgtable;
+
+import java.util.BitSet;
+import org.pinsim.core.mem.FrameTable;
+import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmaTree;
+import org.pinsim.core.mm.VmFlags;
+
+/**
+ * The invariants of one address space that need no page-table walk: the VMA tree's shape,
+ * the VMA-derived counters (mm/mmap.c vm_stat_account, mm/mlock.c mlock_fixup) and the
+ * page-table frames (mm->pgtables_bytes).
+ */
+final class MmInvariants {
+    private static final long PAGE_MASK = 4095;
+
+    private MmInvariants() {
+    }
+
+    /** VMAs sorted, non-overlapping, page aligned, start &lt; end. */
+    static void checkVmas(String who, Mm mm) {
+        VmaTree vmas = mm.vmas();
+        Vma prev = null;
+        for (int i = 0; i < vmas.size(); i++) {
+            Vma v = vmas.get(i);
+            if (((v.start() | v.end()) & PAGE_MASK) != 0) {
+                Invariants.fail(who + ": VMA " + v + " is not page aligned");
+            }
+            if (Long.compareUnsigned(v.start(), v.end()) >= 0) {
+                Invariants.fail(who + ": VMA " + v + " has start >= end");
+            }
+            if (prev != null && Long.compareUnsigned(prev.end(), v.start()) > 0) {
+                Invariants.fail(who + ": VMA " + prev + " overlaps or is out of order with " + v);
+            }
+            prev = v;
+        }
+    }
+
+    /**
+     * total_vm, locked_vm, data_vm, exec_vm and stack_vm recomputed from the VMAs;
+     * locked_vm also carries {@link Mm#lockedVmDrift()}, the charges the kernel is known to
+     * leave behind. pinned_vm and the rss counters must not be negative.
+     */
+    static void checkCounters(String who, Mm mm) {
+        long total = 0;
+        long locked = 0;
+        long data = 0;
+        long exec = 0;
+        long stack = 0;
+        VmaTree vmas = mm.vmas();
+        for (int i = 0; i < vmas.size(); i++) {
+            Vma v = vmas.get(i);
+            long pages = v.pages();
+            long f = v.flags();
+            total += pages;
+            if ((f & VmFlags.VM_LOCKED) != 0) {
+                locked += pages;
+            }
+            // vm_stat_account's if/else-if chain
+            if (VmFlags.isExecMapping(f)) {
+                exec += pages;
+            } else if (VmFlags.isStackMapping(f)) {
+                stack += pages;
+            } else if (VmFlags.isDataMapping(f)) {
+                data += pages;
+            }
+        }
+        expect(who, "total_vm", mm.totalVm(), total, "pages of its VMAs");
+        expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift(),
+                "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift() + ")");
+        expect(who, "data_vm", mm.dataVm(), data, "pages of its VMAs with is_data_mapping");
+        expect(who, "exec_vm", mm.execVm(), exec, "pages of its VMAs with is_exec_mapping");
+        expect(who, "stack_vm", mm.stackVm(), stack, "pages of its VMAs with is_stack_mapping");
+        nonNegative(who, "pinned_vm", mm.pinnedVm());
+        nonNegative(who, "locked_vm", mm.lockedVm());
+        nonNegative(who, "MM_FILEPAGES", mm.rss(Mm.MM_FILEPAGES));
+        nonNegative(who, "MM_ANONPAGES", mm.rss(Mm.MM_ANONPAGES));
+        nonNegative(who, "MM_SWAPENTS", mm.rss(Mm.MM_SWAPENTS));
+        nonNegative(who, "MM_SHMEMPAGES", mm.rss(Mm.MM_SHMEMPAGES));
+    }
+
+    /**
+     * Every table frame (PGD included) is in use, has PG_pgtable and belongs to no other
+     * table; VmPTE's pgtables_bytes counts the PUD, PMD and PTE tables (all but the PGD).
+     * Adds the frames to {@code seen} and returns how many there were.
+     */
+    static long checkTables(String who, Mm mm, FrameTable ft, BitSet seen) {
+        long[] count = new long[1];
+        mm.pageTable().forEachTableFrame(pfn -> {
+            if (pfn < 0 || pfn >= ft.nrFrames()) {
+                Invariants.fail(who + ": page-table frame " + pfn + " is outside the machine");
+            }
+            if (!ft.testFlag(pfn, PG_pgtable) || ft.testFlag(pfn, PG_buddy) || ft.refcount(pfn) <= 0) {
+                Invariants.fail(who + ": page-table frame is not an in-use PG_pgtable frame: " + ft.view(pfn));
+            }
+            if (seen.get(pfn)) {
+                Invariants.fail(who + ": page-table frame used twice: " + ft.view(pfn));
+            }
+            seen.set(pfn);
+            count[0]++;
+        });
+        expect(who, "pgtables_bytes / PAGE_SIZE (VmPTE)", mm.pageTable().tablePages(), count[0] - 1,
+                "its PUD, PMD and PTE tables");
+        return count[0];
+    }
+
+    static void expect(String who, String counter, long actual, long expected, String rule) {
+        if (actual != expected) {
+            Invariants.fail(who + ": " + counter + " = " + actual + " but " + rule + " = " + expected);
+        }
+    }
+
+    static void nonNegative(String who, String counter, long v) {
+        if (v < 0) {
+            Invariants.fail(who + ": " + counter + " is negative: " + v);
+        }
+    }
+}

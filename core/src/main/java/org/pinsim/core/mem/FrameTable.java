@@ -1,0 +1,342 @@
+package org.pinsim.core.mem;
+
+import java.util.Arrays;
+
+/**
+ * The frame table: the model's {@code struct page} array (include/linux/mm_types.h), as
+ * parallel primitive arrays indexed by page frame number. No object exists per frame.
+ *
+ * <h2>Per-frame state (28 bytes per frame, plus one byte per 512-frame pageblock)</h2>
+ * <pre>
+ *   array          type   kernel field                  meaning here
+ *   flags          int    page-&gt;flags (+ page_type)    PG_* bits and the order field, below
+ *   refcount       int    page-&gt;_refcount              0 = free; a FOLL_PIN adds 1024
+ *   mapcount       int    page-&gt;_mapcount + 1           0 = mapped by no PTE
+ *   owner          long   page-&gt;mapping/index (rmap)    opaque to this package; NO_OWNER = -1
+ *   lruPrev        int    page-&gt;lru.prev               link, or mlock_count (see below)
+ *   lruNext        int    page-&gt;lru.next               link; NO_FRAME = -1 ends a list
+ * </pre>
+ *
+ * <h2>Layout of {@code flags}</h2>
+ * <pre>
+ *   31    28 27  24 23               13 12  11  10   9   8   7   6   5   4   3   2   1   0
+ *  +--------+------+-------------------+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |  free  |order |   free for later  |zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
+ *  +--------+------+-------------------+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel)
+ * </pre>
+ * The {@code PG_*} constants are bit numbers, as in the kernel's {@code enum pageflags}; the
+ * numbering is ours. Four of them are not page flags in the kernel: {@code PG_buddy} and
+ * {@code PG_pgtable} are page types (PageBuddy, PageTable) kept in {@code page->page_type},
+ * {@code PG_anon} stands for {@code PAGE_MAPPING_ANON} in {@code page->mapping}, and
+ * {@code PG_zero} marks the shared zero page (the kernel compares with {@code zero_pfn}).
+ *
+ * <h2>The lru field, three ways (include/linux/mm_types.h, 5.18+)</h2>
+ * {@code page->lru} is a union: LRU list links for pages on an evictable LRU list (package
+ * {@code vmscan}), {@code buddy_list} links for the head of a free block, and for a page on
+ * the unevictable "list" (PG_unevictable) there is no list at all: {@code lru.next} is a
+ * filler and {@code mlock_count} overlays {@code lru.prev}. {@link #mlockCount} reads and
+ * writes that overlay in {@code lruPrev}.
+ *
+ * <h2>Pageblocks</h2>
+ * One migratetype byte per pageblock ({@code pageblock_order} 9 = 512 frames = 2 MiB),
+ * as the kernel's pageblock bitmap ({@code get_pageblock_migratetype}). Every pageblock is
+ * {@code MIGRATE_MOVABLE} at boot as in {@code memmap_init_range}. Nothing reads it yet: the
+ * free lists have no per-migratetype lists (the seam for the issue that adds them is
+ * {@link BuddyAllocator}).
+ *
+ * <p>Accessors on the hot path do no checking beyond what the JVM does for array bounds,
+ * except where a counter would go negative (a model bug).
+ */
+public final class FrameTable {
+
+    /** Sentinel for "no frame": ends a list, or an allocation that failed. */
+    public static final int NO_FRAME = -1;
+    /** Sentinel for "no reverse-map owner". */
+    public static final long NO_OWNER = -1L;
+
+    // Bit numbers in flags (include/linux/page-flags.h: enum pageflags; numbering ours).
+    public static final int PG_referenced = 0;
+    public static final int PG_dirty = 1;
+    public static final int PG_lru = 2;
+    /** Head of a compound page; reserved for large folios, nothing sets it yet. */
+    public static final int PG_head = 3;
+    public static final int PG_active = 4;
+    public static final int PG_reserved = 5;
+    public static final int PG_swapbacked = 6;
+    public static final int PG_unevictable = 7;
+    public static final int PG_mlocked = 8;
+    /** Our marker for an anonymous page (the kernel's PAGE_MAPPING_ANON bit in ->mapping). */
+    public static final int PG_anon = 9;
+    /** Head of a free buddy block (the kernel's PageBuddy page type). */
+    public static final int PG_buddy = 10;
+    /** A page-table page (the kernel's PageTable page type). */
+    public static final int PG_pgtable = 11;
+    /** The shared zero page (the kernel tests is_zero_pfn()). */
+    public static final int PG_zero = 12;
+
+    static final int ORDER_SHIFT = 24;
+    static final int ORDER_MASK = 0xF << ORDER_SHIFT;
+
+    /**
+     * include/linux/page-flags.h: PAGE_FLAGS_CHECK_AT_FREE, the flags a page being freed must
+     * not have (PG_locked, PG_private, PG_writeback are not modelled). PG_buddy added: the
+     * kernel's page_type check catches a double free the same way.
+     */
+    public static final int PAGE_FLAGS_CHECK_AT_FREE = 1 << PG_lru | 1 << PG_reserved
+            | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked | 1 << PG_buddy;
+
+    // include/linux/mmzone.h: enum migratetype.
+    public static final byte MIGRATE_UNMOVABLE = 0;
+    public static final byte MIGRATE_MOVABLE = 1;
+    public static final byte MIGRATE_RECLAIMABLE = 2;
+    public static final byte MIGRATE_PCPTYPES = 3;
+    public static final byte MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES;
+    public static final byte MIGRATE_CMA = 4;
+    public static final byte MIGRATE_ISOLATE = 5;
+    public static final byte MIGRATE_TYPES = 6;
+
+    /** include/linux/pageblock-flags.h: pageblock_order on x86-64 (HUGETLB_PAGE_ORDER). */
+    public static final int PAGEBLOCK_ORDER = 9;
+    public static final int PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
+
+    private static final String[] FLAG_NAMES = {
+        "referenced", "dirty", "lru", "head", "active", "reserved", "swapbacked",
+        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero",
+    };
+
+    final int nrFrames;
+    final int[] flags;
+    final int[] refcount;
+    final int[] mapcount;
+    final long[] owner;
+    final int[] lruPrev;
+    final int[] lruNext;
+    final byte[] pageblockMigratetype;
+
+    /** A table of {@code nrFrames} frames, all zero except owner and links (sentinels). */
+    public FrameTable(int nrFrames) {
+        if (nrFrames <= 0) {
+            throw new IllegalArgumentException("nrFrames must be positive, got " + nrFrames);
+        }
+        this.nrFrames = nrFrames;
+        flags = new int[nrFrames];
+        refcount = new int[nrFrames];
+        mapcount = new int[nrFrames];
+        owner = new long[nrFrames];
+        lruPrev = new int[nrFrames];
+        lruNext = new int[nrFrames];
+        pageblockMigratetype = new byte[(nrFrames + PAGEBLOCK_NR_PAGES - 1) >>> PAGEBLOCK_ORDER];
+        Arrays.fill(owner, NO_OWNER);
+        Arrays.fill(lruPrev, NO_FRAME);
+        Arrays.fill(lruNext, NO_FRAME);
+        // mm/mm_init.c: memmap_init_range marks every pageblock MIGRATE_MOVABLE
+        Arrays.fill(pageblockMigratetype, MIGRATE_MOVABLE);
+    }
+
+    public int nrFrames() {
+        return nrFrames;
+    }
+
+    // ---- flags ----
+
+    public int flags(int pfn) {
+        return flags[pfn];
+    }
+
+    public boolean testFlag(int pfn, int bit) {
+        return (flags[pfn] & (1 << bit)) != 0;
+    }
+
+    public void setFlag(int pfn, int bit) {
+        flags[pfn] |= 1 << bit;
+    }
+
+    public void clearFlag(int pfn, int bit) {
+        flags[pfn] &= ~(1 << bit);
+    }
+
+    /** Sets the flag and says whether it was already set (TestSetPage*, folio_test_set_*). */
+    public boolean testSetFlag(int pfn, int bit) {
+        final int old = flags[pfn];
+        flags[pfn] = old | 1 << bit;
+        return (old & (1 << bit)) != 0;
+    }
+
+    /** Clears the flag and says whether it was set before (TestClearPage*, folio_test_clear_*). */
+    public boolean testClearFlag(int pfn, int bit) {
+        final int old = flags[pfn];
+        flags[pfn] = old & ~(1 << bit);
+        return (old & (1 << bit)) != 0;
+    }
+
+    /** mm/internal.h: buddy_order: the order of a free block's head; valid only with PG_buddy. */
+    public int buddyOrder(int pfn) {
+        return (flags[pfn] & ORDER_MASK) >>> ORDER_SHIFT;
+    }
+
+    /** True if the frame is the head of a free buddy block (PageBuddy). */
+    public boolean isBuddy(int pfn) {
+        return (flags[pfn] & (1 << PG_buddy)) != 0;
+    }
+
+    // ---- refcount ----
+
+    public int refcount(int pfn) {
+        return refcount[pfn];
+    }
+
+    /** include/linux/page_ref.h: page_ref_inc. Returns the new count. */
+    public int refInc(int pfn) {
+        return ++refcount[pfn];
+    }
+
+    /** include/linux/page_ref.h: page_ref_dec_return. Returns the new count. */
+    public int refDec(int pfn) {
+        return refSub(pfn, 1);
+    }
+
+    /** include/linux/page_ref.h: page_ref_add (a FOLL_PIN adds GUP_PIN_COUNTING_BIAS). */
+    public int refAdd(int pfn, int nr) {
+        return refcount[pfn] += nr;
+    }
+
+    /** include/linux/page_ref.h: page_ref_sub_return; underflow is a model bug. */
+    public int refSub(int pfn, int nr) {
+        final int v = refcount[pfn] - nr;
+        if (v < 0) {
+            throw new IllegalStateException("refcount underflow: " + view(pfn) + " minus " + nr);
+        }
+        refcount[pfn] = v;
+        return v;
+    }
+
+    /** include/linux/page_ref.h: set_page_count. */
+    public void setRefcount(int pfn, int count) {
+        refcount[pfn] = count;
+    }
+
+    // ---- mapcount (the kernel's _mapcount + 1) ----
+
+    public int mapcount(int pfn) {
+        return mapcount[pfn];
+    }
+
+    public int mapcountInc(int pfn) {
+        return ++mapcount[pfn];
+    }
+
+    public int mapcountDec(int pfn) {
+        final int v = mapcount[pfn] - 1;
+        if (v < 0) {
+            throw new IllegalStateException("mapcount underflow: " + view(pfn));
+        }
+        mapcount[pfn] = v;
+        return v;
+    }
+
+    public void setMapcount(int pfn, int count) {
+        mapcount[pfn] = count;
+    }
+
+    // ---- owner ----
+
+    public long owner(int pfn) {
+        return owner[pfn];
+    }
+
+    public void setOwner(int pfn, long value) {
+        owner[pfn] = value;
+    }
+
+    // ---- lru links and the mlock_count overlay ----
+
+    public int lruPrev(int pfn) {
+        return lruPrev[pfn];
+    }
+
+    public int lruNext(int pfn) {
+        return lruNext[pfn];
+    }
+
+    public void setLruPrev(int pfn, int prev) {
+        lruPrev[pfn] = prev;
+    }
+
+    public void setLruNext(int pfn, int next) {
+        lruNext[pfn] = next;
+    }
+
+    /**
+     * include/linux/mm_types.h: folio->mlock_count, which overlays lru.prev while the folio is
+     * on the unevictable "list" (5.18+). Only meaningful with PG_unevictable.
+     */
+    public int mlockCount(int pfn) {
+        requireUnevictable(pfn);
+        return lruPrev[pfn];
+    }
+
+    /** Sets the mlock_count overlay; the frame must be PG_unevictable. */
+    public void setMlockCount(int pfn, int count) {
+        requireUnevictable(pfn);
+        if (count < 0) {
+            throw new IllegalArgumentException("mlock_count is unsigned, got " + count);
+        }
+        lruPrev[pfn] = count;
+    }
+
+    private void requireUnevictable(int pfn) {
+        if ((flags[pfn] & (1 << PG_unevictable)) == 0) {
+            throw new IllegalStateException("mlock_count exists only on PG_unevictable: " + view(pfn));
+        }
+    }
+
+    // ---- pageblocks ----
+
+    /** mm/page_alloc.c: get_pfnblock_migratetype. */
+    public int pageblockMigratetype(int pfn) {
+        return pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER];
+    }
+
+    /** mm/page_alloc.c: set_pageblock_migratetype. */
+    public void setPageblockMigratetype(int pfn, int migratetype) {
+        if (migratetype < 0 || migratetype >= MIGRATE_TYPES) {
+            throw new IllegalArgumentException("bad migratetype " + migratetype);
+        }
+        pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] = (byte) migratetype;
+    }
+
+    // ---- cold path: views, names, footprint ----
+
+    /** An immutable snapshot of one frame, for reports, messages and tests. */
+    public FrameView view(int pfn) {
+        return new FrameView(pfn, flags[pfn], refcount[pfn], mapcount[pfn], owner[pfn],
+                lruPrev[pfn], lruNext[pfn]);
+    }
+
+    /** The names of the PG_* bits set in {@code flags}, joined by '|', plus the order field. */
+    public static String flagNames(int flags) {
+        final StringBuilder sb = new StringBuilder();
+        for (int bit = 0; bit < FLAG_NAMES.length; bit++) {
+            if ((flags & (1 << bit)) != 0) {
+                sb.append(sb.length() == 0 ? "" : "|").append(FLAG_NAMES[bit]);
+            }
+        }
+        final int order = (flags & ORDER_MASK) >>> ORDER_SHIFT;
+        if (order != 0) {
+            sb.append(sb.length() == 0 ? "" : "|").append("order=").append(order);
+        }
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /**
+     * Bytes of heap held by the per-frame and per-pageblock arrays, computed from their
+     * lengths and element sizes (array headers of 16 bytes counted once per array).
+     */
+    public long heapBytes() {
+        final long header = 16;
+        return 6 * header + 4L * flags.length + 4L * refcount.length + 4L * mapcount.length
+                + 8L * owner.length + 4L * lruPrev.length + 4L * lruNext.length
+                + header + pageblockMigratetype.length;
+    }
+}

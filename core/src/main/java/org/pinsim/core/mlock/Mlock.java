@@ -1,0 +1,296 @@
+package org.pinsim.core.mlock;
+
+import static org.pinsim.core.mm.MmContext.PAGE_SHIFT;
+import static org.pinsim.core.mm.MmContext.PAGE_SIZE;
+import static org.pinsim.core.mm.MmContext.TASK_SIZE;
+import static org.pinsim.core.mm.VmFlags.VM_LOCKED;
+import static org.pinsim.core.mm.VmFlags.VM_LOCKED_MASK;
+import static org.pinsim.core.mm.VmFlags.VM_LOCKONFAULT;
+import static org.pinsim.core.uapi.Errno.EINVAL;
+import static org.pinsim.core.uapi.Errno.ENOMEM;
+import static org.pinsim.core.uapi.Errno.ENOSYS;
+import static org.pinsim.core.uapi.Errno.EPERM;
+import static org.pinsim.core.uapi.Mman.MCL_CURRENT;
+import static org.pinsim.core.uapi.Mman.MCL_FUTURE;
+import static org.pinsim.core.uapi.Mman.MCL_ONFAULT;
+import static org.pinsim.core.uapi.Mman.MLOCK_ONFAULT;
+
+import org.pinsim.core.Profile;
+import org.pinsim.core.mm.Caller;
+import org.pinsim.core.mm.Gup;
+import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.Mmap;
+import org.pinsim.core.mm.Pte;
+import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmaTree;
+import org.pinsim.core.mm.Vmas;
+import org.pinsim.core.task.Caps;
+import org.pinsim.core.uapi.Resource;
+
+/**
+ * mm/mlock.c, the syscalls: mlock, mlock2, munlock, mlockall, munlockall, layered as the
+ * kernel layers them: syscall -> limits (do_mlock) -> VMA range (apply_vma_lock_flags) ->
+ * VMA fixup (mlock_fixup) -> page-table walk (mlock_vma_pages_range) -> per-page work
+ * ({@link MlockFolio}) -> population (mm/gup.c __mm_populate).
+ *
+ * <p>locked_vm changes only in {@link #mlockFixup} (and in mmap/brk/mremap/munmap for the
+ * VMAs they create or remove).
+ */
+public final class Mlock {
+    private final Vmas vmas;
+    private final Gup gup;
+    private final MlockFolio folios;
+    private final Profile profile;
+
+    public Mlock(Vmas vmas, Gup gup, MlockFolio folios, Profile profile) {
+        this.vmas = vmas;
+        this.gup = gup;
+        this.folios = folios;
+        this.profile = profile;
+    }
+
+    /** SYSCALL_DEFINE2(mlock). */
+    public int mlock(Caller c, long start, long len) {
+        return doMlock(c, start, len, VM_LOCKED);
+    }
+
+    /** SYSCALL_DEFINE3(mlock2): unknown flags are refused before anything else. */
+    public int mlock2(Caller c, long start, long len, long flags) {
+        if (!profile.hasOnfault()) {
+            c.refuse("mlock2: no such syscall before Linux 4.4 (profile " + profile + ")");
+            return -ENOSYS;
+        }
+        if ((flags & ~(long) MLOCK_ONFAULT) != 0) {
+            c.refuse("mlock2: unknown flags 0x" + Long.toHexString(flags & ~(long) MLOCK_ONFAULT));
+            return -EINVAL;
+        }
+        long vmFlags = VM_LOCKED;
+        if ((flags & MLOCK_ONFAULT) != 0) {
+            vmFlags |= VM_LOCKONFAULT;
+        }
+        return doMlock(c, start, len, vmFlags);
+    }
+
+    /** mm/mlock.c do_mlock: can_do_mlock, rounding, the RLIMIT_MEMLOCK test, then apply and populate. */
+    int doMlock(Caller c, long start, long len, long flags) {
+        if (!Mmap.canDoMlock(c)) {
+            c.refuse("mlock: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock)");
+            return -EPERM;
+        }
+        len = pageAlign(len + (start & (PAGE_SIZE - 1)));
+        start &= ~(PAGE_SIZE - 1);
+        Mm mm = c.mm();
+        long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT;
+        long want = len >>> PAGE_SHIFT;
+        long locked = want + mm.lockedVm();
+        boolean cap = c.capable(Caps.CAP_IPC_LOCK);
+        long overlap = 0;
+        if (Long.compareUnsigned(locked, lockLimit) > 0 && !cap && profile.mlockSubtractsOverlap()) {
+            // "the regions requested intersect with previously mlocked areas"
+            overlap = countMmMlockedPageNr(mm, start, len);
+            locked -= overlap;
+        }
+        if (Long.compareUnsigned(locked, lockLimit) > 0 && !cap) {
+            c.refuse("mlock: " + want + " pages - " + overlap + " already locked + locked_vm " + mm.lockedVm()
+                    + " > RLIMIT_MEMLOCK " + lockLimit + " pages");
+            return -ENOMEM;
+        }
+        int error = applyVmaLockFlags(c, start, len, flags);
+        if (error != 0) {
+            return error;
+        }
+        error = gup.mmPopulate(mm, start, len, false);
+        if (error != 0) {
+            c.refuse("mlock: the range is locked but could not be populated (PROT_NONE, beyond EOF or out of memory)");
+        }
+        return error;
+    }
+
+    private static long pageAlign(long x) {
+        return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+
+    /** mm/mlock.c count_mm_mlocked_page_nr: pages of [start, start+len) already in VM_LOCKED VMAs. */
+    static long countMmMlockedPageNr(Mm mm, long start, long len) {
+        long end = Long.compareUnsigned(-1L - len, start) < 0 ? -1L : start + len;
+        long count = 0;
+        VmaTree t = mm.vmas();
+        for (int i = t.findIndex(start); i < t.size() && Long.compareUnsigned(t.get(i).start(), end) < 0; i++) {
+            Vma v = t.get(i);
+            if (v.has(VM_LOCKED)) {
+                if (Long.compareUnsigned(start, v.start()) > 0) {
+                    count -= start - v.start();
+                }
+                if (Long.compareUnsigned(end, v.end()) < 0) {
+                    count += end - v.start();
+                    break;
+                }
+                count += v.end() - v.start();
+            }
+        }
+        return count >>> PAGE_SHIFT;
+    }
+
+    /** SYSCALL_DEFINE2(munlock): no permission or limit check. */
+    public int munlock(Caller c, long start, long len) {
+        len = pageAlign(len + (start & (PAGE_SIZE - 1)));
+        start &= ~(PAGE_SIZE - 1);
+        return applyVmaLockFlags(c, start, len, 0);
+    }
+
+    /**
+     * mm/mlock.c apply_vma_lock_flags: (un)lock every VMA of [start, start+len) in order. A hole
+     * gives ENOMEM after the VMAs before it were changed: not atomic, as in the kernel.
+     */
+    int applyVmaLockFlags(Caller c, long start, long len, long flags) {
+        long end = start + len;
+        if (Long.compareUnsigned(end, start) < 0) {
+            c.refuse("mlock: start + len wraps around");
+            return -EINVAL;
+        }
+        if (end == start) {
+            return 0;
+        }
+        Mm mm = c.mm();
+        VmaTree t = mm.vmas();
+        Vma vma = t.lookup(start);
+        if (vma == null) {
+            c.refuse("mlock: no mapping at 0x" + Long.toHexString(start));
+            return -ENOMEM;
+        }
+        long nstart = start;
+        long tmp = vma.start();
+        while (vma != null && Long.compareUnsigned(vma.start(), end) < 0) {
+            if (vma.start() != tmp) {
+                c.refuse("mlock: hole at 0x" + Long.toHexString(tmp) + " (the range before it stays changed)");
+                return -ENOMEM;
+            }
+            long newflags = (vma.flags() & ~VM_LOCKED_MASK) | flags;
+            tmp = Math.min(vma.end(), end);
+            Vma done = mlockFixup(c, vma, nstart, tmp, newflags);
+            if (done == null) {
+                return -ENOMEM;
+            }
+            tmp = done.end();
+            nstart = tmp;
+            vma = t.find(tmp);
+        }
+        if (Long.compareUnsigned(tmp, end) < 0) {
+            c.refuse("mlock: range runs past the last mapping at 0x" + Long.toHexString(tmp));
+            return -ENOMEM;
+        }
+        return 0;
+    }
+
+    /**
+     * mm/mlock.c mlock_fixup: special VMAs are never locked; otherwise merge or split, charge
+     * locked_vm, and (un)mlock the pages present.
+     *
+     * @return the VMA now covering the range (or the untouched VMA), or null on split failure
+     */
+    Vma mlockFixup(Caller c, Vma vma, long start, long end, long newflags) {
+        long oldflags = vma.flags();
+        if (newflags == oldflags || !supportsMlock(vma)) {
+            return vma;
+        }
+        Mm mm = c.mm();
+        Vma v = vmas.modifyFlags(mm, vma, start, end, newflags);
+        if (v == null) {
+            c.refuse("mlock: splitting the VMA would exceed vm.max_map_count");
+            return null;
+        }
+        long nrPages = (end - start) >>> PAGE_SHIFT;
+        if ((newflags & VM_LOCKED) == 0) {
+            nrPages = -nrPages;
+        } else if ((oldflags & VM_LOCKED) != 0) {
+            nrPages = 0;
+        }
+        mm.addLockedVm(nrPages);
+        if ((newflags & VM_LOCKED) == 0 || (oldflags & VM_LOCKED) == 0) {
+            mlockVmaPagesRange(mm, v, start, end, (newflags & VM_LOCKED) != 0);
+        }
+        return v;
+    }
+
+    /** mm/mlock.c vma_supports_mlock: not VM_SPECIAL, hugetlb, DAX or the gate VMA. */
+    static boolean supportsMlock(Vma vma) {
+        return (vma.flags() & (org.pinsim.core.mm.VmFlags.VM_SPECIAL | org.pinsim.core.mm.VmFlags.VM_HUGETLB)) == 0;
+    }
+
+    /** mm/mlock.c mlock_vma_pages_range -> mlock_pte_range: (un)mlock each present normal page. */
+    void mlockVmaPagesRange(Mm mm, Vma vma, long start, long end, boolean lock) {
+        mm.pageTable().walk(start, end, (addr, pte) -> {
+            if (!Pte.present(pte) || Pte.special(pte)) {
+                return;
+            }
+            if (lock) {
+                folios.mlockFolio(Pte.pfn(pte));
+            } else {
+                folios.munlockFolio(Pte.pfn(pte));
+            }
+        });
+        folios.drain(); // "lru_add_drain()" at the end of mlock_vma_pages_range
+    }
+
+    /** SYSCALL_DEFINE1(mlockall). */
+    public int mlockall(Caller c, long flagsArg) {
+        int flags = (int) flagsArg;
+        int valid = MCL_CURRENT | MCL_FUTURE | (profile.hasOnfault() ? MCL_ONFAULT : 0);
+        if (flags == 0 || (flags & ~valid) != 0 || flags == MCL_ONFAULT) {
+            c.refuse("mlockall: flags must be MCL_CURRENT and/or MCL_FUTURE, optionally with MCL_ONFAULT");
+            return -EINVAL;
+        }
+        if (!Mmap.canDoMlock(c)) {
+            c.refuse("mlockall: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock)");
+            return -EPERM;
+        }
+        Mm mm = c.mm();
+        long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT;
+        if ((flags & MCL_CURRENT) != 0 && Long.compareUnsigned(mm.totalVm(), lockLimit) > 0
+                && !c.capable(Caps.CAP_IPC_LOCK)) {
+            c.refuse("mlockall: total_vm " + mm.totalVm() + " pages > RLIMIT_MEMLOCK " + lockLimit + " pages");
+            return -ENOMEM;
+        }
+        applyMlockallFlags(c, flags);
+        if ((flags & MCL_CURRENT) != 0) {
+            gup.mmPopulate(mm, 0, TASK_SIZE, true);
+        }
+        return 0;
+    }
+
+    /** SYSCALL_DEFINE0(munlockall). */
+    public int munlockall(Caller c) {
+        applyMlockallFlags(c, 0);
+        return 0;
+    }
+
+    /** mm/mlock.c apply_mlockall_flags. */
+    void applyMlockallFlags(Caller c, int flags) {
+        Mm mm = c.mm();
+        long def = mm.defFlags() & ~VM_LOCKED_MASK;
+        if ((flags & MCL_FUTURE) != 0) {
+            def |= VM_LOCKED;
+            if ((flags & MCL_ONFAULT) != 0) {
+                def |= VM_LOCKONFAULT;
+            }
+        }
+        mm.setDefFlags(def);
+        if ((flags & MCL_FUTURE) != 0 && (flags & MCL_CURRENT) == 0) {
+            return;
+        }
+        long toAdd = 0;
+        if ((flags & MCL_CURRENT) != 0) {
+            toAdd = VM_LOCKED | ((flags & MCL_ONFAULT) != 0 ? VM_LOCKONFAULT : 0);
+        }
+        VmaTree t = mm.vmas();
+        for (long addr = 0; ;) {
+            Vma vma = t.find(addr);
+            if (vma == null) {
+                break;
+            }
+            long newflags = (vma.flags() & ~VM_LOCKED_MASK) | toAdd;
+            Vma done = mlockFixup(c, vma, vma.start(), vma.end(), newflags); // errors ignored
+            addr = done == null ? vma.end() : done.end();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package org.pinsim.core.mm;
+
+/**
+ * The task making a call, as the mm mechanisms see it: {@code current}. Lets mm code ask
+ * capable() and rlimit() without depending on the task model, and record why it refused.
+ */
+public interface Caller {
+    Mm mm();
+
+    /** capable(cap) in the caller's credentials. */
+    boolean capable(int cap);
+
+    /** rlimit(resource): the soft limit, unsigned. */
+    long rlimit(int resource);
+
+    /** Records the rule that refused the current call, for SysResult.reason(). */
+    void refuse(String reason);
+}

@@ -1,0 +1,127 @@
+package org.pinsim.core.mm;
+
+import static org.pinsim.core.mm.MmContext.PAGE_SIZE;
+import static org.pinsim.core.uapi.Errno.EAGAIN;
+import static org.pinsim.core.uapi.Errno.EFAULT;
+import static org.pinsim.core.uapi.Errno.ENOMEM;
+
+/**
+ * mm/gup.c: faulting ranges in (__get_user_pages, populate_vma_page_range, __mm_populate).
+ * Pinning (FOLL_PIN, FOLL_LONGTERM) arrives with the pins issue.
+ */
+public final class Gup {
+    private final MmContext ctx;
+
+    public Gup(MmContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * mm/gup.c __mm_populate: fault in every VMA in [start, start+len).
+     *
+     * @param ignoreErrors mlockall, MAP_POPULATE/MAP_LOCKED and brk ignore failures per VMA
+     * @return 0, or for mlock the error mapped by __mlock_posix_error_return
+     */
+    public int mmPopulate(Mm mm, long start, long len, boolean ignoreErrors) {
+        long end = start + len;
+        for (long nstart = start; Long.compareUnsigned(nstart, end) < 0;) {
+            Vma vma = mm.vmas.find(nstart);
+            if (vma == null || Long.compareUnsigned(vma.start, end) >= 0) {
+                break;
+            }
+            long nend = Math.min(end, vma.end);
+            if (vma.has(VmFlags.VM_IO | VmFlags.VM_PFNMAP)) {
+                nstart = nend;
+                continue;
+            }
+            if (nstart < vma.start) {
+                nstart = vma.start;
+            }
+            long ret = populateVmaPageRange(mm, vma, nstart, nend);
+            if (ret < 0) {
+                if (ignoreErrors) {
+                    nstart = nend;
+                    continue;
+                }
+                return mlockPosixErrorReturn((int) ret);
+            }
+            nstart = nstart + ret * PAGE_SIZE;
+        }
+        return 0;
+    }
+
+    /** mm/mlock.c __mlock_posix_error_return: EFAULT becomes ENOMEM, ENOMEM becomes EAGAIN. */
+    static int mlockPosixErrorReturn(int ret) {
+        if (ret == -EFAULT) {
+            return -ENOMEM;
+        }
+        if (ret == -ENOMEM) {
+            return -EAGAIN;
+        }
+        return ret;
+    }
+
+    /**
+     * mm/gup.c populate_vma_page_range: a write fault for private writable VMAs (to break
+     * COW now), else a read fault with FOLL_FORCE unless the VMA is PROT_NONE.
+     *
+     * @return pages done (>0), or -errno
+     */
+    public long populateVmaPageRange(Mm mm, Vma vma, long start, long end) {
+        long nrPages = (end - start) >>> 12;
+        // "Rightly or wrongly, the VM_LOCKONFAULT case has never used faultin_page() to break COW"
+        if (vma.has(VmFlags.VM_LOCKONFAULT)) {
+            return nrPages;
+        }
+        boolean write = (vma.flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
+        boolean force = (vma.flags & VmFlags.VM_ACCESS_FLAGS) != 0; // vma_is_accessible
+        return getUserPages(mm, vma, start, nrPages, write, force);
+    }
+
+    /**
+     * mm/gup.c __get_user_pages over one VMA: check_vma_flags, then fault in each page that
+     * is absent or, for a write, not writable.
+     *
+     * @return pages done if any, else -errno
+     */
+    public long getUserPages(Mm mm, Vma vma, long start, long nrPages, boolean write, boolean force) {
+        int err = checkVmaFlags(vma, write, force);
+        if (err != 0) {
+            return err;
+        }
+        final Memory memory = ctx.memory;
+        long done = 0;
+        for (long a = start; done < nrPages; a += PAGE_SIZE, done++) {
+            long pte = mm.pt.get(a);
+            if (pte != Pte.NONE && (!write || Pte.write(pte))) {
+                continue;
+            }
+            int r = memory.handleFault(mm, vma, a, write);
+            if (r != Memory.VM_FAULT_OK) {
+                int e = r == Memory.VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+                return done > 0 ? done : e;
+            }
+        }
+        return done;
+    }
+
+    /** mm/gup.c check_vma_flags. */
+    static int checkVmaFlags(Vma vma, boolean write, boolean force) {
+        long f = vma.flags;
+        if ((f & (VmFlags.VM_IO | VmFlags.VM_PFNMAP)) != 0) {
+            return -EFAULT;
+        }
+        if (write) {
+            if ((f & VmFlags.VM_WRITE) == 0) {
+                if (!force || !VmFlags.isCowMapping(f)) {
+                    return -EFAULT;
+                }
+            }
+        } else if ((f & VmFlags.VM_READ) == 0) {
+            if (!force || (f & VmFlags.VM_MAYREAD) == 0) {
+                return -EFAULT;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,448 @@
+package org.pinsim.core.mm;
+
+import static org.pinsim.core.mem.FrameTable.NO_FRAME;
+import static org.pinsim.core.mem.FrameTable.NO_OWNER;
+import static org.pinsim.core.mem.FrameTable.PG_anon;
+import static org.pinsim.core.mem.FrameTable.PG_dirty;
+import static org.pinsim.core.mem.FrameTable.PG_lru;
+import static org.pinsim.core.mem.FrameTable.PG_mlocked;
+import static org.pinsim.core.mem.FrameTable.PG_pgtable;
+import static org.pinsim.core.mem.FrameTable.PG_referenced;
+import static org.pinsim.core.mem.FrameTable.PG_swapbacked;
+import static org.pinsim.core.mm.VmFlags.VM_LOCKED;
+import static org.pinsim.core.mm.VmFlags.VM_SHARED;
+import static org.pinsim.core.mm.VmFlags.VM_SPECIAL;
+import static org.pinsim.core.mm.VmFlags.VM_WRITE;
+
+import org.pinsim.core.mem.FrameTable;
+import org.pinsim.core.mem.PhysMem;
+import org.pinsim.core.mlock.MlockFolio;
+import org.pinsim.core.vmscan.Lru;
+import org.pinsim.core.vmstat.NodeStat;
+import org.pinsim.core.vmstat.VmEvent;
+import org.pinsim.core.vmstat.VmStat;
+
+/**
+ * mm/memory.c and the rmap side of mm/rmap.c: page faults (anonymous first touch, the zero
+ * page, file and shmem faults through the page cache, copy-on-write), zapping a range,
+ * copying page tables at fork, and the per-page reference and mapcount bookkeeping.
+ *
+ * <p>Fault results follow the kernel's VM_FAULT_* meaning, reduced to what callers act on.
+ */
+public final class Memory implements PageTable.TablePages {
+    public static final int VM_FAULT_OK = 0;
+    public static final int VM_FAULT_OOM = 1;
+    public static final int VM_FAULT_SIGBUS = 2;
+    public static final int VM_FAULT_SIGSEGV = 3;
+
+    /** Reverse-map owner encoding: bit 62 set = file page; then (object id << 36) | page index. */
+    private static final long OWNER_FILE = 1L << 62;
+    private static final long INDEX_MASK = (1L << 36) - 1;
+
+    private final PhysMem mem;
+    private final FrameTable ft;
+    private final Lru lru;
+    private final VmStat stat;
+    private final MlockFolio mlock;
+    private int nextAnonVma = 1;
+
+    public Memory(PhysMem mem, Lru lru, VmStat stat) {
+        this.mem = mem;
+        this.ft = mem.frames();
+        this.lru = lru;
+        this.stat = stat;
+        this.mlock = new MlockFolio(ft, lru, stat, this::putPage);
+    }
+
+    public MlockFolio mlockFolio() {
+        return mlock;
+    }
+
+    public FrameTable frames() {
+        return ft;
+    }
+
+    // ---- page-table pages ----
+
+    @Override
+    public int allocTablePage() {
+        int pfn = allocPage();
+        if (pfn != NO_FRAME) {
+            ft.setFlag(pfn, PG_pgtable);
+            stat.mod(NodeStat.NR_PAGETABLE, 1);
+        }
+        return pfn;
+    }
+
+    @Override
+    public void freeTablePage(int pfn) {
+        ft.clearFlag(pfn, PG_pgtable);
+        stat.mod(NodeStat.NR_PAGETABLE, -1);
+        mem.freePage(pfn);
+        stat.count(VmEvent.PGFREE);
+    }
+
+    /** alloc_pages(GFP_HIGHUSER_MOVABLE, 0) on node 0; counts pgalloc_ZONE. */
+    int allocPage() {
+        int pfn = mem.allocPage(0);
+        if (pfn != NO_FRAME) {
+            stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
+        }
+        return pfn;
+    }
+
+    private static final VmEvent[] PGALLOC = {
+        VmEvent.PGALLOC_DMA, VmEvent.PGALLOC_DMA32, VmEvent.PGALLOC_NORMAL, VmEvent.PGALLOC_MOVABLE,
+    };
+
+    // ---- faults ----
+
+    /**
+     * mm/memory.c handle_mm_fault for one page of {@code vma}. The caller has checked the
+     * access against the VMA's permissions (or FOLL_FORCE).
+     */
+    public int handleFault(Mm mm, Vma vma, long addr, boolean write) {
+        stat.count(VmEvent.PGFAULT);
+        PageTable.Leaf leaf = mm.pt.leaf(addr, true);
+        if (leaf == null) {
+            return VM_FAULT_OOM;
+        }
+        int i = PageTable.pteIndex(addr);
+        long e = leaf.e[i];
+        if (e == Pte.NONE) {
+            if (vma.file == null) {
+                return doAnonymousPage(mm, vma, leaf, i, addr, write);
+            }
+            return doFault(mm, vma, leaf, i, addr, write);
+        }
+        if (write && !Pte.write(e)) {
+            return doWpPage(mm, vma, leaf, i, addr, e);
+        }
+        return VM_FAULT_OK; // spurious: present and sufficient
+    }
+
+    /** mm/memory.c do_anonymous_page. */
+    private int doAnonymousPage(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write) {
+        if (!write) {
+            // Use the zero-page for reads: not counted in RSS, vm_normal_page() is NULL.
+            leaf.e[i] = Pte.make(mem.zeroPfn(), false, true);
+            return VM_FAULT_OK;
+        }
+        if (!anonVmaPrepare(mm, vma)) {
+            return VM_FAULT_OOM;
+        }
+        int pfn = allocPage();
+        if (pfn == NO_FRAME) {
+            return VM_FAULT_OOM;
+        }
+        addNewAnonRmap(pfn, vma, addr);
+        mm.addRss(Mm.MM_ANONPAGES, 1);
+        folioAddLruVma(pfn, vma);
+        leaf.e[i] = Pte.make(pfn, vma.has(VM_WRITE), false);
+        return VM_FAULT_OK;
+    }
+
+    /** mm/memory.c do_fault: do_read_fault, do_cow_fault, do_shared_fault via the page cache. */
+    private int doFault(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write) {
+        Inode f = vma.file;
+        long index = vma.pgoffOf(addr);
+        if (index >= f.nrPagesInFile()) {
+            return VM_FAULT_SIGBUS; // mm/filemap.c filemap_fault: beyond EOF
+        }
+        int page = f.page(index);
+        if (page == Inode.NO_PAGE) {
+            page = addToPageCache(f, index);
+            if (page == NO_FRAME) {
+                return VM_FAULT_OOM;
+            }
+            if (!f.shmem()) {
+                stat.count(VmEvent.PGMAJFAULT); // read from the backing store
+            }
+        }
+        if (write && !vma.has(VM_SHARED)) {
+            return doCowPage(mm, vma, leaf, i, addr, Inode.NO_PAGE);
+        }
+        addFileRmap(page, vma);
+        mm.addRss(f.shmem() ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES, 1);
+        leaf.e[i] = Pte.make(page, write && vma.has(VM_WRITE), false);
+        return VM_FAULT_OK;
+    }
+
+    /** mm/filemap.c filemap_add_folio / mm/shmem.c shmem_get_folio: a new page-cache page. */
+    private int addToPageCache(Inode f, long index) {
+        int pfn = allocPage();
+        if (pfn == NO_FRAME) {
+            return NO_FRAME;
+        }
+        ft.setOwner(pfn, OWNER_FILE | ((long) f.ino() << 36) | index);
+        f.setPage(index, pfn);
+        stat.mod(NodeStat.NR_FILE_PAGES, 1);
+        if (f.shmem()) {
+            ft.setFlag(pfn, PG_swapbacked);
+            stat.mod(NodeStat.NR_SHMEM, 1);
+            lru.add(pfn, Lru.LRU_INACTIVE_ANON);
+        } else {
+            lru.add(pfn, Lru.LRU_INACTIVE_FILE);
+        }
+        return pfn;
+    }
+
+    /** mm/memory.c do_wp_page: write to a present, write-protected PTE. */
+    private int doWpPage(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, long e) {
+        int pfn = Pte.pfn(e);
+        if (Pte.special(e)) {
+            return doCowPage(mm, vma, leaf, i, addr, Inode.NO_PAGE); // the zero page
+        }
+        if (vma.has(VM_SHARED)) {
+            leaf.e[i] = Pte.mkwrite(e); // wp_page_shared
+            ft.setFlag(pfn, PG_dirty);
+            return VM_FAULT_OK;
+        }
+        // wp_can_reuse_anon_folio: an exclusive anonymous page is reused, not copied
+        if (ft.testFlag(pfn, PG_anon) && ft.mapcount(pfn) == 1 && ft.refcount(pfn) == 1) {
+            leaf.e[i] = Pte.mkwrite(e);
+            return VM_FAULT_OK;
+        }
+        return doCowPage(mm, vma, leaf, i, addr, pfn);
+    }
+
+    /**
+     * mm/memory.c wp_page_copy / do_cow_fault: a new private anonymous page replaces the
+     * zero page, a page-cache page or a shared anonymous page ({@code old}, or NO_PAGE).
+     */
+    private int doCowPage(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, int old) {
+        if (!anonVmaPrepare(mm, vma)) {
+            return VM_FAULT_OOM;
+        }
+        int pfn = allocPage();
+        if (pfn == NO_FRAME) {
+            return VM_FAULT_OOM;
+        }
+        addNewAnonRmap(pfn, vma, addr);
+        folioAddLruVma(pfn, vma);
+        if (old == Inode.NO_PAGE) {
+            mm.addRss(Mm.MM_ANONPAGES, 1);
+        } else {
+            if (!ft.testFlag(old, PG_anon)) {
+                mm.addRss(mmCounterFile(old), -1);
+                mm.addRss(Mm.MM_ANONPAGES, 1);
+            }
+            removeRmap(old, vma);
+            putPage(old);
+        }
+        leaf.e[i] = Pte.make(pfn, true, false);
+        return VM_FAULT_OK;
+    }
+
+    private int mmCounterFile(int pfn) {
+        return ft.testFlag(pfn, PG_swapbacked) ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES;
+    }
+
+    // ---- anon_vma ----
+
+    /**
+     * mm/rmap.c __anon_vma_prepare: reuse a neighbour's anon_vma when find_mergeable_anon_vma
+     * allows it (so that the two VMAs can merge later), else a new one.
+     */
+    boolean anonVmaPrepare(Mm mm, Vma vma) {
+        if (vma.anonVma != Vma.NO_ANON_VMA) {
+            return true;
+        }
+        int idx = mm.vmas.indexOf(vma);
+        Vma next = idx + 1 < mm.vmas.size() ? mm.vmas.get(idx + 1) : null;
+        Vma prev = mm.vmas.prev(idx);
+        int reuse = Vma.NO_ANON_VMA;
+        if (next != null && reusable(next, vma, next)) {
+            reuse = next.anonVma;
+        } else if (prev != null && reusable(prev, prev, vma)) {
+            reuse = prev.anonVma;
+        }
+        vma.anonVma = reuse != Vma.NO_ANON_VMA ? reuse : nextAnonVma++;
+        return true;
+    }
+
+    /** mm/rmap.c reusable_anon_vma + anon_vma_compatible(a, b) with a below b. */
+    private static boolean reusable(Vma old, Vma a, Vma b) {
+        return old.anonVma != Vma.NO_ANON_VMA && old.anonChainSingular
+                && a.end == b.start && a.file == b.file
+                && ((a.flags ^ b.flags) & ~(VmFlags.VM_ACCESS_FLAGS | VmFlags.VM_SOFTDIRTY)) == 0
+                && b.pgoff == a.pgoff + ((b.start - a.start) >>> 12);
+    }
+
+    int newAnonVmaId() {
+        return nextAnonVma++;
+    }
+
+    // ---- rmap and references ----
+
+    /** mm/rmap.c folio_add_new_anon_rmap: a fresh exclusive anonymous page. */
+    private void addNewAnonRmap(int pfn, Vma vma, long addr) {
+        ft.setFlag(pfn, PG_anon);
+        ft.setFlag(pfn, PG_swapbacked);
+        ft.setMapcount(pfn, 1);
+        ft.setOwner(pfn, ((long) vma.anonVma << 36) | (vma.pgoffOf(addr) & INDEX_MASK));
+        stat.mod(NodeStat.NR_ANON_MAPPED, 1);
+    }
+
+    /** mm/rmap.c folio_add_file_rmap_pte: map a page-cache page once more. */
+    private void addFileRmap(int pfn, Vma vma) {
+        ft.refInc(pfn);
+        if (ft.mapcountInc(pfn) == 1) {
+            stat.mod(NodeStat.NR_FILE_MAPPED, 1);
+        }
+        mlockVmaFolio(pfn, vma);
+    }
+
+    /** mm/rmap.c folio_dup_anon_rmap_pte / folio_dup_file_rmap_pte at fork. */
+    private void dupRmap(int pfn) {
+        ft.refInc(pfn);
+        ft.mapcountInc(pfn);
+    }
+
+    /** mm/rmap.c folio_remove_rmap_pte, ending in munlock_vma_folio. */
+    void removeRmap(int pfn, Vma vma) {
+        if (ft.mapcountDec(pfn) == 0) {
+            stat.mod(ft.testFlag(pfn, PG_anon) ? NodeStat.NR_ANON_MAPPED : NodeStat.NR_FILE_MAPPED, -1);
+        }
+        // mm/internal.h munlock_vma_folio
+        if (vma.has(VM_LOCKED)) {
+            mlock.munlockFolio(pfn);
+        }
+    }
+
+    /** mm/internal.h mlock_vma_folio: an existing page mapped into a VM_LOCKED VMA. */
+    private void mlockVmaFolio(int pfn, Vma vma) {
+        if ((vma.flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) {
+            mlock.mlockFolio(pfn);
+        }
+    }
+
+    /** mm/swap.c folio_add_lru_vma: a new page goes to the LRU, or is mlocked at once. */
+    private void folioAddLruVma(int pfn, Vma vma) {
+        if ((vma.flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) {
+            mlock.mlockNewFolio(pfn);
+        } else {
+            lru.add(pfn, Lru.LRU_INACTIVE_ANON);
+        }
+    }
+
+    /**
+     * include/linux/mm.h folio_put -> __folio_put -> __page_cache_release: drop a reference
+     * and free the page with the last one.
+     */
+    public void putPage(int pfn) {
+        if (ft.refDec(pfn) > 0) {
+            return;
+        }
+        if (ft.testFlag(pfn, PG_lru)) {
+            lru.release(pfn);
+        }
+        if (ft.testClearFlag(pfn, PG_mlocked)) {
+            // mm/swap.c __page_cache_release: "Mlocked may still be found set here"
+            stat.mod(NodeStat.NR_MLOCK, -1);
+            stat.count(VmEvent.UNEVICTABLE_PGCLEARED);
+        }
+        ft.clearFlag(pfn, PG_anon);
+        ft.clearFlag(pfn, PG_swapbacked);
+        ft.clearFlag(pfn, PG_dirty);
+        ft.clearFlag(pfn, PG_referenced);
+        ft.setOwner(pfn, NO_OWNER);
+        ft.setMapcount(pfn, 0);
+        mem.freeUnrefPage(pfn);
+        stat.count(VmEvent.PGFREE);
+    }
+
+    /** Removes a page from its inode's page cache and drops the cache's reference. */
+    public void deleteFromPageCache(Inode f, long index) {
+        int pfn = f.page(index);
+        if (pfn == Inode.NO_PAGE) {
+            return;
+        }
+        f.setPage(index, Inode.NO_PAGE);
+        stat.mod(NodeStat.NR_FILE_PAGES, -1);
+        if (f.shmem()) {
+            stat.mod(NodeStat.NR_SHMEM, -1);
+        }
+        putPage(pfn);
+    }
+
+    // ---- zap and copy ----
+
+    /**
+     * mm/memory.c zap_pte_range over [start, end) of one VMA: unmap every page, with
+     * munlock for a VM_LOCKED VMA, and drop the references.
+     */
+    public void zapRange(Mm mm, Vma vma, long start, long end) {
+        final int zero = mem.zeroPfn();
+        for (long a = start; a < end;) {
+            long tableEnd = (a | ((1L << 21) - 1)) + 1;
+            long stop = Math.min(tableEnd, end);
+            PageTable.Leaf leaf = mm.pt.leaf(a, false);
+            if (leaf != null) {
+                final long[] e = leaf.e;
+                for (long x = a; x < stop; x += 4096) {
+                    int i = PageTable.pteIndex(x);
+                    long pte = e[i];
+                    if (pte == Pte.NONE) {
+                        continue;
+                    }
+                    e[i] = Pte.NONE;
+                    int pfn = Pte.pfn(pte);
+                    if (Pte.special(pte) || pfn == zero) {
+                        continue;
+                    }
+                    mm.addRss(ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn), -1);
+                    removeRmap(pfn, vma);
+                    putPage(pfn);
+                }
+            }
+            a = stop;
+        }
+    }
+
+    /**
+     * kernel/fork.c dup_mmap -> mm/memory.c copy_page_range for one VMA: share every page
+     * with the child, write-protecting private writable PTEs in both (copy_present_pte).
+     */
+    public void copyPageRange(Mm dst, Vma dstVma, Mm src, Vma srcVma) {
+        final boolean cow = VmFlags.isCowMapping(srcVma.flags);
+        for (long a = srcVma.start; a < srcVma.end;) {
+            long tableEnd = (a | ((1L << 21) - 1)) + 1;
+            long stop = Math.min(tableEnd, srcVma.end);
+            PageTable.Leaf sl = src.pt.leaf(a, false);
+            if (sl != null) {
+                PageTable.Leaf dl = null;
+                for (long x = a; x < stop; x += 4096) {
+                    int i = PageTable.pteIndex(x);
+                    long pte = sl.e[i];
+                    if (pte == Pte.NONE) {
+                        continue;
+                    }
+                    if (dl == null) {
+                        dl = dst.pt.leaf(a, true);
+                        if (dl == null) {
+                            throw new IllegalStateException("out of memory copying page tables at fork");
+                        }
+                    }
+                    if (cow && Pte.write(pte)) {
+                        pte = Pte.wrprotect(pte);
+                        sl.e[i] = pte;
+                    }
+                    dl.e[i] = pte;
+                    if (Pte.special(pte)) {
+                        continue;
+                    }
+                    int pfn = Pte.pfn(pte);
+                    dupRmap(pfn);
+                    dst.addRss(ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn), 1);
+                }
+            }
+            a = stop;
+        }
+    }
+
+    /** Owner encoding helpers for the invariant checker and future rmap walks. */
+    public static boolean ownerIsFile(long owner) {
+        return owner != NO_OWNER && (owner & OWNER_FILE) != 0;
+    }
+}

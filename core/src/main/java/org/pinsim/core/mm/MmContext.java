@@ -1,0 +1,88 @@
+package org.pinsim.core.mm;
+
+import org.pinsim.core.Profile;
+import org.pinsim.core.Sysctl;
+import org.pinsim.core.mem.PhysMem;
+
+/** What every mm mechanism shares: the page layer, the machine, the sysctls and the profile. */
+public final class MmContext {
+    public static final long PAGE_SIZE = 4096;
+    public static final int PAGE_SHIFT = 12;
+    /** arch/x86/include/asm/page_64_types.h TASK_SIZE_MAX with 4-level paging. */
+    public static final long TASK_SIZE = 0x7ffffffff000L;
+    /** mm/mmap.c stack_guard_gap default: 256 pages. */
+    public static final long STACK_GUARD_GAP = 256L << PAGE_SHIFT;
+    public static final long PMD_SIZE = 1L << 21;
+
+    final Memory memory;
+    final PhysMem mem;
+    final Sysctl sysctl;
+    final Profile profile;
+    private int nextMmId = 1;
+    private int nextIno = 1;
+
+    public MmContext(Memory memory, PhysMem mem, Sysctl sysctl, Profile profile) {
+        this.memory = memory;
+        this.mem = mem;
+        this.sysctl = sysctl;
+        this.profile = profile;
+    }
+
+    public Memory memory() {
+        return memory;
+    }
+
+    public Profile profile() {
+        return profile;
+    }
+
+    public Sysctl sysctl() {
+        return sysctl;
+    }
+
+    public PhysMem mem() {
+        return mem;
+    }
+
+    public Mm newMm() {
+        return new Mm(nextMmId++, memory);
+    }
+
+    public int nextIno() {
+        return nextIno++;
+    }
+
+    /**
+     * A shmem object (MAP_SHARED|MAP_ANONYMOUS, memfd) that no mapping and no fd holds is
+     * gone: its pages are freed (mm/shmem.c shmem_evict_inode). Regular files keep their
+     * page cache, as a real machine does.
+     */
+    public void releaseIfUnused(Inode f) {
+        if (f.shmem() && f.mapRefs == 0 && f.fdRefs == 0) {
+            for (int i = 0; i < f.cacheSpan(); i++) {
+                memory.deleteFromPageCache(f, i);
+            }
+        }
+    }
+
+    static long pageAlign(long x) {
+        return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    }
+
+    static boolean offsetInPage(long x) {
+        return (x & (PAGE_SIZE - 1)) != 0;
+    }
+
+    long maxMapCount() {
+        return sysctl.get(Sysctl.MAX_MAP_COUNT);
+    }
+
+    /** mm/util.c __vm_enough_memory, OVERCOMMIT_GUESS: pages > totalram + swap fails. */
+    boolean enoughMemory(long pages) {
+        long mode = sysctl.get(Sysctl.OVERCOMMIT_MEMORY);
+        if (mode == 1) {
+            return true;
+        }
+        return pages <= mem.totalPages();
+    }
+}

@@ -1,0 +1,66 @@
+package org.pinsim.core.mm;
+
+/**
+ * Page-table entry encoding (x86-64 style, arch/x86/include/asm/pgtable_types.h):
+ *
+ * <pre>
+ *  63        52 51                         12 11   10 9       6 5 4  2 1 0
+ * +------------+-----------------------------+------+---------+---+---+-+-+
+ * |  unused    |            pfn              |      | SPECIAL | D | A |W|P|
+ * +------------+-----------------------------+------+---------+---+---+-+-+
+ * </pre>
+ *
+ * 0 is pte_none. A non-present, non-zero entry is reserved for swap and migration entries
+ * (a later issue). SPECIAL marks the shared zero page (vm_normal_page returns NULL for it).
+ */
+public final class Pte {
+    public static final long NONE = 0;
+    public static final long PRESENT = 1L;
+    public static final long WRITE = 1L << 1;
+    public static final long ACCESSED = 1L << 5;
+    public static final long DIRTY = 1L << 6;
+    public static final long SPECIAL = 1L << 9;
+    private static final long PFN_MASK = ((1L << 40) - 1) << 12;
+
+    private Pte() {
+    }
+
+    public static long make(int pfn, boolean write, boolean special) {
+        long e = ((long) pfn << 12) | PRESENT | ACCESSED;
+        if (write) {
+            e |= WRITE | DIRTY;
+        }
+        if (special) {
+            e |= SPECIAL;
+        }
+        return e;
+    }
+
+    public static boolean present(long e) {
+        return (e & PRESENT) != 0;
+    }
+
+    public static boolean write(long e) {
+        return (e & WRITE) != 0;
+    }
+
+    public static boolean special(long e) {
+        return (e & SPECIAL) != 0;
+    }
+
+    public static boolean dirty(long e) {
+        return (e & DIRTY) != 0;
+    }
+
+    public static int pfn(long e) {
+        return (int) ((e & PFN_MASK) >>> 12);
+    }
+
+    public static long wrprotect(long e) {
+        return e & ~WRITE;
+    }
+
+    public static long mkwrite(long e) {
+        return e | WRITE | DIRTY;
+    }
+}

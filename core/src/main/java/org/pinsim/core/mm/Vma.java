@@ -1,0 +1,102 @@
+package org.pinsim.core.mm;
+
+/**
+ * One virtual memory area, {@code struct vm_area_struct}: [start, end), vm_flags, pgoff, the
+ * backing inode (null for private anonymous memory) and the anon_vma identity that decides
+ * which neighbours may merge (mm/vma.c is_mergeable_anon_vma, mm/rmap.c anon_vma_compatible).
+ */
+public final class Vma {
+    /** No anon_vma yet: anon_vma_prepare has not run (no anonymous page was ever faulted in). */
+    public static final int NO_ANON_VMA = 0;
+
+    long start;
+    long end;
+    long flags;
+    long pgoff;
+    final Inode file;
+    int anonVma;
+    /**
+     * False when this VMA's anon_vma_chain is not singular: it was forked from a parent's
+     * faulted VMA (kernel/fork.c anon_vma_fork), which forbids some merges.
+     */
+    boolean anonChainSingular = true;
+    /** A special mapping's name ([vvar], [vvar_vclock], [vdso]), or null. */
+    final String specialName;
+
+    public Vma(long start, long end, long flags, long pgoff, Inode file, String specialName) {
+        this.start = start;
+        this.end = end;
+        this.flags = flags;
+        this.pgoff = pgoff;
+        this.file = file;
+        this.specialName = specialName;
+    }
+
+    /** A copy for split_vma / dup_mmap: same anon_vma, file and flags. */
+    Vma copy() {
+        Vma v = new Vma(start, end, flags, pgoff, file, specialName);
+        v.anonVma = anonVma;
+        v.anonChainSingular = anonChainSingular;
+        return v;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return end;
+    }
+
+    public long flags() {
+        return flags;
+    }
+
+    public long pgoff() {
+        return pgoff;
+    }
+
+    public Inode file() {
+        return file;
+    }
+
+    public String specialName() {
+        return specialName;
+    }
+
+    public int anonVma() {
+        return anonVma;
+    }
+
+    public long pages() {
+        return (end - start) >>> 12;
+    }
+
+    public boolean has(long bit) {
+        return (flags & bit) != 0;
+    }
+
+    /** include/linux/mm.h vma_is_anonymous: no vm_ops, i.e. no file and not shmem. */
+    public boolean isAnonymous() {
+        return file == null && specialName == null;
+    }
+
+    /** The page offset of {@code addr} within the backing object (linear_page_index). */
+    public long pgoffOf(long addr) {
+        return pgoff + ((addr - start) >>> 12);
+    }
+
+    /** include/linux/mm.h vm_start_gap: a stack's guard gap below it. */
+    public long startGap(long stackGuardGap) {
+        if ((flags & VmFlags.VM_GROWSDOWN) != 0) {
+            long s = start - stackGuardGap;
+            return s > start ? 0 : s;
+        }
+        return start;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%x-%x flags=%x pgoff=%x", start, end, flags, pgoff);
+    }
+}

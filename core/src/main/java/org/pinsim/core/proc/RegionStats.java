@@ -1,0 +1,17 @@
+package org.pinsim.core.proc;
+
+/**
+ * What the region checks of a scenario read about one address range of a process
+ * ({@code vmas(buf)}, {@code locked_vmas(buf)}, {@code lck(buf)}, {@code rss(buf)},
+ * {@code smaps_locked(buf)}); see {@link ProcFs#region}.
+ *
+ * @param vmas VMAs intersecting the range
+ * @param lockedVmas of those, the ones with VM_LOCKED
+ * @param lckBytes bytes of the range that lie inside VM_LOCKED VMAs
+ * @param rssBytes bytes of the range mapped by present PTEs to normal pages (smaps Rss: the
+ *     shared zero page does not count)
+ * @param smapsLockedBytes the smaps {@code Locked:} values of the intersecting VMAs (whole
+ *     VMAs, not clipped to the range), summed as printed (kB) and given in bytes
+ */
+public record RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes) {
+}

@@ -1,0 +1,44 @@
+package org.pinsim.scenario;
+
+import java.util.List;
+import org.pinsim.core.task.Rlimit;
+
+/** A call's resolved arguments, evaluated against the run's bindings when the call runs. */
+final class Args {
+
+    private final List<Arg> args;
+    private final Val.Env env;
+
+    Args(List<Arg> args, Val.Env env) {
+        this.args = args;
+        this.env = env;
+    }
+
+    long num(int i) {
+        return ((Arg.Num) args.get(i)).value().eval(env);
+    }
+
+    int integer(int i) {
+        return (int) num(i);
+    }
+
+    boolean bool(int i) {
+        return num(i) != 0;
+    }
+
+    String text(int i) {
+        return ((Arg.Text) args.get(i)).value();
+    }
+
+    /** The limit passed in, or null for NULL. */
+    Rlimit limit(int i) {
+        if (args.get(i) instanceof Arg.Limit l) {
+            return new Rlimit(l.cur().eval(env), l.max().eval(env));
+        }
+        return null;
+    }
+
+    boolean present(int i) {
+        return !(args.get(i) instanceof Arg.Absent);
+    }
+}

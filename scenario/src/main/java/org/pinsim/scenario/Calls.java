@@ -1,0 +1,185 @@
+package org.pinsim.scenario;
+
+import static org.pinsim.scenario.CallSpec.Binds.PROCESS;
+import static org.pinsim.scenario.CallSpec.Binds.REGION;
+import static org.pinsim.scenario.CallSpec.Binds.VALUE;
+import static org.pinsim.scenario.CallSpec.Style.ADDRESS;
+import static org.pinsim.scenario.CallSpec.Style.DECIMAL;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.pinsim.core.Kernel;
+import org.pinsim.core.SysResult;
+import org.pinsim.core.Task;
+import org.pinsim.core.task.Rlimit;
+import org.pinsim.core.uapi.Errno;
+import org.pinsim.core.uapi.Fcntl;
+import org.pinsim.core.uapi.FlagNames;
+import org.pinsim.scenario.CallSpec.Invoker;
+import org.pinsim.scenario.CallSpec.Outcome;
+import org.pinsim.scenario.CallSpec.Param;
+import org.pinsim.scenario.CallSpec.Shape;
+import org.pinsim.scenario.CallSpec.Type;
+
+/**
+ * The calls the language knows, keyed by name: the registry a new call joins with one line.
+ * Parameters are as in the C API and strace; each flag-like parameter names the
+ * {@link FlagNames} kind its flag words come from.
+ */
+final class Calls {
+
+    /** Calls the language names whose model arrives later: counted as skipped, "not modelled yet". */
+    static final List<String> NOT_MODELLED = List.of("accept", "compact", "advance", "move_pages",
+            "io_uring_setup", "io_uring_register", "perf_event_open", "rdma_reg_mr", "rdma_dereg_mr",
+            "vfio_map_dma", "vfio_unmap_dma", "mpin", "munpin");
+
+    private static final Map<String, CallSpec> BY_NAME = new TreeMap<>();
+
+    static {
+        memory();
+        locking();
+        tasks();
+        limits();
+        files();
+        for (String n : NOT_MODELLED) {
+            BY_NAME.put(n, new CallSpec(n, List.of(), 0, Shape.POSITIONAL, DECIMAL, VALUE, null));
+        }
+    }
+
+    private Calls() {
+    }
+
+    /** The call named {@code name}, or null for a name the language does not know. */
+    static CallSpec byName(String name) {
+        return BY_NAME.get(name);
+    }
+
+    /** Every known call name, sorted. */
+    static List<String> names() {
+        return Collections.unmodifiableList(new ArrayList<>(BY_NAME.keySet()));
+    }
+
+    private static void memory() {
+        def("mmap", 4, ADDRESS, REGION, (t, a, k) -> ok(t.mmap(a.num(0), a.num(1), a.num(2), a.num(3), a.num(4), a.num(5))),
+                num("addr"), num("length"), flags("prot", FlagNames.PROT), flags("flags", FlagNames.MAP),
+                opt("fd", -1), opt("offset", 0));
+        def("munmap", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.munmap(a.num(0), a.num(1))), num("addr"), num("length"));
+        def("mprotect", 3, DECIMAL, VALUE, (t, a, k) -> ok(t.mprotect(a.num(0), a.num(1), a.num(2))),
+                num("addr"), num("len"), flags("prot", FlagNames.PROT));
+        def("mremap", 3, ADDRESS, REGION, (t, a, k) -> ok(t.mremap(a.num(0), a.num(1), a.num(2), a.num(3), a.num(4))),
+                num("old_address"), num("old_size"), num("new_size"), optFlags("flags", FlagNames.MREMAP),
+                opt("new_address", 0));
+        def("madvise", 3, DECIMAL, VALUE, (t, a, k) -> ok(t.madvise(a.num(0), a.num(1), a.num(2))),
+                num("addr"), num("length"), flags("advice", FlagNames.MADV));
+        def("brk", 1, ADDRESS, VALUE, (t, a, k) -> ok(t.brk(a.num(0))), num("addr"));
+        def("touch", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.touch(a.num(0), a.num(1), a.bool(2))),
+                num("addr"), num("len"), new Param("write", Type.BOOL, null, 0));
+    }
+
+    private static void locking() {
+        def("mlock", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.mlock(a.num(0), a.num(1))), num("addr"), num("len"));
+        def("mlock2", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.mlock2(a.num(0), a.num(1), a.num(2))),
+                num("addr"), num("len"), optFlags("flags", FlagNames.MLOCK));
+        def("munlock", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.munlock(a.num(0), a.num(1))), num("addr"), num("len"));
+        def("mlockall", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.mlockall(a.num(0))), flags("flags", FlagNames.MCL));
+        def("munlockall", 0, DECIMAL, VALUE, (t, a, k) -> ok(t.munlockall()));
+    }
+
+    private static void tasks() {
+        def("fork", 0, DECIMAL, PROCESS, (t, a, k) -> ok(t.fork()));
+        def("vfork", 0, DECIMAL, PROCESS, (t, a, k) -> ok(t.vfork()));
+        put(new CallSpec("clone", List.of(flags("flags", FlagNames.CLONE)), 1, Shape.CLONE, DECIMAL, PROCESS,
+                (t, a, k) -> ok(t.clone(a.num(0)))));
+        put(new CallSpec("clone3", List.of(flags("flags", FlagNames.CLONE)), 1, Shape.CLONE3, DECIMAL, PROCESS,
+                (t, a, k) -> ok(t.clone(a.num(0)))));
+        def("execve", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.execve(a.text(0))),
+                str("pathname"), ignored("argv"), ignored("envp"));
+        def("exit", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.exit(a.integer(0))), num("status"));
+        def("exit_group", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.exitGroup(a.integer(0))), num("status"));
+    }
+
+    private static void limits() {
+        def("setrlimit", 2, DECIMAL, VALUE, Calls::setrlimit,
+                flags("resource", FlagNames.RLIMIT), new Param("rlim", Type.RLIMIT_IN, FlagNames.RLIMIT, 0));
+        def("getrlimit", 1, DECIMAL, VALUE, Calls::getrlimit,
+                flags("resource", FlagNames.RLIMIT), new Param("rlim", Type.RLIMIT_OUT, FlagNames.RLIMIT, 0));
+        def("prlimit64", 3, DECIMAL, VALUE, Calls::prlimit64, num("pid"), flags("resource", FlagNames.RLIMIT),
+                new Param("new_limit", Type.RLIMIT_IN, FlagNames.RLIMIT, 0),
+                new Param("old_limit", Type.RLIMIT_OUT, FlagNames.RLIMIT, 0));
+    }
+
+    private static void files() {
+        def("openat", 3, DECIMAL, VALUE, (t, a, k) -> ok(t.openat(a.integer(0), a.text(1), a.num(2), a.num(3))),
+                flags("dirfd", FlagNames.AT), str("pathname"), flags("flags", FlagNames.OPEN), opt("mode", 0));
+        def("open", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.openat(Fcntl.AT_FDCWD, a.text(0), a.num(1), a.num(2))),
+                str("pathname"), flags("flags", FlagNames.OPEN), opt("mode", 0));
+        def("memfd_create", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.memfdCreate(a.text(0), a.num(1))),
+                str("name"), optFlags("flags", FlagNames.MFD));
+        def("ftruncate", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.ftruncate(a.integer(0), a.num(1))), num("fd"), num("length"));
+        def("close", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.close(a.integer(0))), num("fd"));
+    }
+
+    private static Outcome getrlimit(Task t, Args a, Kernel k) {
+        SysResult r = t.getrlimit(a.integer(0));
+        return new Outcome(r, r.isError() ? null : t.rlimitOf(a.integer(0)));
+    }
+
+    /** prlimit64 writes the limit as it was before the call into old_limit. */
+    private static Outcome prlimit64(Task t, Args a, Kernel k) {
+        int pid = a.integer(0);
+        Task target = pid == 0 ? t : k.task(pid);
+        Rlimit before = target == null ? null : target.rlimitOf(a.integer(1));
+        SysResult r = t.prlimit64(pid, a.integer(1), a.limit(2));
+        return new Outcome(r, r.isError() ? null : before);
+    }
+
+    /** A NULL rlim fails in copy_from_user, as on the real kernel. */
+    private static Outcome setrlimit(Task t, Args a, Kernel k) {
+        Rlimit l = a.limit(1);
+        if (l == null) {
+            return ok(SysResult.err(Errno.EFAULT, "setrlimit: rlim is NULL"));
+        }
+        return ok(t.setrlimit(a.integer(0), l.cur(), l.max()));
+    }
+
+    private static Outcome ok(SysResult r) {
+        return new Outcome(r, null);
+    }
+
+    private static void def(String name, int minArgs, CallSpec.Style style, CallSpec.Binds binds, Invoker inv,
+                            Param... params) {
+        put(new CallSpec(name, Arrays.asList(params), minArgs, Shape.POSITIONAL, style, binds, inv));
+    }
+
+    private static void put(CallSpec spec) {
+        BY_NAME.put(spec.name(), spec);
+    }
+
+    private static Param num(String name) {
+        return new Param(name, Type.NUM, null, 0);
+    }
+
+    private static Param opt(String name, long dflt) {
+        return new Param(name, Type.NUM, null, dflt);
+    }
+
+    private static Param flags(String name, FlagNames kind) {
+        return new Param(name, Type.NUM, kind, 0);
+    }
+
+    private static Param optFlags(String name, FlagNames kind) {
+        return new Param(name, Type.NUM, kind, 0);
+    }
+
+    private static Param str(String name) {
+        return new Param(name, Type.STRING, null, 0);
+    }
+
+    private static Param ignored(String name) {
+        return new Param(name, Type.IGNORED, null, 0);
+    }
+}

@@ -1,0 +1,59 @@
+package org.pinsim.scenario;
+
+import java.util.Map;
+import org.pinsim.core.Task;
+import org.pinsim.core.proc.ProcFs;
+import org.pinsim.core.proc.RegionStats;
+import org.pinsim.scenario.Plan.CheckField;
+
+/** Reads the figure a check names, in bytes for sizes, and compares it. */
+final class Checks {
+
+    private Checks() {
+    }
+
+    /**
+     * The figure now. A vmstat event counter is its change since the scenario began
+     * ({@code vmstatAtStart}); a {@code nr_*} state counter is absolute.
+     */
+    static long read(Plan.CheckStep step, Task task, ProcFs proc, Map<String, Long> vmstatAtStart, Val.Env env) {
+        String name = step.procField();
+        return switch (step.field()) {
+            case STATUS -> proc.statusField(task, name) * 1024;
+            case SMAPS_LOCKED -> proc.smapsLockedTotal(task);
+            case MAPS -> proc.mapCount(task);
+            case VMSTAT -> name.startsWith("nr_") ? proc.vmstatField(name)
+                    : proc.vmstatField(name) - vmstatAtStart.getOrDefault(name, 0L);
+            case MEMINFO -> proc.meminfoField(name) * 1024;
+            case MEMINFO_COUNT -> proc.meminfoField(name);
+            default -> region(step, task, proc, env);
+        };
+    }
+
+    private static long region(Plan.CheckStep step, Task task, ProcFs proc, Val.Env env) {
+        RegionStats rs = proc.region(task, step.regionStart().eval(env), step.regionLength().eval(env));
+        return switch (step.field()) {
+            case VMAS -> rs.vmas();
+            case LOCKED_VMAS -> rs.lockedVmas();
+            case LCK -> rs.lckBytes();
+            case RSS -> rs.rssBytes();
+            default -> rs.smapsLockedBytes();
+        };
+    }
+
+    static boolean compare(String op, long got, long want) {
+        return switch (op) {
+            case "==" -> got == want;
+            case "!=" -> got != want;
+            case "<" -> got < want;
+            case "<=" -> got <= want;
+            case ">" -> got > want;
+            default -> got >= want;
+        };
+    }
+
+    /** A size as /proc prints it ({@code 64 kB}), a count as a number. */
+    static String format(CheckField field, long v) {
+        return field.bytes() ? Sizes.kB(v) : Long.toString(v);
+    }
+}

@@ -1,0 +1,126 @@
+package org.pinsim.scenario;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+
+/**
+ * The {@code --json} report: one JSON document with the statements
+ * ({@code {line, proc, call, args, result, errno, expected, match}} plus extras), the checks,
+ * the final figures of each process, the skipped calls and the summary counts. Fields come in
+ * a fixed order.
+ */
+public final class JsonReport {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private JsonReport() {
+    }
+
+    public static void write(Report report, PrintWriter out) {
+        try {
+            out.println(MAPPER.writeValueAsString(tree(report)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the JSON report", e);
+        }
+        out.flush();
+    }
+
+    public static ObjectNode tree(Report report) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("file", report.file());
+        root.put("profile", report.profile().id());
+        root.put("seed", report.seed());
+        ArrayNode statements = root.putArray("statements");
+        ArrayNode checks = root.putArray("checks");
+        for (Report.Entry e : report.entries()) {
+            if (e instanceof Report.CheckEntry c) {
+                checks.add(check(c));
+            } else {
+                statements.add(statement(e));
+            }
+        }
+        ArrayNode processes = root.putArray("processes");
+        report.processes().forEach(p -> processes.add(figures(p)));
+        ArrayNode skipped = root.putArray("skipped");
+        for (Report.SkippedCall s : report.skipped()) {
+            ObjectNode n = skipped.addObject();
+            n.put("call", s.call());
+            n.put("count", s.lines().size());
+            ArrayNode lines = n.putArray("lines");
+            s.lines().forEach(lines::add);
+            n.put("reason", s.reason());
+        }
+        root.set("summary", summary(report));
+        return root;
+    }
+
+    private static ObjectNode statement(Report.Entry e) {
+        ObjectNode n = MAPPER.createObjectNode();
+        if (e instanceof Report.CallEntry c) {
+            n.put("line", c.line());
+            n.put("proc", c.proc());
+            n.put("call", c.call());
+            n.put("args", c.args());
+            n.put("result", c.value());
+            n.put("errno", c.errno());
+            n.put("expected", c.expected());
+            n.put("match", c.match());
+            n.put("text", c.result());
+            n.put("reason", c.reason());
+            n.put("detail", c.detail());
+        } else {
+            Report.SkipEntry s = (Report.SkipEntry) e;
+            n.put("line", s.line());
+            n.put("proc", s.proc());
+            n.put("call", s.call());
+            n.put("args", s.args());
+            n.putNull("result");
+            n.putNull("errno");
+            n.putNull("expected");
+            n.putNull("match");
+            n.put("skipped", s.reason());
+        }
+        return n;
+    }
+
+    private static ObjectNode check(Report.CheckEntry c) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("line", c.line());
+        n.put("check", c.text());
+        n.put("proc", c.proc());
+        n.put("field", c.field());
+        n.put("op", c.op());
+        n.put("expected", c.expected());
+        n.put("actual", c.actual());
+        n.put("match", c.match());
+        return n;
+    }
+
+    private static ObjectNode figures(Report.ProcessFigures p) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("name", p.name());
+        n.put("pid", p.pid());
+        n.put("VmSize_kB", p.vmSizeKb());
+        n.put("VmLck_kB", p.vmLckKb());
+        n.put("VmPin_kB", p.vmPinKb());
+        n.put("VmRSS_kB", p.vmRssKb());
+        n.put("maps", p.maps());
+        return n;
+    }
+
+    private static ObjectNode summary(Report r) {
+        ObjectNode n = MAPPER.createObjectNode();
+        Report.Summary s = r.summary();
+        n.put("calls", s.calls());
+        n.put("matched", s.matched());
+        n.put("mismatched", s.mismatched());
+        n.put("skipped", s.skipped());
+        n.put("checks", s.checks());
+        n.put("failed", s.failed());
+        n.put("exitCode", r.exitCode());
+        return n;
+    }
+}

@@ -1,0 +1,309 @@
+package org.pinsim.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.pinsim.scenario.Token.Kind;
+
+/**
+ * Splits one line of a scenario (or of a strace log) into tokens, on demand. The parser can
+ * look ahead any number of tokens and, where the language takes a bare word such as a profile
+ * name ({@code linux-6.18}), read raw text instead of tokens.
+ *
+ * <p>Skipped: blanks, {@code # comments} to the end of the line, and strace's
+ * {@code /* 20 vars * /} comments inside argument lists.
+ */
+final class Lexer {
+
+    private final String file;
+    private final int line;
+    private final String text;
+    private int pos;
+    private final List<Token> ahead = new ArrayList<>();
+
+    Lexer(String file, int line, String text) {
+        this.file = file;
+        this.line = line;
+        this.text = text;
+    }
+
+    String file() {
+        return file;
+    }
+
+    String text() {
+        return text;
+    }
+
+    Token peek() {
+        return peek(0);
+    }
+
+    /** The token {@code k} places ahead (0 = the next one); EOL repeats at the end. */
+    Token peek(int k) {
+        while (ahead.size() <= k) {
+            int from = ahead.isEmpty() ? pos : ahead.get(ahead.size() - 1).end();
+            ahead.add(scan(from));
+        }
+        return ahead.get(k);
+    }
+
+    Token next() {
+        Token t = peek();
+        ahead.remove(0);
+        pos = t.end();
+        return t;
+    }
+
+    boolean accept(Kind kind) {
+        if (peek().is(kind)) {
+            next();
+            return true;
+        }
+        return false;
+    }
+
+    Token expect(Kind kind, String what) {
+        if (!peek().is(kind)) {
+            throw error(peek(), what);
+        }
+        return next();
+    }
+
+    InvalidInputException error(Token found, String expected) {
+        return new InvalidInputException(file, found.pos(), "expected " + expected + ", found " + found.describe());
+    }
+
+    InvalidInputException errorAt(Pos at, String detail) {
+        return new InvalidInputException(file, at, detail);
+    }
+
+    /** Where the next token starts (blanks and comments skipped). */
+    Pos nextPos() {
+        return peek().pos();
+    }
+
+    /**
+     * Reads a bare word: the characters up to a blank, {@code ,}, {@code ]}, {@code #} or the end
+     * of the line. Returns an IDENT token holding the text (empty at such a stop character).
+     */
+    Token rawWord() {
+        ahead.clear();
+        int s = skipBlank(pos);
+        int e = s;
+        while (e < text.length() && !isWordStop(text.charAt(e))) {
+            e++;
+        }
+        pos = e;
+        return new Token(Kind.IDENT, text.substring(s, e), line, s, e, 0, "");
+    }
+
+    /** Reads raw text up to (not including) the last {@code close} on the line, then skips it. */
+    String rawUntilLast(char close, Token open) {
+        ahead.clear();
+        int e = text.lastIndexOf(close);
+        int hash = text.indexOf('#', pos);
+        if (e < pos || (hash >= 0 && hash < e)) {
+            throw error(scan(pos), "'" + close + "' to close the '" + open.text() + "' at column " + open.pos().column());
+        }
+        String raw = text.substring(pos, e);
+        pos = e + 1;
+        return raw;
+    }
+
+    private static boolean isWordStop(char c) {
+        return Character.isWhitespace(c) || c == ',' || c == ']' || c == '#';
+    }
+
+    private int skipBlank(int i) {
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '*') {
+                int close = text.indexOf("*/", i + 2);
+                if (close < 0) {
+                    throw new InvalidInputException(file, line, i + 1, "expected '*/' to close the comment, found end of line");
+                }
+                i = close + 2;
+            } else {
+                return i;
+            }
+        }
+        return i;
+    }
+
+    private Token scan(int from) {
+        int s = skipBlank(from);
+        if (s >= text.length() || text.charAt(s) == '#') {
+            return new Token(Kind.EOL, "", line, Math.min(s, text.length()), text.length(), 0, "");
+        }
+        char c = text.charAt(s);
+        if (Character.isDigit(c)) {
+            return number(s);
+        }
+        if (isIdentStart(c)) {
+            return ident(s);
+        }
+        if (c == '"') {
+            return string(s);
+        }
+        return punct(s);
+    }
+
+    private static boolean isIdentStart(char c) {
+        return c == '_' || (c < 128 && Character.isLetter(c));
+    }
+
+    private static boolean isIdentPart(char c) {
+        return c == '_' || (c < 128 && Character.isLetterOrDigit(c));
+    }
+
+    /** Identifiers may contain dots between parts: {@code vm.max_map_count}, {@code smaps.Locked}. */
+    private Token ident(int s) {
+        int e = s + 1;
+        while (e < text.length()) {
+            char c = text.charAt(e);
+            if (isIdentPart(c)) {
+                e++;
+            } else if (c == '.' && e + 1 < text.length() && isIdentPart(text.charAt(e + 1))) {
+                e += 2;
+            } else {
+                break;
+            }
+        }
+        return new Token(Kind.IDENT, text.substring(s, e), line, s, e, 0, "");
+    }
+
+    /** {@code 4096}, {@code 0x1000}, C-style octal {@code 0644} (strace prints modes so), unit letters. */
+    private Token number(int s) {
+        int e = s;
+        long value;
+        if (text.startsWith("0x", s) || text.startsWith("0X", s)) {
+            e = s + 2;
+            while (e < text.length() && Character.digit(text.charAt(e), 16) >= 0) {
+                e++;
+            }
+            value = parseRadix(s, s + 2, e, 16);
+        } else {
+            while (e < text.length() && Character.isDigit(text.charAt(e))) {
+                e++;
+            }
+            boolean octal = text.charAt(s) == '0' && e - s > 1;
+            value = parseRadix(s, octal ? s + 1 : s, e, octal ? 8 : 10);
+        }
+        int digitsEnd = e;
+        while (e < text.length() && text.charAt(e) < 128 && Character.isLetter(text.charAt(e))) {
+            e++;
+        }
+        return new Token(Kind.NUMBER, text.substring(s, e), line, s, e, value, text.substring(digitsEnd, e));
+    }
+
+    private long parseRadix(int tokenStart, int s, int e, int radix) {
+        String digits = text.substring(s, e);
+        if (digits.isEmpty()) {
+            throw new InvalidInputException(file, line, tokenStart + 1,
+                    "expected hex digits after '0x', found " + describeAt(e));
+        }
+        try {
+            return radix == 16 ? Long.parseUnsignedLong(digits, 16) : Long.parseLong(digits, radix);
+        } catch (NumberFormatException ex) {
+            String what = radix == 8 ? "an octal number (a leading 0 means octal, as in C)" : "a number that fits in 64 bits";
+            throw new InvalidInputException(file, line, tokenStart + 1, "expected " + what + ", found '" + text.substring(tokenStart, e) + "'");
+        }
+    }
+
+    private String describeAt(int i) {
+        return i >= text.length() ? "end of line" : "'" + text.charAt(i) + "'";
+    }
+
+    private Token string(int s) {
+        StringBuilder sb = new StringBuilder();
+        int i = s + 1;
+        while (i < text.length() && text.charAt(i) != '"') {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                i = unescape(i + 1, sb);
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        if (i >= text.length()) {
+            throw new InvalidInputException(file, line, text.length() + 1,
+                    "expected '\"' to close the string at column " + (s + 1) + ", found end of line");
+        }
+        return new Token(Kind.STRING, sb.toString(), line, s, i + 1, 0, "");
+    }
+
+    /** C escapes as strace prints them: \n \t \\ \" \xNN \NNN. Returns the index after the escape. */
+    private int unescape(int i, StringBuilder sb) {
+        char c = text.charAt(i);
+        switch (c) {
+            case 'n' -> sb.append('\n');
+            case 't' -> sb.append('\t');
+            case 'r' -> sb.append('\r');
+            case 'v' -> sb.append('\u000b');
+            case 'f' -> sb.append('\f');
+            case 'x' -> {
+                int e = i + 1;
+                while (e < text.length() && e < i + 3 && Character.digit(text.charAt(e), 16) >= 0) {
+                    e++;
+                }
+                sb.append(e > i + 1 ? (char) Integer.parseInt(text.substring(i + 1, e), 16) : 'x');
+                return e;
+            }
+            default -> {
+                if (c >= '0' && c <= '7') {
+                    int e = i;
+                    while (e < text.length() && e < i + 3 && text.charAt(e) >= '0' && text.charAt(e) <= '7') {
+                        e++;
+                    }
+                    sb.append((char) Integer.parseInt(text.substring(i, e), 8));
+                    return e;
+                }
+                sb.append(c);
+            }
+        }
+        return i + 1;
+    }
+
+    private Token punct(int s) {
+        String two = s + 1 < text.length() ? text.substring(s, s + 2) : "";
+        if (text.startsWith("...", s)) {
+            return tok(Kind.ELLIPSIS, s, 3);
+        }
+        switch (two) {
+            case "==": return tok(Kind.EQ, s, 2);
+            case "!=": return tok(Kind.NE, s, 2);
+            case "<=": return tok(Kind.LE, s, 2);
+            case ">=": return tok(Kind.GE, s, 2);
+            case "<<": return tok(Kind.SHL, s, 2);
+            default: break;
+        }
+        Kind k = switch (text.charAt(s)) {
+            case '(' -> Kind.LPAREN;
+            case ')' -> Kind.RPAREN;
+            case '{' -> Kind.LBRACE;
+            case '}' -> Kind.RBRACE;
+            case '[' -> Kind.LBRACKET;
+            case ']' -> Kind.RBRACKET;
+            case ',' -> Kind.COMMA;
+            case '=' -> Kind.ASSIGN;
+            case '|' -> Kind.PIPE;
+            case '+' -> Kind.PLUS;
+            case '-' -> Kind.MINUS;
+            case '*' -> Kind.STAR;
+            case ':' -> Kind.COLON;
+            case '?' -> Kind.QUESTION;
+            case '<' -> Kind.LT;
+            case '>' -> Kind.GT;
+            default -> throw new InvalidInputException(file, line, s + 1,
+                    "expected a name, number, string or operator, found '" + text.charAt(s) + "'");
+        };
+        return tok(k, s, 1);
+    }
+
+    private Token tok(Kind k, int s, int len) {
+        return new Token(k, text.substring(s, s + len), line, s, s + len, 0, "");
+    }
+}

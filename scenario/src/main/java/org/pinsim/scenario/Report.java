@@ -1,0 +1,55 @@
+package org.pinsim.scenario;
+
+import java.util.List;
+import org.pinsim.core.Profile;
+
+/**
+ * What a run did, in file order: one entry per statement or check that applied, the final
+ * /proc figures of each live process, the calls skipped, and the counts. Text and JSON
+ * output are both written from this.
+ */
+public record Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
+                     List<SkippedCall> skipped, Summary summary) {
+
+    /** 0 when every expectation and check held, 1 when one did not. */
+    public int exitCode() {
+        return summary.mismatched() + summary.failed() > 0 ? 1 : 0;
+    }
+
+    public sealed interface Entry {
+        int line();
+    }
+
+    /**
+     * A call that ran (or could not, because its process is gone: then {@code result} says so
+     * and {@code value} is null). {@code result} is printed as strace prints it, {@code value}
+     * is what userspace sees (-1 on failure); {@code match} is null without an expectation;
+     * {@code detail} says what differed.
+     */
+    public record CallEntry(int line, String proc, String text, String call, String args, String result, Long value,
+                            String errno, String reason, String expected, Boolean match, String detail)
+            implements Entry {
+    }
+
+    /** A call not run: an unknown name, or a call not modelled yet. */
+    public record SkipEntry(int line, String proc, String text, String call, String args, String reason)
+            implements Entry {
+    }
+
+    /** A check: {@code expected} and {@code actual} as printed ({@code 64 kB}, {@code 3}). */
+    public record CheckEntry(int line, String text, String proc, String field, String op, String expected,
+                             String actual, boolean match) implements Entry {
+    }
+
+    /** Final /proc figures: kB as /proc/PID/status prints them, and the VMA count. */
+    public record ProcessFigures(String name, int pid, long vmSizeKb, long vmLckKb, long vmPinKb, long vmRssKb,
+                                 int maps) {
+    }
+
+    /** One skipped call name: how often, on which lines, and why. */
+    public record SkippedCall(String call, List<Integer> lines, String reason) {
+    }
+
+    public record Summary(int calls, int matched, int mismatched, int skipped, int checks, int failed) {
+    }
+}

@@ -1,0 +1,88 @@
+package org.pinsim.scenario;
+
+import java.io.PrintWriter;
+import java.util.stream.Collectors;
+import org.pinsim.core.SysResult;
+import org.pinsim.core.uapi.Errno;
+
+/**
+ * The text report, as docs/SCENARIO-REFERENCE.md specifies it: one line per statement
+ * ({@code LINE  [PROC: ][NAME = ]call(args) = RESULT}), a {@code MISMATCH} line under a
+ * statement whose result differs, one line per check, the final /proc figures of each live
+ * process, the skipped calls, and the summary line last.
+ */
+public final class Transcript {
+
+    private Transcript() {
+    }
+
+    public static void write(Report report, PrintWriter out) {
+        for (Report.Entry e : report.entries()) {
+            entry(e, out);
+        }
+        for (Report.ProcessFigures p : report.processes()) {
+            out.println(figures(p));
+        }
+        for (Report.SkippedCall s : report.skipped()) {
+            out.println("skipped " + s.call() + " x" + s.lines().size() + " (line" + (s.lines().size() > 1 ? "s " : " ")
+                    + s.lines().stream().map(String::valueOf).collect(Collectors.joining(", ")) + "): " + s.reason());
+        }
+        out.println(summary(report.summary()));
+        out.flush();
+    }
+
+    private static void entry(Report.Entry e, PrintWriter out) {
+        if (e instanceof Report.CallEntry c) {
+            out.println(c.line() + "  " + c.text() + " = " + c.result());
+            if (Boolean.FALSE.equals(c.match()) && c.detail() != null) {
+                out.println("   MISMATCH " + c.detail());
+                if (c.reason() != null) {
+                    out.println("   why: " + c.reason());
+                }
+            } else if (Boolean.FALSE.equals(c.match())) {
+                out.println("   MISMATCH " + (c.expected() == null ? "the call did not run" : "expected " + c.expected()));
+            }
+        } else if (e instanceof Report.SkipEntry s) {
+            out.println(s.line() + "  " + s.text() + " skipped: " + s.reason());
+        } else {
+            Report.CheckEntry c = (Report.CheckEntry) e;
+            out.println(c.line() + "  " + c.text() + (c.match() ? " -> ok" : " -> MISMATCH (got " + c.actual() + ")"));
+        }
+    }
+
+    /** {@code final app (pid 1): VmSize 2364 kB, VmLck 64 kB, VmPin 0 kB, VmRSS 120 kB, maps 9}. */
+    static String figures(Report.ProcessFigures p) {
+        String who = p.name() == null ? "(pid " + p.pid() + ")" : p.name() + " (pid " + p.pid() + ")";
+        return "final " + who + ": VmSize " + p.vmSizeKb() + " kB, VmLck " + p.vmLckKb() + " kB, VmPin " + p.vmPinKb()
+                + " kB, VmRSS " + p.vmRssKb() + " kB, maps " + p.maps();
+    }
+
+    /** {@code N calls, M matched, K mismatched, S skipped, C checks, F failed}. */
+    static String summary(Report.Summary s) {
+        return s.calls() + " calls, " + s.matched() + " matched, " + s.mismatched() + " mismatched, " + s.skipped()
+                + " skipped, " + s.checks() + " checks, " + s.failed() + " failed";
+    }
+
+    /** A statement as the transcript shows it: {@code [PROC: ][NAME = ]call(args as written)}. */
+    static String callText(Statement.Call st) {
+        StringBuilder sb = new StringBuilder();
+        if (st.proc() != null) {
+            sb.append(st.proc().written()).append(' ');
+        }
+        if (st.bind() != null) {
+            sb.append(st.bind()).append(" = ");
+        }
+        return sb.append(st.name()).append('(').append(st.argsText()).append(')').toString();
+    }
+
+    /** A result as strace prints it: {@code 0}, {@code 0x7f0000000000}, {@code -1 ENOMEM (Cannot allocate memory)}. */
+    static String result(SysResult r, CallSpec.Style style) {
+        if (r.isError()) {
+            return "-1 " + Errno.name(r.errno()) + " (" + Errno.text(r.errno()) + ")";
+        }
+        if (style == CallSpec.Style.ADDRESS && r.ret() != 0) {
+            return "0x" + Long.toHexString(r.ret());
+        }
+        return Long.toString(r.ret());
+    }
+}

@@ -1,0 +1,252 @@
+package org.pinsim.scenario;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.pinsim.core.MachineConfig;
+import org.pinsim.core.ProcessSpec;
+import org.pinsim.core.Profile;
+import org.pinsim.core.task.Caps;
+import org.pinsim.core.uapi.FlagNames;
+
+/**
+ * The static pass: resolves a parsed scenario for one profile into a {@link Plan}, walking
+ * the statements in order as the run will, so that an unknown process, a name used before it
+ * is bound, a flag of the wrong argument or a bad directive is reported as invalid input
+ * before anything runs.
+ */
+final class Validator {
+
+    private final Scenario scenario;
+    private final RunOptions options;
+    private final Resolver resolver;
+    private final Scope scope = new Scope();
+    private final Map<Long, String> stracePids = new HashMap<>();
+    private Profile profile;
+    private String mainProcess;
+
+    private Validator(Scenario scenario, RunOptions options) {
+        this.scenario = scenario;
+        this.options = options;
+        this.resolver = new Resolver(scenario.file());
+    }
+
+    static Plan plan(Scenario scenario, RunOptions options) {
+        return new Validator(scenario, options).plan();
+    }
+
+    private Plan plan() {
+        profile = chooseProfile();
+        MachineConfig machine = machine();
+        List<Plan.SysctlSetting> sysctls = sysctls();
+        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver);
+        for (Plan.ProcessDecl p : processes) {
+            scope.bind(p.name(), new Scope.Binding(Scope.Kind.PROCESS, p.pos().line(), "process"));
+        }
+        mainProcess = processes.get(0).name();
+        List<Plan.Step> steps = new ArrayList<>();
+        for (Statement st : scenario.statements()) {
+            if (st.guard() == null || st.guard().admits(profile)) {
+                steps.add(st instanceof Statement.Call c ? call(c) : CheckCompiler.compile((Statement.Check) st, this));
+            }
+        }
+        return new Plan(scenario, profile, machine, sysctls, processes, List.copyOf(steps));
+    }
+
+    private Profile chooseProfile() {
+        if (options.kernel() != null) {
+            return options.kernel();
+        }
+        for (Directive d : scenario.directives()) {
+            if (d instanceof Directive.Kernel k) {
+                return Profile.byId(k.profile());
+            }
+        }
+        return Profile.LINUX_6_18;
+    }
+
+    private MachineConfig machine() {
+        MachineConfig m = MachineConfig.defaults().withProfile(profile);
+        long memory = m.memoryBytes();
+        long swap = m.swapBytes();
+        long seed = m.seed();
+        int nodes = m.nodes();
+        int cpus = m.cpus();
+        Pos at = null;
+        for (Directive d : applicable()) {
+            if (d instanceof Directive.Machine md) {
+                at = md.pos();
+                for (Directive.Setting s : md.settings()) {
+                    long v = resolver.constant(s.value(), null, "machine " + s.key());
+                    switch (s.key()) {
+                        case "memory" -> memory = v;
+                        case "swap" -> swap = v;
+                        case "seed" -> seed = v;
+                        case "nodes" -> nodes = (int) Math.min(Integer.MAX_VALUE, v);
+                        default -> cpus = (int) Math.min(Integer.MAX_VALUE, v);
+                    }
+                }
+            }
+        }
+        if (options.seed() != null) {
+            seed = options.seed();
+        }
+        try {
+            return new MachineConfig(memory, nodes, cpus, swap, seed, profile);
+        } catch (IllegalArgumentException e) {
+            throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
+        }
+    }
+
+    private List<Plan.SysctlSetting> sysctls() {
+        List<Plan.SysctlSetting> out = new ArrayList<>();
+        for (Directive d : applicable()) {
+            if (d instanceof Directive.Sysctl sd) {
+                for (Directive.Setting s : sd.settings()) {
+                    out.add(new Plan.SysctlSetting(s.key(), resolver.constant(s.value(), null, "sysctl " + s.key()), s.keyPos()));
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private List<Directive> applicable() {
+        return scenario.directives().stream().filter(d -> d.guard() == null || d.guard().admits(profile)).toList();
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    private Plan.Step call(Statement.Call st) {
+        String proc = process(st.proc());
+        CallSpec spec = Calls.byName(st.name());
+        if (spec == null || !spec.modelled()) {
+            return skip(st, proc, spec);
+        }
+        List<Arg> args = CallCompiler.args(st, spec, this);
+        Plan.Expect expect = CallCompiler.expect(st, spec, args, this);
+        Long aliasPid = null;
+        if (spec.binds() == CallSpec.Binds.PROCESS && st.expected() instanceof Expected.Value v
+                && v.value() instanceof Expr.Num n && n.unit().isEmpty()) {
+            aliasPid = n.value();
+        }
+        bind(st, spec, aliasPid);
+        return new Plan.CallStep(st, proc, spec, args, expect, st.bind(), aliasPid);
+    }
+
+    private Plan.Step skip(Statement.Call st, String proc, CallSpec spec) {
+        String reason;
+        if (spec == null) {
+            String hint = Suggest.didYouMean(st.name(), Calls.names());
+            if (options.strict()) {
+                throw resolver.error(st.namePos(), "expected a known call (--strict), found '" + st.name() + "'" + hint);
+            }
+            reason = "unknown call" + hint;
+        } else {
+            reason = "not modelled yet";
+        }
+        if (st.bind() != null) {
+            checkRebind(st.bind(), st.bindPos());
+            scope.bind(st.bind(), new Scope.Binding(Scope.Kind.SKIPPED, st.line(), st.name()));
+        }
+        return new Plan.SkipStep(st, proc, reason);
+    }
+
+    private void bind(Statement.Call st, CallSpec spec, Long aliasPid) {
+        if (st.bind() != null) {
+            checkRebind(st.bind(), st.bindPos());
+            Scope.Kind kind = switch (spec.binds()) {
+                case REGION -> Scope.Kind.REGION;
+                case PROCESS -> Scope.Kind.PROCESS;
+                default -> Scope.Kind.VALUE;
+            };
+            scope.bind(st.bind(), new Scope.Binding(kind, st.line(), st.name()));
+        }
+        if (aliasPid != null) {
+            String name = st.bind() != null ? st.bind() : Long.toString(aliasPid);
+            stracePids.put(aliasPid, name);
+            if (st.bind() == null) {
+                scope.bind(name, new Scope.Binding(Scope.Kind.PROCESS, st.line(), st.name()));
+            }
+        }
+    }
+
+    private void checkRebind(String name, Pos at) {
+        Scope.Binding old = scope.get(name);
+        if (old != null && old.kind() == Scope.Kind.PROCESS) {
+            throw resolver.error(at, "expected a new name, found '" + name + "', which names a process (line "
+                    + old.line() + ")");
+        }
+        if (FlagNames.ofName(name) != null) {
+            throw resolver.error(at, "expected a new name, found '" + name + "', which is a flag name");
+        }
+    }
+
+    /** The process a statement names; without a name, the first process. */
+    String process(Statement.ProcRef ref) {
+        if (ref == null) {
+            return mainProcess;
+        }
+        if (ref.pid() != null) {
+            return stracePid(ref);
+        }
+        Scope.Binding b = scope.get(ref.name());
+        if (b == null || b.kind() != Scope.Kind.PROCESS) {
+            throw resolver.error(ref.pos(), "expected a process name (known: " + String.join(", ", scope.names(Scope.Kind.PROCESS))
+                    + "), found '" + ref.name() + "'" + Suggest.didYouMean(ref.name(), scope.names(Scope.Kind.PROCESS)));
+        }
+        return ref.name();
+    }
+
+    /** strace: the first pid is the first process; later pids are the children calls returned. */
+    private String stracePid(Statement.ProcRef ref) {
+        String name = stracePids.get(ref.pid());
+        if (name != null) {
+            return name;
+        }
+        if (stracePids.isEmpty()) {
+            stracePids.put(ref.pid(), mainProcess);
+            return mainProcess;
+        }
+        throw resolver.error(ref.pos(), "expected a pid returned by an earlier fork, vfork or clone, found pid " + ref.pid());
+    }
+
+    Resolver resolver() {
+        return resolver;
+    }
+
+    Scope scope() {
+        return scope;
+    }
+
+    Profile profile() {
+        return profile;
+    }
+
+    static long capsFor(List<Directive.CapChange> changes, long initial, Resolver r) {
+        long caps = initial;
+        boolean first = true;
+        for (Directive.CapChange c : changes) {
+            String n = c.name();
+            if (n.equals("none") || n.equals("all")) {
+                caps = n.equals("all") ? Caps.ALL : Caps.NONE;
+            } else {
+                int cap = Caps.byName(n);
+                if (cap < 0) {
+                    throw r.error(c.pos(), "expected a capability name (ipc_lock, sys_resource, ...), found '" + n + "'");
+                }
+                long bit = 1L << cap;
+                if (first && c.sign() == ' ') {
+                    caps = Caps.NONE;
+                }
+                caps = c.sign() == '-' ? caps & ~bit : caps | bit;
+            }
+            first = false;
+        }
+        return caps;
+    }
+
+    static ProcessSpec.Layout layout(String name) {
+        return "empty".equals(name) ? ProcessSpec.Layout.EMPTY : ProcessSpec.Layout.DEFAULT;
+    }
+}
