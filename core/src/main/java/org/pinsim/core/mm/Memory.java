@@ -164,6 +164,9 @@ public final class Memory implements PageTable.TablePages {
         }
         addFileRmap(page, vma);
         mm.addRss(f.shmem() ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES, 1);
+        if (write) {
+            ft.setFlag(page, PG_dirty); // mm/memory.c fault_dirty_shared_page
+        }
         leaf.e[i] = Pte.make(page, write && vma.has(VM_WRITE), false);
         return VM_FAULT_OK;
     }

@@ -13,7 +13,6 @@ import static org.pinsim.core.uapi.Mman.PROT_WRITE;
 
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.MachineConfig;
@@ -316,9 +315,6 @@ class ProcFsMapsTest {
         assertThat(smaps).contains(maskIno(LINUX_FILE_SHARED));
     }
 
-    @Disabled("model gap: a write fault on a MAP_SHARED file page does not mark the folio dirty "
-            + "(mm/memory.c fault_dirty_shared_page -> folio_mark_dirty), so the MAP_PRIVATE view of "
-            + "that page counts as Shared_Clean where Linux says Shared_Dirty")
     @Test
     void smaps_fileMappings_matchLinuxNumbers() {
         Kernel k = boot();
