@@ -189,6 +189,8 @@ def parse_template(path):
             st.field = m.group('field')
             st.region = m.group('region')
             st.prefix = s[:m.start('op')].rstrip()
+            st.op = m.group('op')
+            st.rhs = m.group('rhs').strip()
             if st.field.startswith('vmstat.'):
                 st.proc = None
             elif st.proc is None:
@@ -748,6 +750,19 @@ def addr_expr(st, r, run):
     return None
 
 
+def check_value(text):
+    text = text.strip()
+    m = re.fullmatch(r'(\d+)\s*kB', text)
+    if m:
+        return int(m.group(1)) * 1024
+    return py_eval(text, {})
+
+
+def relation_holds(measured, op, rhs):
+    a, b = check_value(measured), check_value(rhs)
+    return {'!=': a != b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b}[op]
+
+
 def render(process, items, run, uname):
     out = []
     header_done = False
@@ -763,6 +778,14 @@ def render(process, items, run, uname):
             v = run.checks.get(st.lineno)
             if v is None:
                 raise RuntimeError('line %d: check not measured' % st.lineno)
+            if st.op != '==':
+                # a bound written by the template author (the original test's own
+                # check, e.g. VmLck > 0): kept as written if the kernel satisfies it
+                if not relation_holds(v, st.op, st.rhs):
+                    raise RuntimeError('line %d: measured %s, which does not satisfy %s %s'
+                                       % (st.lineno, v, st.op, st.rhs))
+                out.append('%s %s %s%s' % (st.prefix, st.op, st.rhs, cm))
+                continue
             out.append('%s == %s%s' % (st.prefix, v, cm))
             continue
         args = list(st.args)

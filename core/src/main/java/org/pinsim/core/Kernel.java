@@ -184,8 +184,17 @@ public final class Kernel {
         return new ArrayList<>(files.values());
     }
 
-    /** Checks every model invariant; throws AssertionError naming the first one broken. */
+    /**
+     * Checks every model invariant, recomputed from scratch; throws AssertionError naming the
+     * first one broken. Machines up to 4 GiB get the full frame sweep, larger ones the
+     * counter checks (-Dpinsim.checks=full|quick|off overrides; see Invariants.checkDefault).
+     */
     public void checkInvariants() {
-        org.pinsim.core.check.Invariants.check(this, memory.mlockFolio()::pendingRefs);
+        org.pinsim.core.check.Invariants.checkDefault(this);
+    }
+
+    /** The full check whatever the machine size (tests). */
+    public void checkInvariantsFull() {
+        org.pinsim.core.check.Invariants.check(this);
     }
 }

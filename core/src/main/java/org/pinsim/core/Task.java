@@ -109,11 +109,7 @@ public final class Task implements Caller {
         return rlim.cur(resource);
     }
 
-    /** The current soft and hard limit of a resource. */
-    public Rlimit rlimit(int resource, boolean unused) {
-        return rlim.get(resource);
-    }
-
+    /** The current soft and hard limit of a resource (what getrlimit would return). */
     public Rlimit rlimitOf(int resource) {
         return rlim.get(resource);
     }
