@@ -25,6 +25,7 @@ final class Execution implements Val.Env {
     }
 
     private final Plan plan;
+    private final StepObserver observer;
     private final boolean invariants = !"false".equals(System.getProperty("pinsim.invariants"));
     private final Map<String, Long> values = new HashMap<>();
     private final Map<String, Long> lengths = new HashMap<>();
@@ -43,7 +44,12 @@ final class Execution implements Val.Env {
     private int failed;
 
     Execution(Plan plan) {
+        this(plan, null);
+    }
+
+    Execution(Plan plan, StepObserver observer) {
         this.plan = plan;
+        this.observer = observer;
     }
 
     Report run() {
@@ -57,6 +63,7 @@ final class Execution implements Val.Env {
         });
         plan.processes().forEach(p -> known.add(new Known(p.name(), setup.processes().get(p.name()))));
         for (Plan.Step step : plan.steps()) {
+            observe(step.line(), false);
             if (step instanceof Plan.CallStep c) {
                 call(c);
             } else if (step instanceof Plan.SkipStep s) {
@@ -64,8 +71,15 @@ final class Execution implements Val.Env {
             } else {
                 check((Plan.CheckStep) step);
             }
+            observe(step.line(), true);
         }
         return report();
+    }
+
+    private void observe(int line, boolean after) {
+        if (observer != null) {
+            observer.step(line, after, kernel, Map.copyOf(pids));
+        }
     }
 
     // ---------------------------------------------------------------- calls

@@ -33,6 +33,12 @@ public final class ScenarioRunner {
         return new Execution(plan).run();
     }
 
+    /** Resolves and runs a parsed scenario, showing the model to {@code observer} between steps. */
+    public static Report run(Scenario scenario, RunOptions options, StepObserver observer) {
+        Plan plan = Validator.plan(scenario, options);
+        return new Execution(plan, observer).run();
+    }
+
     /** Resolves a parsed scenario without running it: reports invalid input only. */
     public static void validate(Scenario scenario, RunOptions options) {
         Validator.plan(scenario, options);

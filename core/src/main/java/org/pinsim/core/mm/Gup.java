@@ -91,11 +91,19 @@ public final class Gup {
         }
         final Memory memory = ctx.memory;
         long done = 0;
+        PageTable.Leaf leaf = null;
+        long leafBase = -1;
         for (long a = start; done < nrPages; a += PAGE_SIZE, done++) {
-            long pte = mm.pt.get(a);
+            long base = a & ~((1L << 21) - 1);
+            if (base != leafBase) {
+                leaf = mm.pt.leaf(a, false); // follow_page_mask: one table walk per 2 MiB
+                leafBase = base;
+            }
+            long pte = leaf == null ? Pte.NONE : leaf.e[PageTable.pteIndex(a)];
             if (pte != Pte.NONE && (!write || Pte.write(pte))) {
                 continue;
             }
+            leafBase = -1; // the fault may allocate the table
             int r = memory.handleFault(mm, vma, a, write);
             if (r != Memory.VM_FAULT_OK) {
                 int e = r == Memory.VM_FAULT_OOM ? -ENOMEM : -EFAULT;
