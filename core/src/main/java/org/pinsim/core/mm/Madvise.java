@@ -246,8 +246,8 @@ public final class Madvise {
         }
         Vma v = vmas.modifyFlags(c.mm(), vma, start, end, f);
         if (v == null) {
-            c.refuse("madvise: splitting the VMA would exceed vm.max_map_count");
-            return -ENOMEM;
+            c.refuse("madvise: the VMA cannot be split");
+            return vmas.lastError();
         }
         doneEnd[0] = v.end;
         return 0;

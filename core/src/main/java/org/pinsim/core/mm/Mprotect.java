@@ -84,7 +84,7 @@ public final class Mprotect {
             tmp = Math.min(vma.end, end);
             Vma done = mprotectFixup(c, vma, nstart, tmp, newflags);
             if (done == null) {
-                error = -ENOMEM;
+                error = fixupError;
                 break;
             }
             tmp = done.end;
@@ -98,9 +98,12 @@ public final class Mprotect {
         return error;
     }
 
-    /** mm/mprotect.c mprotect_fixup. Returns the VMA covering [start, end), or null (ENOMEM). */
+    private int fixupError;
+
+    /** mm/mprotect.c mprotect_fixup. Returns the VMA covering [start, end), or null (see fixupError). */
     Vma mprotectFixup(Caller c, Vma vma, long start, long end, long newflags) {
         Mm mm = c.mm();
+        fixupError = -ENOMEM;
         long oldflags = vma.flags;
         if (newflags == oldflags) {
             return vma;
@@ -123,7 +126,9 @@ public final class Mprotect {
         }
         Vma v = vmas.modifyFlags(mm, vma, start, end, newflags);
         if (v == null) {
-            c.refuse("mprotect: splitting the VMA would exceed vm.max_map_count");
+            fixupError = vmas.lastError();
+            c.refuse(fixupError == -EINVAL ? "mprotect: a special mapping cannot be split"
+                    : "mprotect: splitting the VMA would exceed vm.max_map_count");
             return null;
         }
         changeProtection(mm, v, start, end, newflags);

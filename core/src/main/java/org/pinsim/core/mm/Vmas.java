@@ -15,6 +15,7 @@ import java.util.List;
  */
 public final class Vmas {
     private final MmContext ctx;
+    private int lastError;
 
     public Vmas(MmContext ctx) {
         this.ctx = ctx;
@@ -105,13 +106,13 @@ public final class Vmas {
             return merged;
         }
         if (start != vma.start) {
-            if (mm.mapCount() >= ctx.maxMapCount()) {
+            if ((lastError = splitVmaCheck(mm, vma)) != 0) {
                 return null;
             }
             vma = splitAt(mm, vma, start);
         }
         if (end != vma.end) {
-            if (mm.mapCount() >= ctx.maxMapCount()) {
+            if ((lastError = splitVmaCheck(mm, vma)) != 0) {
                 return null;
             }
             splitAt(mm, vma, end);
@@ -168,6 +169,22 @@ public final class Vmas {
         return null;
     }
 
+    /** Why the last {@link #modifyFlags} returned null: -ENOMEM or -EINVAL. */
+    public int lastError() {
+        return lastError;
+    }
+
+    /**
+     * mm/vma.c split_vma's checks: the map_count limit (ENOMEM), and vm_ops->may_split, which
+     * refuses for special mappings ([vvar], [vdso]: mm/mmap.c special_mapping_split, EINVAL).
+     */
+    int splitVmaCheck(Mm mm, Vma vma) {
+        if (vma.specialName != null) {
+            return -EINVAL;
+        }
+        return mm.mapCount() >= ctx.maxMapCount() ? -ENOMEM : 0;
+    }
+
     /**
      * mm/vma.c __split_vma (no map_count check; callers do it as split_vma does): the VMA
      * keeps [start, addr), and the returned new VMA covers [addr, end).
@@ -212,12 +229,27 @@ public final class Vmas {
             return 0;
         }
         if (start > first.start) {
+            if (first.specialName != null) {
+                if (c != null) {
+                    c.refuse("munmap: a special mapping (" + first.specialName + ") cannot be split");
+                }
+                return -EINVAL;
+            }
             if (end < first.end && mm.mapCount() >= ctx.maxMapCount()) {
                 if (c != null) {
                     c.refuse("munmap: splitting would exceed vm.max_map_count");
                 }
                 return -ENOMEM;
             }
+        }
+        Vma last = mm.vmas.find(end - 1);
+        if (last != null && last.start < end && end < last.end && last.specialName != null) {
+            if (c != null) {
+                c.refuse("munmap: a special mapping (" + last.specialName + ") cannot be split");
+            }
+            return -EINVAL;
+        }
+        if (start > first.start) {
             first = splitAt(mm, first, start);
         }
         List<Vma> gone = new ArrayList<>();
