@@ -78,6 +78,14 @@ public final class Kernel {
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
     public static Kernel boot(MachineConfig config) {
+        long frames = config.memoryBytes() >>> 12;
+        long need = frames * 29 + (64L << 20); // the frame table (28 bytes a frame) and some room
+        long max = Runtime.getRuntime().maxMemory();
+        if (max != Long.MAX_VALUE && need > max) {
+            throw new IllegalArgumentException("a machine of " + (config.memoryBytes() >> 20) + " MiB needs about "
+                    + (need >> 20) + " MiB of Java heap, this JVM has " + (max >> 20)
+                    + " MiB (raise it, e.g. PINSIM_JAVA_OPTS=-Xmx" + ((need >> 30) + 2) + "g ./pinsim ...)");
+        }
         return new Kernel(config);
     }
 

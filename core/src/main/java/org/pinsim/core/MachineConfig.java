@@ -15,6 +15,13 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (nodes < 1 || nodes > 64) {
             throw new IllegalArgumentException("machine nodes must be 1..64, got " + nodes);
         }
+        if (memoryBytes / nodes < (2L << 20)) {
+            throw new IllegalArgumentException("machine needs at least 2MiB per node, got " + memoryBytes
+                    + " bytes on " + nodes + " nodes");
+        }
+        if (memoryBytes > (8L << 40)) {
+            throw new IllegalArgumentException("machine memory above 8TiB is not supported (int page frame numbers)");
+        }
         if (cpus < 1 || cpus > 4096) {
             throw new IllegalArgumentException("machine cpus must be 1..4096, got " + cpus);
         }

@@ -18,7 +18,12 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
 
     static Setup boot(Plan plan) {
         String file = plan.scenario().file();
-        Kernel kernel = Kernel.boot(plan.machine());
+        Kernel kernel;
+        try {
+            kernel = Kernel.boot(plan.machine());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold, found: " + e.getMessage());
+        }
         for (Plan.SysctlSetting s : plan.sysctls()) {
             try {
                 kernel.setSysctl(s.name(), s.value());
