@@ -7,8 +7,9 @@
  * one line on stdout (a few answers carry a counted block of lines after it).
  *
  * Process model.  This program (the master) only ever acts on its own descendants.  It
- * makes itself a process-group leader and a child subreaper, and arms alarm(--timeout):
- * on expiry it SIGKILLs its whole process group (itself included).  Each scenario process
+ * makes itself a process-group leader and a child subreaper, puts its scenario processes
+ * in one process group of their own, and arms alarm(--timeout): on expiry it SIGKILLs
+ * that group and its own (itself included).  `quit` kills and reaps every scenario process.  Each scenario process
  * is a fork of the master that applies the scenario's RLIMIT_MEMLOCK, uid and capabilities
  * (setrlimit, PR_CAPBSET_DROP, setresuid with PR_SET_KEEPCAPS, capset; it can only lower
  * what the master has, never raise it), faults in its own image so that it causes no page
@@ -24,9 +25,11 @@
  *   status PID                    -> ok Name=kB ... maps=N | gone
  *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
- *   vmstat                        -> ok N, then N lines: NAME VALUE
- *   quit                          -> ok bye, then the process group is killed
- * Scenario-process commands (after `to SLOT`), answered `r RET ERRNO [OUT...]`:
+ *   vmstat                        -> ok N, then N lines: NAME VALUE (after a write to
+ *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact)
+ *   quit                          -> every scenario process killed and reaped, then ok bye
+ * Scenario-process commands (after `to SLOT`), answered `r RET ERRNO [OUT...] [; EVENT=DELTA...]`
+ * (the vmstat event counters that changed between just before and just after the call):
  *   mmap A L PROT FLAGS FD OFF | munmap A L | mprotect A L PROT | mremap A OL NL FLAGS NA
  *   madvise A L ADV | brk A | mlock A L | mlock2 A L F | munlock A L | mlockall F | munlockall
  *   touch A L W | fork SLOT | exit N | setrlimit RES HAS CUR MAX | getrlimit RES
@@ -67,6 +70,7 @@ static int nslots, nspawn;
 static int my_sock = -1;             /* in a scenario process: its socket */
 static int my_slot = -1;
 static int timeout_s = 20;
+static pid_t kids_pgid;             /* the scenario processes' own process group */
 
 static char outbuf[1 << 16];
 static size_t outlen;
@@ -204,11 +208,19 @@ __attribute__((noinline)) static void stackgrow(void) {
     for (size_t i = 0; i < sizeof big; i += 4096) big[i] = 0;
 }
 
+/* The image: what was mapped at the first prefault (the only ranges prefault ever touches,
+ * so that a later prefault, after a fork, leaves the scenario's own mappings alone). */
+#define IMG_MAX 128
+static unsigned long img_s[IMG_MAX], img_e[IMG_MAX];
+static int nimg = -1;
+
 /* Faults in the process's own image (every readable page read, every private writable
  * page rewritten, 256 KiB of stack), so that serving commands causes no page faults. */
 static void prefault(void) {
     stackgrow();
     if (slurp("/proc/self/maps", mapsbuf, sizeof mapsbuf) == (size_t)-1) return;
+    int first = nimg < 0;
+    if (first) nimg = 0;
     for (char *p = mapsbuf; p && *p;) {
         unsigned long s, e;
         char perms[8];
@@ -216,12 +228,18 @@ static void prefault(void) {
         if (sscanf(p, "%lx-%lx %7s", &s, &e, perms) == 3 && perms[0] == 'r' && s < 0xffffffff0000UL) {
             int special = nl && (memmem(p, (size_t)(nl - p), "[vvar", 5) || memmem(p, (size_t)(nl - p), "[vdso", 5)
                                  || memmem(p, (size_t)(nl - p), "[vsys", 5));
-            if (!special)
-                for (unsigned long a = s; a < e; a += 4096) {
+            if (!special && first && nimg < IMG_MAX) {
+                img_s[nimg] = s;
+                img_e[nimg++] = e;
+            }
+            for (int k = 0; !special && k < nimg; k++) {
+                unsigned long a0 = s > img_s[k] ? s : img_s[k], a1 = e < img_e[k] ? e : img_e[k];
+                for (unsigned long a = a0; a < a1; a += 4096) {
                     volatile char *q = (volatile char *)a;
                     char c = *q;
                     if (perms[1] == 'w' && perms[3] == 'p') *q = c;
                 }
+            }
         }
         p = nl ? nl + 1 : NULL;
     }
@@ -240,19 +258,69 @@ static void on_fault(int sig) {
 
 static char pathbuf[8192];
 
-static void reply(long r, int e) {
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "r %ld %d\n", r, r == -1 ? e : 0);
-    wall(my_sock, tmp, strlen(tmp));
+/*
+ * vmstat windows: the event counters (every /proc/vmstat line not starting with nr_) are read
+ * by the scenario process itself right before and right after each call, and the answer
+ * carries the differences.  Summed, they are the events the scenario's calls caused, without
+ * what the rest of the machine (the JVM driving us, say) did between two statements.
+ */
+#define VM_MAX 320
+static char vbuf[1 << 15];
+static char vnames[VM_MAX][48];
+static long vbefore[VM_MAX], vafter[VM_MAX];
+static int vcount;
+
+static int vm_read(long *vals) {
+    int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < sizeof vbuf && (r = read(fd, vbuf + n, sizeof vbuf - 1 - n)) > 0) n += (size_t)r;
+    close(fd);
+    vbuf[n] = 0;
+    int i = 0;
+    for (char *p = vbuf; *p && i < VM_MAX;) {
+        char *sp = strchr(p, ' ');
+        char *nl = strchr(p, '\n');
+        if (!sp || !nl) break;
+        if (vcount == 0 || i >= vcount) {
+            size_t l = (size_t)(sp - p);
+            if (l >= sizeof vnames[0]) l = sizeof vnames[0] - 1;
+            memcpy(vnames[i], p, l);
+            vnames[i][l] = 0;
+        }
+        vals[i++] = strtol(sp + 1, NULL, 10);
+        p = nl + 1;
+    }
+    if (i > vcount) vcount = i;
+    return i;
 }
 
-static void reply_out(long r, int e, unsigned long cur, unsigned long max) {
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, "r %ld %d %lu %lu\n", r, r == -1 ? e : 0, cur, max);
-    wall(my_sock, tmp, strlen(tmp));
+static void vm_begin(void) { vm_read(vbefore); }
+
+static char replybuf[1 << 14];
+
+/* Ends the window and sends the answer: "r RET ERRNO [OUT...] [; name=delta ...]". */
+static void reply_full(long r, int e, int nout, unsigned long o1, unsigned long o2) {
+    int n = vm_read(vafter);
+    size_t len = (size_t)snprintf(replybuf, sizeof replybuf, "r %ld %d", r, r == -1 ? e : 0);
+    if (nout) len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " %lu %lu", o1, o2);
+    int sep = 0;
+    for (int i = 0; i < n && len + 80 < sizeof replybuf; i++) {
+        if (!strncmp(vnames[i], "nr_", 3) || vafter[i] == vbefore[i]) continue;
+        if (!sep) { len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " ;"); sep = 1; }
+        len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " %s=%ld", vnames[i], vafter[i] - vbefore[i]);
+    }
+    replybuf[len++] = '\n';
+    wall(my_sock, replybuf, len);
 }
+
+static void reply(long r, int e) { reply_full(r, e, 0, 0, 0); }
+
+static void reply_out(long r, int e, unsigned long cur, unsigned long max) { reply_full(r, e, 1, cur, max); }
 
 static void serve(void);
+static int child_fresh;
 
 static void become(int slot) {
     my_slot = slot;
@@ -263,6 +331,7 @@ static void do_command(char **t, int n) {
     const char *c = t[0];
     long r;
     int e;
+    vm_begin();
 #define A(i) num((i) < n ? t[i] : NULL)
 #define SYS(...) do { errno = 0; r = syscall(__VA_ARGS__); e = errno; reply(r, e); } while (0)
     if (!strcmp(c, "mmap")) SYS(SYS_mmap, A(1), A(2), A(3), A(4), A(5), A(6));
@@ -325,15 +394,20 @@ static void do_command(char **t, int n) {
         pid_t pid = fork();
         e = errno;
         if (pid == 0) {
-            /* the child: serves its own slot from now on */
+            /* the child: serves its own slot from now on; it breaks copy-on-write of its
+             * whole image first (when it gets its first command, while everything else is
+             * idle), so that its own writes fault nothing inside a later window */
             close(my_sock);
             slot_child[my_slot] = -1;
             become(slot);
+            child_fresh = 1;
             serve();
             _exit(0);
         }
         if (pid > 0) { close(slot_child[slot]); slot_child[slot] = -1; }
         reply(pid, e);
+        prefault(); /* the parent likewise, after the window */
+        return;
     } else if (!strcmp(c, "exit")) {
         reply(0, 0);
         _exit((int)A(1));
@@ -353,6 +427,7 @@ static char cmdline[LINE_MAX_];
 static void serve(void) {
     for (;;) {
         if (!sock_readline(my_sock, cmdline, sizeof cmdline)) _exit(0); /* master gone */
+        if (child_fresh) { child_fresh = 0; prefault(); }
         char *t[16];
         int n = split(cmdline, t, 16);
         if (n == 0) { reply(-1, EINVAL); continue; }
@@ -397,6 +472,8 @@ static int apply_creds(long uid, unsigned long long caps, long soft, long hard, 
 
 static void child_main(int slot, long uid, unsigned long long caps, long soft, long hard) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* all scenario processes share one process group, apart from the master's */
+    setpgid(0, kids_pgid ? kids_pgid : 0);
     for (int i = 0; i < nslots; i++) {
         if (slot_master[i] >= 0) close(slot_master[i]);
         slot_master[i] = -1;
@@ -423,6 +500,8 @@ static void child_main(int slot, long uid, unsigned long long caps, long soft, l
         _exit(1);
     }
     prefault();
+    vm_read(vbefore); /* learn the names, warm the code path */
+    vm_read(vafter);
     snprintf(tmp, sizeof tmp, "ok %d %llx\n", (int)getpid(), capeff());
     wall(my_sock, tmp, strlen(tmp));
     serve();
@@ -567,6 +646,12 @@ static void cmd_rss(int pid, char **t, int n) {
 }
 
 static void cmd_vmstat(void) {
+    /* fold the per-cpu differentials first, so that nr_* state counters are exact */
+    int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)!write(fd, "1\n", 2);
+        close(fd);
+    }
     if (slurp("/proc/vmstat", procbuf, sizeof procbuf) == (size_t)-1) { oput(1, "gone\n"); return; }
     int lines = 0;
     for (char *p = procbuf; *p; p++) lines += *p == '\n';
@@ -580,8 +665,17 @@ static void on_alarm(int sig) {
     (void)sig;
     static const char m[] = "pinsim-exec: timeout, killing the process group\n";
     (void)!write(2, m, sizeof m - 1);
+    if (kids_pgid) kill(-kids_pgid, SIGKILL);
     kill(0, SIGKILL);
     _exit(124);
+}
+
+/* Kills every scenario process and reaps them all (orphans come back to us, the subreaper),
+ * so that their address spaces are torn down before we answer. */
+static void reap_all(void) {
+    if (kids_pgid) kill(-kids_pgid, SIGKILL);
+    alarm(10);
+    while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR) {}
 }
 
 static int high_fd(int fd) {
@@ -635,7 +729,8 @@ int main(int argc, char **argv) {
                     slot_master[i] = high_fd(sv[0]);
                     slot_child[i] = high_fd(sv[1]);
                 }
-                oput(1, ok ? "ok\n" : "err socketpair 24\n");
+                if (!ok) oput(1, "err socketpair 24\n");
+                else oput(1, "ok\n");
             }
         } else if (!strcmp(c, "spawn") && n >= 6) {
             int slot = (int)num(t[1]);
@@ -644,6 +739,10 @@ int main(int argc, char **argv) {
                 oflush(1);
                 pid_t pid = fork();
                 if (pid == 0) child_main(slot, num(t[2]), strtoull(t[3], NULL, 16), num(t[4]), num(t[5]));
+                if (pid > 0) {
+                    setpgid(pid, kids_pgid ? kids_pgid : pid); /* also here: no race with the child */
+                    if (!kids_pgid) kids_pgid = pid;
+                }
                 if (pid < 0) oprintf(1, "err fork %d\n", errno);
                 else if (!sock_readline(slot_master[slot], answer, sizeof answer)) oput(1, "err child-died 0\n");
                 else { oput(1, answer); oput(1, "\n"); }
@@ -678,15 +777,15 @@ int main(int argc, char **argv) {
         } else if (!strcmp(c, "vmstat")) {
             cmd_vmstat();
         } else if (!strcmp(c, "quit")) {
+            reap_all();
             oput(1, "ok bye\n");
             oflush(1);
-            kill(0, SIGKILL);
             _exit(0);
         } else {
             oprintf(1, "err unknown-command 22\n");
         }
         oflush(1);
     }
-    kill(0, SIGKILL);
+    reap_all();
     return 0;
 }

@@ -25,11 +25,12 @@ def boundary(mech, where, n, caps):
     """one file: lock n KiB by mechanism mech at a 64 KiB limit"""
     who = 'with CAP_IPC_LOCK (uid 1000, caps=ipc_lock): the limit is bypassed' if caps == 'ipc_lock' else 'unprivileged'
     ok = caps == 'ipc_lock' or n <= LIM
+    big = max(128, 2 * n)
     L = []
     if mech == 'mlock':
         L.append('# RLIMIT_MEMLOCK boundary, mlock of %d KiB at a %d KiB limit (one page %s the limit), %s' % (n, LIM, where, who))
         L.append(proc(caps))
-        L.append('buf = mmap(NULL, 128KiB, %s)' % ANON)
+        L.append('buf = mmap(NULL, %dKiB, %s)' % (big, ANON))
         L.append('mlock(buf, %dKiB) = ?' % n)
         L += ['check app VmLck == ?', 'check app lck(buf) == ?', 'check app rss(buf) == ?',
               'check app locked_vmas(buf) == ?', 'check app vmas(buf) == ?', 'check vmstat.unevictable_pgs_mlocked == ?']
@@ -37,7 +38,7 @@ def boundary(mech, where, n, caps):
         L.append('# RLIMIT_MEMLOCK boundary, mlock2(MLOCK_ONFAULT) of %d KiB at a %d KiB limit (one page %s the limit), %s;' % (n, LIM, where, who))
         L.append('# the lock is charged without faulting anything in; touching then populates the locked part')
         L.append(proc(caps))
-        L.append('buf = mmap(NULL, 128KiB, %s)' % ANON)
+        L.append('buf = mmap(NULL, %dKiB, %s)' % (big, ANON))
         L.append('mlock2(buf, %dKiB, MLOCK_ONFAULT) = ?' % n)
         L += ['check app VmLck == ?', 'check app lck(buf) == ?', 'check app rss(buf) == ?', 'check vmstat.unevictable_pgs_mlocked == ?']
         L.append('touch(buf, %dKiB, write)' % n)
@@ -75,8 +76,8 @@ def boundary(mech, where, n, caps):
     elif mech == 'mremap_grow':
         L.append('# RLIMIT_MEMLOCK boundary, mremap growing a locked 32 KiB mapping in place to %d KiB at a %d KiB limit (one page %s the limit), %s' % (n, LIM, where, who))
         L.append(proc(caps))
-        L.append('r = mmap(NULL, 128KiB, %s)' % ANON)
-        L.append('munmap(r + 32KiB, 96KiB) = ?')
+        L.append('r = mmap(NULL, %dKiB, %s)' % (big, ANON))
+        L.append('munmap(r + 32KiB, %dKiB) = ?' % (big - 32))
         L.append('mlock(r, 32KiB) = ?')
         L.append('mremap(r, 32KiB, %dKiB, 0) = ?' % n)
         L += ['check app VmLck == ?', 'check app lck(r, %dKiB) == ?' % n, 'check app rss(r, %dKiB) == ?' % n,
@@ -137,7 +138,7 @@ mlock(buf + 1, 64KiB - 1) = ?
 check app VmLck == ?
 check app lck(buf) == ?
 ''' % (proc('none'), ANON)
-T['host_limit_mlock_unaligned_crosses'] = '''# mlock(buf + 1, 64KiB) at a 64 KiB limit: one byte more makes the range span 17 pages, which does not fit
+T['host_limit_mlock_unaligned_crosses'] = '''# mlock(buf + 1, 64KiB) at a 64 KiB limit: one byte more makes the range span 17 pages, which does not fit; buf + 4095 with 60KiB + 1 ends exactly at buf + 64KiB (16 pages): fits
 %s
 buf = mmap(NULL, 128KiB, %s)
 mlock(buf + 1, 64KiB) = ?
@@ -162,7 +163,7 @@ mmap(NULL, 64KiB + 1, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED
 check app VmLck == ?
 m = mmap(NULL, 64KiB - 1, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED, -1, 0)
 check app VmLck == ?
-check app lck(m) == ?
+check app lck(m, 64KiB) == ?
 check app rss(m) == ?
 ''' % proc('none')
 
@@ -246,7 +247,7 @@ check app rss(buf) == ?
 check app rss(buf + 32KiB, 32KiB) == ?
 check vmstat.unevictable_pgs_mlocked == ?
 ''' % (P64, ANON)
-T['host_lock_adjacent_none_rw'] = '''# one mlock across PROT_NONE then RW: both VMAs locked and charged, only the RW one populated
+T['host_lock_adjacent_none_rw'] = '''# one mlock across PROT_NONE then RW: populating the PROT_NONE VMA fails, so mlock returns ENOMEM, yet both VMAs stay locked and charged and nothing is populated; mprotect RW of the locked PROT_NONE part populates it
 %s
 buf = mmap(NULL, 64KiB, %s)
 mprotect(buf, 32KiB, PROT_NONE) = ?
@@ -374,9 +375,8 @@ touch(m, 64KiB, write)
 check app rss(m) == ?
 check app smaps_locked(m) == ?
 check vmstat.unevictable_pgs_mlocked == ?
-check vmstat.pgfault == ?
 ''' % P64
-T['host_madvise_dontneed_locked_partial_vmstat'] = '''# MADV_DONTNEED_LOCKED of the middle 16 KiB of a locked range: vmstat accounting of freeing mlocked pages
+T['host_madvise_dontneed_locked_partial'] = '''# MADV_DONTNEED_LOCKED of the middle 16 KiB of a locked range: the VMA stays whole and locked, the pages go; a write refaults them
 %s
 buf = mmap(NULL, 64KiB, %s)
 mlock(buf, 64KiB) = ?
@@ -451,7 +451,7 @@ check app vmas(buf) == ?
 check vmstat.unevictable_pgs_mlocked == ?
 check vmstat.unevictable_pgs_munlocked == ?
 ''' % (P64, FILE)
-T['host_file_private_rw_mlock_write_nofault'] = '''# writable MAP_PRIVATE file mapping: mlock populates it with write faults (COW done), so writing afterwards takes no page fault
+T['host_file_private_rw_mlock_write_nofault'] = '''# writable MAP_PRIVATE file mapping: mlock populates it with write faults (COW done) and the later writes change nothing (the vmstat.pgfault delta that would show no new fault is system-wide and was not reproducible on the shared machine)
 %s
 %s
 buf = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE, fd, 0)
@@ -462,7 +462,7 @@ check vmstat.pgfault == ?
 check app rss(buf) == ?
 check vmstat.unevictable_pgs_mlocked == ?
 ''' % (P64, FILE)
-T['host_file_private_onfault_read_then_write'] = '''# MAP_PRIVATE RW file mapping locked on fault: a read maps the page cache page (locked), a later write replaces it with a private copy
+T['host_file_private_onfault_read_then_write'] = '''# MAP_PRIVATE RW file mapping locked on fault: a read maps page cache pages (locked; fault-around may map more than the pages touched), a later write replaces them with private copies
 %s
 %s
 buf = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE, fd, 0)
@@ -475,7 +475,6 @@ check app rss(buf) == ?
 check app smaps_locked(buf) == ?
 check vmstat.unevictable_pgs_mlocked == ?
 check vmstat.unevictable_pgs_munlocked == ?
-check vmstat.pgfault == ?
 ''' % (P64, FILE)
 
 T['host_shared_anon_parent_child_mlock'] = '''# MAP_SHARED|MAP_ANONYMOUS locked by the parent; after fork the child locks half; the parent munlocks: VmLck is per process, the shared pages stay resident in both
@@ -513,7 +512,7 @@ kid = fork()
 kid: mlock(buf, 64KiB) = ?
 check kid VmLck == ?
 kid: exit(0)
-app: check app VmLck == ?
+check app VmLck == ?
 check app rss(buf) == ?
 check app locked_vmas(buf) == ?
 mlock(buf, 64KiB) = ?
@@ -533,7 +532,7 @@ check app rss(buf) == ?
 check vmstat.unevictable_pgs_mlocked == ?
 check vmstat.unevictable_pgs_munlocked == ?
 ''' % (P64, ANON)
-T['host_munmap_middle_map_locked'] = '''# munmap of the middle of a MAP_LOCKED mapping: VmLck drops, the freed pages count as munlocked
+T['host_munmap_middle_map_locked'] = '''# munmap of the middle of a MAP_LOCKED mapping: VmLck drops, two locked VMAs remain; mlock over the new hole fails with ENOMEM
 %s
 m = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED, -1, 0)
 munmap(m + 16KiB, 32KiB) = ?
@@ -616,7 +615,7 @@ kid = fork()
 kid: m = mmap(NULL, 32KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED, -1, 0)
 check kid VmLck == ?
 kid: exit(0)
-app: check app VmLck == ?
+check app VmLck == ?
 check app lck(buf) == ?
 c = mmap(NULL, 32KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED, -1, 0)
 check app VmLck == ?
@@ -628,7 +627,7 @@ kid = fork()
 kid: mlockall(MCL_CURRENT|MCL_FUTURE) = ?
 check kid locked_vmas(buf) == ?
 kid: exit(0)
-app: check app VmLck == ?
+check app VmLck == ?
 check app locked_vmas(buf) == ?
 b = mmap(NULL, 16KiB, %s)
 check app locked_vmas(b) == ?
@@ -643,14 +642,14 @@ kid: touch(buf, 32KiB, write)
 check kid VmLck == ?
 check kid smaps_locked(buf) == ?
 kid: exit(0)
-app: check app VmLck == ?
+check app VmLck == ?
 check app rss(buf) == ?
 check app locked_vmas(buf) == ?
 ''' % (P64, ANON)
 
-T['host_mremap_maymove_locked_at_limit'] = '''# a locked 32 KiB mapping with no room after it grown with MREMAP_MAYMOVE to exactly the 64 KiB limit (moves, stays locked), then one page more (refused)
+T['host_mremap_maymove_locked_at_limit'] = '''# a locked 32 KiB mapping with no room after it (its last page replaced by a read-only MAP_FIXED page) grown with MREMAP_MAYMOVE to exactly the 64 KiB limit (moves, stays locked), then one page more (refused)
 %s
-r = mmap(NULL, 32KiB, %s)
+r = mmap(NULL, 36KiB, %s)
 mmap(r + 32KiB, 4KiB, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = ?
 mlock(r, 32KiB) = ?
 g = mremap(r, 32KiB, 64KiB, MREMAP_MAYMOVE)
@@ -672,7 +671,7 @@ check app lck(r, 64KiB) == ?
 check app rss(r, 64KiB) == ?
 check app vmas(r, 64KiB) == ?
 ''' % (P64, ANON)
-T['host_mremap_shrink_then_grow_locked'] = '''# shrinking a locked mapping with mremap releases its charge; growing it back in place is charged and populated again
+T['host_mremap_shrink_then_grow_locked'] = '''# shrinking a locked mapping with mremap releases its charge; once another mapping takes the freed charge, growing it back in place is refused (EAGAIN)
 %s
 r = mmap(NULL, 64KiB, %s)
 mlock(r, 64KiB) = ?
@@ -719,6 +718,14 @@ check app VmLck == ?
 check app lck(a) == ?
 check app rss(b) == ?
 ''' % (P64, ANON, ANON)
+
+
+# vmstat counters are system-wide: on this shared build machine other processes (other probes
+# among them) mlock, munlock and fault concurrently, and repeated measure.py runs gave differing
+# unevictable_pgs_* and pgfault deltas in many of these files.  So these templates carry no vmstat
+# checks; the per-process figures (VmLck, lck, rss, locked_vmas, vmas, smaps_locked) are exact.
+for _name in T:
+    T[_name] = ''.join(l for l in T[_name].splitlines(True) if not l.startswith('check vmstat.'))
 
 
 def main():

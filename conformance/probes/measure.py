@@ -647,6 +647,10 @@ class Run:
         if f == 'locked_vmas':
             return str(sum(1 for v in vm if 'lo' in v['flags']))
         if f == 'lck':
+            if a % PAGE or l % PAGE:
+                # lck counts bytes of the region; with a region that is not page-aligned the
+                # figure depends on whether one rounds the region out to pages (pinsim) or not
+                raise TemplateError('line %d: lck() of a region that is not page-aligned is ambiguous' % st.lineno)
             return '%d kB' % (sum(min(e, v['end']) - max(a, v['start']) for v in vm if 'lo' in v['flags']) // 1024)
         if f == 'smaps_locked':
             return '%d kB' % sum(v['Locked'] for v in vm)

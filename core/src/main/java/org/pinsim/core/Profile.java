@@ -56,6 +56,11 @@ public enum Profile {
         return hasFixedNoreplace;
     }
 
+    /** MAP_DROPPABLE / VM_DROPPABLE: Linux 6.11. */
+    public boolean hasMapDroppable() {
+        return this == LINUX_6_18;
+    }
+
     /** MLOCK_LIMIT: 8 MiB since Linux 5.16, 64 KiB before (include/uapi/linux/resource.h). */
     public long defaultMemlock() {
         return defaultMemlock;

@@ -22,6 +22,7 @@ import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.Mmap;
 import org.pinsim.core.mm.Pte;
 import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmFlags;
 import org.pinsim.core.mm.VmaTree;
 import org.pinsim.core.mm.Vmas;
 import org.pinsim.core.task.Caps;
@@ -212,9 +213,9 @@ public final class Mlock {
         return v;
     }
 
-    /** mm/mlock.c vma_supports_mlock: not VM_SPECIAL, hugetlb, DAX or the gate VMA. */
+    /** mm/internal.h vma_supports_mlock: not VM_SPECIAL, VM_DROPPABLE, hugetlb, DAX or the gate VMA. */
     static boolean supportsMlock(Vma vma) {
-        return (vma.flags() & (org.pinsim.core.mm.VmFlags.VM_SPECIAL | org.pinsim.core.mm.VmFlags.VM_HUGETLB)) == 0;
+        return (vma.flags() & (VmFlags.VM_SPECIAL | VmFlags.VM_DROPPABLE | VmFlags.VM_HUGETLB)) == 0;
     }
 
     /** mm/mlock.c mlock_vma_pages_range -> mlock_pte_range: (un)mlock each present normal page. */

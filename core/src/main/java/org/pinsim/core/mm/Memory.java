@@ -142,10 +142,21 @@ public final class Memory implements PageTable.TablePages {
         return VM_FAULT_OK;
     }
 
-    /** mm/memory.c do_fault: do_read_fault, do_cow_fault, do_shared_fault via the page cache. */
+    /** mm/memory.c fault_around_bytes default: 64 KiB. */
+    public static final int FAULT_AROUND_PAGES = 16;
+    /** mm/readahead.c: read_ahead_kb 128 = 32 pages (ra_pages) for the stand-in files. */
+    public static final int RA_PAGES = 32;
+
+    /**
+     * mm/memory.c do_fault: do_read_fault (fault-around first, then ->fault), do_cow_fault,
+     * do_shared_fault, with the page cache of the inode.
+     */
     private int doFault(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write) {
         Inode f = vma.file;
         long index = vma.pgoffOf(addr);
+        if (!write && faultAround(mm, vma, leaf, i, addr)) {
+            return VM_FAULT_OK; // VM_FAULT_NOPAGE: filemap_map_pages mapped it
+        }
         if (index >= f.nrPagesInFile()) {
             return VM_FAULT_SIGBUS; // mm/filemap.c filemap_fault: beyond EOF
         }
@@ -157,18 +168,71 @@ public final class Memory implements PageTable.TablePages {
             }
             if (!f.shmem()) {
                 stat.count(VmEvent.PGMAJFAULT); // read from the backing store
+                if (!readAround(vma, f, index)) {
+                    return VM_FAULT_OOM;
+                }
             }
         }
         if (write && !vma.has(VM_SHARED)) {
             return doCowPage(mm, vma, leaf, i, addr, Inode.NO_PAGE);
         }
+        mapFilePage(mm, vma, leaf, i, page, write);
+        return VM_FAULT_OK;
+    }
+
+    private void mapFilePage(Mm mm, Vma vma, PageTable.Leaf leaf, int i, int page, boolean write) {
         addFileRmap(page, vma);
-        mm.addRss(f.shmem() ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES, 1);
+        mm.addRss(vma.file.shmem() ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES, 1);
         if (write) {
             ft.setFlag(page, PG_dirty); // mm/memory.c fault_dirty_shared_page
         }
         leaf.e[i] = Pte.make(page, write && vma.has(VM_WRITE), false);
-        return VM_FAULT_OK;
+    }
+
+    /**
+     * mm/memory.c do_fault_around -> mm/filemap.c filemap_map_pages: map, read-only, the pages
+     * already in the page cache within the fault_around_bytes-aligned window around addr
+     * (inside the VMA, the PTE table and the file).
+     *
+     * @return true if the faulting page itself is now mapped
+     */
+    private boolean faultAround(Mm mm, Vma vma, PageTable.Leaf leaf, int ptOff, long addr) {
+        Inode f = vma.file;
+        long vmaOff = (addr - vma.start) >>> 12;
+        int from = (int) Math.max(ptOff & ~(FAULT_AROUND_PAGES - 1), ptOff - Math.min(ptOff, vmaOff));
+        int to = (int) Math.min(Math.min(from + FAULT_AROUND_PAGES, 512), ptOff + vma.pages() - vmaOff);
+        long base = addr - ((long) ptOff << 12);
+        long eof = f.nrPagesInFile();
+        for (int p = from; p < to; p++) {
+            if (leaf.e[p] != Pte.NONE) {
+                continue;
+            }
+            long index = vma.pgoffOf(base + ((long) p << 12));
+            int page = index < eof ? f.page(index) : Inode.NO_PAGE;
+            if (page != Inode.NO_PAGE) {
+                mapFilePage(mm, vma, leaf, p, page, false);
+            }
+        }
+        return leaf.e[ptOff] != Pte.NONE;
+    }
+
+    /**
+     * mm/filemap.c do_sync_mmap_readahead, "mmap read-around": a major fault reads ra_pages
+     * centred on the fault into the page cache (VM_RAND_READ: none; VM_SEQ_READ: ahead only).
+     * The asynchronous-readahead marker (PG_readahead) is not modelled.
+     */
+    private boolean readAround(Vma vma, Inode f, long index) {
+        if (vma.has(VmFlags.VM_RAND_READ)) {
+            return true;
+        }
+        long start = vma.has(VmFlags.VM_SEQ_READ) ? index : Math.max(0, index - RA_PAGES / 2);
+        long end = Math.min(start + RA_PAGES, f.nrPagesInFile());
+        for (long x = start; x < end; x++) {
+            if (f.page(x) == Inode.NO_PAGE && addToPageCache(f, x) == NO_FRAME) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** mm/filemap.c filemap_add_folio / mm/shmem.c shmem_get_folio: a new page-cache page. */

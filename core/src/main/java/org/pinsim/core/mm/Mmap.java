@@ -242,6 +242,15 @@ public final class Mmap {
             vf[0] |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
             return 0;
         }
+        if (type == Mman.MAP_DROPPABLE && ctx.profile.hasMapDroppable()) {
+            if ((flags & MAP_LOCKED) != 0 || (vf[0] & VmFlags.VM_GROWSDOWN) != 0) {
+                c.refuse("mmap: MAP_DROPPABLE memory cannot be locked or a stack");
+                return -EINVAL; // "A locked or stack area makes no sense to be droppable"
+            }
+            // droppable pages are not reserved, do not survive fork and are not dumped
+            vf[0] |= VmFlags.VM_DROPPABLE | VmFlags.VM_NORESERVE | VmFlags.VM_WIPEONFORK | VmFlags.VM_DONTDUMP;
+            type = MAP_PRIVATE;
+        }
         if (type == MAP_PRIVATE) {
             po[0] = addr >>> PAGE_SHIFT; // "Set pgoff according to addr for anon_vma"
             return 0;
@@ -387,7 +396,7 @@ public final class Mmap {
         }
         mm.vmStatAccount(vmFlags, pglen);
         if ((vmFlags & VM_LOCKED) != 0) {
-            if ((vmFlags & (VM_SPECIAL | VmFlags.VM_HUGETLB)) != 0) {
+            if ((vmFlags & (VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) != 0) { // !vma_supports_mlock
                 vma.flags &= ~VM_LOCKED_MASK;
             } else {
                 mm.addLockedVm(pglen);

@@ -40,6 +40,8 @@ public final class VmFlags {
     public static final long VM_HUGEPAGE = 0x20000000;
     public static final long VM_NOHUGEPAGE = 0x40000000;
     public static final long VM_MERGEABLE = 0x80000000L;
+    /** include/linux/mm.h VM_DROPPABLE (64-bit, Linux 6.11+): MAP_DROPPABLE memory. */
+    public static final long VM_DROPPABLE = 1L << 40;
 
     public static final long VM_STACK = VM_GROWSDOWN;
     public static final long VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
@@ -105,6 +107,7 @@ public final class VmFlags {
         mn(sb, f, VM_HUGEPAGE, "hg");
         mn(sb, f, VM_NOHUGEPAGE, "nh");
         mn(sb, f, VM_MERGEABLE, "mg");
+        mn(sb, f, VM_DROPPABLE, "dp");
         return sb.toString();
     }
 
