@@ -441,6 +441,7 @@ public final class Memory implements PageTable.TablePages {
      */
     public void zapRange(Mm mm, Vma vma, long start, long end) {
         final int zero = mem.zeroPfn();
+        final long[] rss = new long[4];
         for (long a = start; a < end;) {
             long tableEnd = (a | ((1L << 21) - 1)) + 1;
             long stop = Math.min(tableEnd, end);
@@ -458,12 +459,21 @@ public final class Memory implements PageTable.TablePages {
                     if (Pte.special(pte) || pfn == zero) {
                         continue;
                     }
-                    mm.addRss(ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn), -1);
+                    rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
                     removeRmap(pfn, vma);
                     putPage(pfn);
                 }
             }
             a = stop;
+        }
+        addRss(mm, rss); // zap_pte_range: add_mm_rss_vec once per batch
+    }
+
+    private static void addRss(Mm mm, long[] rss) {
+        for (int m = 0; m < rss.length; m++) {
+            if (rss[m] != 0) {
+                mm.addRss(m, rss[m]);
+            }
         }
     }
 
@@ -473,6 +483,7 @@ public final class Memory implements PageTable.TablePages {
      */
     public void copyPageRange(Mm dst, Vma dstVma, Mm src, Vma srcVma) {
         final boolean cow = VmFlags.isCowMapping(srcVma.flags);
+        final long[] rss = new long[4];
         for (long a = srcVma.start; a < srcVma.end;) {
             long tableEnd = (a | ((1L << 21) - 1)) + 1;
             long stop = Math.min(tableEnd, srcVma.end);
@@ -501,11 +512,12 @@ public final class Memory implements PageTable.TablePages {
                     }
                     int pfn = Pte.pfn(pte);
                     dupRmap(pfn);
-                    dst.addRss(ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn), 1);
+                    rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
                 }
             }
             a = stop;
         }
+        addRss(dst, rss); // copy_pte_range: add_mm_rss_vec
     }
 
     /** Owner encoding helpers for the invariant checker and future rmap walks. */
