@@ -35,6 +35,7 @@
  *   touch A L W | fork SLOT | exit N | setrlimit RES HAS CUR MAX | getrlimit RES
  *   prlimit64 PID RES HAS CUR MAX | openat DIRFD FLAGS MODE HEXPATH | memfd_create FLAGS HEXNAME
  *   ftruncate FD LEN | close FD | sleep MS (tests only)
+ *   move_pages PID COUNT HASNODES FLAGS PAGE... [NODE...]  (answers with the COUNT status entries)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -317,6 +318,26 @@ static void reply_full(long r, int e, int nout, unsigned long o1, unsigned long 
 
 static void reply(long r, int e) { reply_full(r, e, 0, 0, 0); }
 
+/* As reply_full, with N ints written back (move_pages' status), each as an unsigned long. */
+static void reply_ints(long r, int e, int n, const int *v) {
+    int nv = vm_read(vafter);
+    size_t len = (size_t)snprintf(replybuf, sizeof replybuf, "r %ld %d", r, r == -1 ? e : 0);
+    for (int i = 0; i < n && len + 40 < sizeof replybuf; i++)
+        len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " %lu", (unsigned long)(long)v[i]);
+    int sep = 0;
+    for (int i = 0; i < nv && len + 80 < sizeof replybuf; i++) {
+        if (!strncmp(vnames[i], "nr_", 3) || vafter[i] == vbefore[i]) continue;
+        if (!sep) { len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " ;"); sep = 1; }
+        len += (size_t)snprintf(replybuf + len, sizeof replybuf - len, " %s=%ld", vnames[i], vafter[i] - vbefore[i]);
+    }
+    replybuf[len++] = '\n';
+    wall(my_sock, replybuf, len);
+}
+
+#define MP_MAX 256
+static unsigned long mp_pages[MP_MAX];
+static int mp_nodes[MP_MAX], mp_status[MP_MAX];
+
 static void reply_out(long r, int e, unsigned long cur, unsigned long max) { reply_full(r, e, 1, cur, max); }
 
 static void serve(void);
@@ -370,6 +391,20 @@ static void do_command(char **t, int n) {
         r = syscall(SYS_prlimit64, A(1), A(2), A(3) ? (long)&nl : 0L, (long)&old);
         e = errno;
         reply_out(r, e, old.rlim_cur, old.rlim_max);
+    } else if (!strcmp(c, "move_pages")) {
+        /* move_pages PID COUNT HASNODES FLAGS PAGE... [NODE...]: status starts zeroed */
+        long cnt = A(2);
+        int has = A(3) != 0;
+        if (cnt < 0 || cnt > MP_MAX || n < 5 + cnt * (has ? 2 : 1)) { reply(-1, EINVAL); return; }
+        for (long i = 0; i < cnt; i++) {
+            mp_pages[i] = (unsigned long)A(5 + i);
+            mp_nodes[i] = has ? (int)A(5 + cnt + i) : 0;
+            mp_status[i] = 0;
+        }
+        errno = 0;
+        r = syscall(SYS_move_pages, A(1), cnt, (long)mp_pages, has ? (long)mp_nodes : 0L, (long)mp_status, A(4));
+        e = errno;
+        reply_ints(r, e, (int)cnt, mp_status);
     } else if (!strcmp(c, "touch")) {
         unsigned long start = (unsigned long)A(1) & ~4095UL;
         unsigned long end = ((unsigned long)A(1) + (unsigned long)A(2) + 4095UL) & ~4095UL;
@@ -428,8 +463,8 @@ static void serve(void) {
     for (;;) {
         if (!sock_readline(my_sock, cmdline, sizeof cmdline)) _exit(0); /* master gone */
         if (child_fresh) { child_fresh = 0; prefault(); }
-        char *t[16];
-        int n = split(cmdline, t, 16);
+        char *t[8 + 2 * MP_MAX];
+        int n = split(cmdline, t, (int)(sizeof t / sizeof t[0]));
         if (n == 0) { reply(-1, EINVAL); continue; }
         do_command(t, n);
     }

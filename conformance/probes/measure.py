@@ -35,7 +35,7 @@ TOKEN_RE = re.compile(r'\s*(?:(?P<str>"[^"]*")|(?P<num>0[xX][0-9a-fA-F]+|\d+(?:K
 
 SYSCALLS = {'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'brk', 'mlock', 'mlock2',
             'munlock', 'mlockall', 'munlockall', 'setrlimit', 'getrlimit', 'prlimit64',
-            'openat', 'open', 'ftruncate', 'close', 'memfd_create'}
+            'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages'}
 ADDR_CALLS = {'mmap', 'mremap', 'brk'}
 
 
@@ -237,6 +237,15 @@ C_PRELUDE = r'''
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#ifndef MPOL_MF_STRICT
+#define MPOL_MF_STRICT (1 << 0)
+#endif
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE (1 << 1)
+#endif
+#ifndef MPOL_MF_MOVE_ALL
+#define MPOL_MF_MOVE_ALL (1 << 2)
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
 #endif
@@ -437,7 +446,20 @@ def gen_c(process, items):
             raise TemplateError('line %d: call %s not supported by the probe' % (L, c))
         decl, cargs, after = [], [], ''
         for j, arg in enumerate(a):
-            if arg.startswith('{'):
+            if c == 'move_pages' and arg.startswith('['):
+                # pages (void *[]) and nodes (int[]): the arrays as written
+                items = [x for x in split_top(arg.strip()[1:-1]) if x]
+                ctype = 'unsigned long' if j == 2 else 'int'
+                decl.append('%s s%d[%d] = { %s };' % (ctype, j, max(1, len(items)), ', '.join(c_expr(x, names) for x in items) or '0'))
+                cargs.append('(long)s%d' % j)
+            elif c == 'move_pages' and arg == '?':
+                # status (int[]): starts zeroed; every entry is reported after the call
+                cnt = len([x for x in split_top(a[2].strip()[1:-1]) if x]) if a[2].strip().startswith('[') else 0
+                decl.append('int s%d[%d] = { 0 };' % (j, max(1, cnt)))
+                cargs.append('(long)s%d' % j)
+                after += (' { int k; char b[4096]; int n = snprintf(b, sizeof b, "O %d %d"); for (k = 0; k < %d; k++)'
+                          ' n += snprintf(b + n, sizeof b - n, " %%d", s%d[k]); out("%%s\\n", b); }' % (L, j, cnt, j))
+            elif arg.startswith('{'):
                 f = parse_struct(arg)
                 decl.append('struct rlimit s%d = { .rlim_cur = %s, .rlim_max = %s };' % (j, c_expr(f['rlim_cur'], names), c_expr(f['rlim_max'], names)))
                 cargs.append('(long)&s%d' % j)
@@ -615,7 +637,7 @@ class Run:
                 if st.call in ADDR_CALLS:
                     st.snapshot = dict(self.values)
             elif kind == 'O':
-                self.outs[(L, int(f[2]))] = (int(f[3]), int(f[4]))
+                self.outs[(L, int(f[2]))] = tuple(int(x) for x in f[3:])
             elif kind == 'V':
                 self.checks[L] = int(f[2])
             elif kind in ('T', 'X', 'E'):
@@ -794,7 +816,10 @@ def render(process, items, run, uname):
             continue
         args = list(st.args)
         for j, arg in enumerate(args):
-            if arg == '?':
+            if arg == '?' and st.call == 'move_pages':
+                o = run.outs.get((st.lineno, j), ())
+                args[j] = '[%s]' % ', '.join('-' + errno_mod.errorcode[-v] if v < 0 else str(v) for v in o)
+            elif arg == '?':
                 o = run.outs.get((st.lineno, j))
                 args[j] = '{rlim_cur=%s, rlim_max=%s}' % (fmt_limit(o[0]), fmt_limit(o[1])) if o else 'NULL'
         text = '%s%s(%s)' % (st.head, st.call, ', '.join(args))

@@ -54,6 +54,7 @@ public final class Kernel {
     final Mlock mlock;
     final Fork fork;
     final Exec exec;
+    final org.pinsim.core.migrate.MovePages movePages;
     private final TreeMap<Integer, Task> tasks = new TreeMap<>();
     private final TreeMap<String, Inode> files = new TreeMap<>();
     private int nextPid = 1000;
@@ -74,6 +75,7 @@ public final class Kernel {
         this.mlock = new Mlock(vmas, gup, memory.mlockFolio(), config.profile());
         this.fork = new Fork(ctx);
         this.exec = new Exec(ctx);
+        this.movePages = new org.pinsim.core.migrate.MovePages(this);
     }
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */

@@ -254,6 +254,16 @@ public final class Task implements Caller {
         return k.mmap.expandStack(this, next, a) == 0 ? next : null;
     }
 
+    /**
+     * move_pages(2) (mm/migrate.c, see {@link org.pinsim.core.migrate.MovePages}): {@code nodes}
+     * null queries the node of each page; {@code status} (one entry per page, written in place;
+     * null for a status pointer the kernel cannot write) receives a node id or -errno per page.
+     */
+    public SysResult movePages(int targetPid, long[] pages, int[] nodes, int[] status, long flags) {
+        begin();
+        return done(k.movePages.movePages(this, targetPid, pages, nodes, status, flags));
+    }
+
     // ---- processes ----
 
     public SysResult fork() {

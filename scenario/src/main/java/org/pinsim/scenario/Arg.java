@@ -13,6 +13,10 @@ sealed interface Arg {
     record Limit(Val cur, Val max) implements Arg {
     }
 
+    /** {@code [a, b, ...]}: an array of numbers passed in (move_pages' pages and nodes). */
+    record Array(java.util.List<Val> items) implements Arg {
+    }
+
     /** NULL where a struct pointer goes, or an argument that is not looked at. */
     record Absent() implements Arg {
     }

@@ -38,6 +38,18 @@ final class Args {
         return null;
     }
 
+    /** The array passed in, evaluated, or null for NULL. */
+    long[] array(int i) {
+        if (args.get(i) instanceof Arg.Array a) {
+            long[] out = new long[a.items().size()];
+            for (int j = 0; j < out.length; j++) {
+                out[j] = a.items().get(j).eval(env);
+            }
+            return out;
+        }
+        return null;
+    }
+
     boolean present(int i) {
         return !(args.get(i) instanceof Arg.Absent);
     }

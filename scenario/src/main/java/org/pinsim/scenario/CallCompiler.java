@@ -77,9 +77,40 @@ final class CallCompiler {
                 return limit(e, what, v, true);
             case RLIMIT_OUT:
                 return e == null ? new Arg.Absent() : limit(e, what, v, false);
+            case ARRAY_IN:
+                return array(e, p, what, v, true);
+            case ARRAY_OUT:
+                return array(e, p, what, v, false);
             default:
                 return new Arg.Absent();
         }
+    }
+
+    /**
+     * {@code [a, b, ...]} or NULL. An output array is compared only when every item is a
+     * number; anything else there ({@code [...]}, an address) is not looked at.
+     */
+    private static Arg array(Expr e, Param p, String what, Validator v, boolean in) {
+        if (e == null || e instanceof Expr.Null) {
+            return new Arg.Absent();
+        }
+        if (!(e instanceof Expr.Array a)) {
+            if (!in) {
+                return new Arg.Absent();
+            }
+            throw v.resolver().error(e.pos(), "expected [a, b, ...] or NULL for " + what + ", found " + Resolver.describe(e));
+        }
+        List<Val> items = new ArrayList<>();
+        for (Expr x : a.items()) {
+            if (x instanceof Expr.Elided) {
+                if (!in) {
+                    return new Arg.Absent();
+                }
+                throw v.resolver().error(x.pos(), "expected a value in " + what + ", found '...'");
+            }
+            items.add(v.resolver().num(x, p.kind(), what, v.scope(), false));
+        }
+        return new Arg.Array(List.copyOf(items));
     }
 
     private static Val bool(Expr e, String what, Validator v) {
@@ -179,6 +210,9 @@ final class CallCompiler {
         for (int i = 0; i < spec.params().size() && i < args.size(); i++) {
             if (spec.params().get(i).type() == CallSpec.Type.RLIMIT_OUT && args.get(i) instanceof Arg.Limit l) {
                 return new Plan.Expect(base.kind(), base.value(), base.errno(), l.cur(), l.max());
+            }
+            if (spec.params().get(i).type() == CallSpec.Type.ARRAY_OUT && args.get(i) instanceof Arg.Array a) {
+                return new Plan.Expect(base.kind(), base.value(), base.errno(), null, null, a.items());
             }
         }
         return base;

@@ -28,6 +28,10 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
         RLIMIT_IN,
         /** {@code {rlim_cur=..., rlim_max=...}} or NULL written back by the kernel: an expectation. */
         RLIMIT_OUT,
+        /** {@code [a, b, ...]} of numbers passed in, or NULL (move_pages' pages and nodes). */
+        ARRAY_IN,
+        /** {@code [a, b, ...]} the kernel writes back (move_pages' status): an expectation when all numbers. */
+        ARRAY_OUT,
         /** Accepted as written and not looked at (execve's argv and envp). */
         IGNORED
     }
@@ -45,8 +49,14 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
     /** What {@code NAME = call(...)} binds: a value, a region (value and length), or a process. */
     enum Binds { VALUE, REGION, PROCESS }
 
-    /** A result plus, for getrlimit and prlimit64, the limit the kernel wrote back. */
-    record Outcome(SysResult result, Rlimit out) {
+    /**
+     * A result plus, for getrlimit and prlimit64, the limit the kernel wrote back, and for
+     * move_pages the status array it wrote ({@code outArray}, null if none).
+     */
+    record Outcome(SysResult result, Rlimit out, long[] outArray) {
+        Outcome(SysResult result, Rlimit out) {
+            this(result, out, null);
+        }
     }
 
     @FunctionalInterface

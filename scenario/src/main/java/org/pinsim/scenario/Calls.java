@@ -33,7 +33,7 @@ import org.pinsim.scenario.CallSpec.Type;
 final class Calls {
 
     /** Calls the language names whose model arrives later: counted as skipped, "not modelled yet". */
-    static final List<String> NOT_MODELLED = List.of("accept", "compact", "advance", "move_pages",
+    static final List<String> NOT_MODELLED = List.of("accept", "compact", "advance",
             "io_uring_setup", "io_uring_register", "perf_event_open", "rdma_reg_mr", "rdma_dereg_mr",
             "vfio_map_dma", "vfio_unmap_dma", "mpin", "munpin");
 
@@ -45,6 +45,7 @@ final class Calls {
         tasks();
         limits();
         files();
+        numa();
         for (String n : NOT_MODELLED) {
             BY_NAME.put(n, new CallSpec(n, List.of(), 0, Shape.POSITIONAL, DECIMAL, VALUE, null));
         }
@@ -121,6 +122,42 @@ final class Calls {
                 str("name"), optFlags("flags", FlagNames.MFD));
         def("ftruncate", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.ftruncate(a.integer(0), a.num(1))), num("fd"), num("length"));
         def("close", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.close(a.integer(0))), num("fd"));
+    }
+
+    private static void numa() {
+        def("move_pages", 6, DECIMAL, VALUE, Calls::movePages, num("pid"), num("count"),
+                new Param("pages", Type.ARRAY_IN, null, 0), new Param("nodes", Type.ARRAY_IN, null, 0),
+                new Param("status", Type.ARRAY_OUT, FlagNames.MOVE_STATUS, 0), flags("flags", FlagNames.MPOL));
+    }
+
+    /**
+     * move_pages: count entries of pages (and nodes, unless NULL) are read; status starts
+     * zeroed and is what the kernel wrote. Arrays shorter than count would make the kernel
+     * read past them: refused here as -EFAULT.
+     */
+    private static Outcome movePages(Task t, Args a, Kernel k) {
+        long count = a.num(1);
+        long[] pages = a.array(2);
+        long[] nodes = a.array(3);
+        if (count < 0 || count > 1 << 16 || pages == null || pages.length < count
+                || (nodes != null && nodes.length < count)) {
+            return ok(SysResult.err(Errno.EFAULT, "move_pages: pages or nodes has fewer than count entries"));
+        }
+        long[] p = Arrays.copyOf(pages, (int) count);
+        int[] n = null;
+        if (nodes != null) {
+            n = new int[(int) count];
+            for (int i = 0; i < count; i++) {
+                n[i] = (int) nodes[i];
+            }
+        }
+        int[] status = new int[(int) count];
+        SysResult r = t.movePages(a.integer(0), p, n, status, a.num(5));
+        long[] out = new long[status.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = status[i];
+        }
+        return new Outcome(r, null, out);
     }
 
     private static Outcome getrlimit(Task t, Args a, Kernel k) {

@@ -100,8 +100,8 @@ final class Execution implements Val.Env {
         Args args = new Args(step.args(), this);
         Outcome out = invoke(step, task, args);
         SysResult r = out.result();
-        Boolean match = Judge.matches(step.expect(), r, out.out(), this);
-        String detail = match == null || match ? null : Judge.detail(step, r, out.out(), this);
+        Boolean match = Judge.matches(step.expect(), r, out.out(), out.outArray(), this);
+        String detail = match == null || match ? null : Judge.detail(step, r, out.out(), out.outArray(), this);
         count(match);
         bind(step, r, args);
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),

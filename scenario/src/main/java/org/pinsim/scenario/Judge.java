@@ -12,10 +12,41 @@ final class Judge {
 
     /** True when the expectation held, false when it did not, null when there was none. */
     static Boolean matches(Plan.Expect e, SysResult r, Rlimit out, Val.Env env) {
+        return matches(e, r, out, null, env);
+    }
+
+    /** As above, with the array written back (move_pages' status), compared when the call succeeded. */
+    static Boolean matches(Plan.Expect e, SysResult r, Rlimit out, long[] outArray, Val.Env env) {
         if (e.kind() == Plan.Expect.Kind.NONE) {
             return null;
         }
-        return resultMatches(e, r, env) && outMatches(e, out, env);
+        return resultMatches(e, r, env) && outMatches(e, out, env) && arrayMatches(e, r, outArray, env);
+    }
+
+    private static boolean arrayMatches(Plan.Expect e, SysResult r, long[] got, Val.Env env) {
+        if (e.outArray() == null || got == null || r.isError()) {
+            return true;
+        }
+        if (e.outArray().size() != got.length) {
+            return false;
+        }
+        for (int i = 0; i < got.length; i++) {
+            if ((int) e.outArray().get(i).eval(env) != (int) got[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An array as strace prints move_pages' status: node ids, -ENOENT for errors. */
+    static String statusArray(long[] a) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) {
+            sb.append(i == 0 ? "" : ", ");
+            int x = (int) a[i];
+            sb.append(x < 0 && x >= -4095 ? "-" + Errno.name(-x) : Integer.toString(x));
+        }
+        return sb.append(']').toString();
     }
 
     private static boolean resultMatches(Plan.Expect e, SysResult r, Val.Env env) {
@@ -36,6 +67,18 @@ final class Judge {
     }
 
     /** What differed, for the transcript: {@code expected -1 ENOMEM} or the limit written back. */
+    static String detail(Plan.CallStep step, SysResult r, Rlimit out, long[] outArray, Val.Env env) {
+        Plan.Expect e = step.expect();
+        if (resultMatches(e, r, env) && outMatches(e, out, env) && !arrayMatches(e, r, outArray, env)) {
+            long[] want = new long[e.outArray().size()];
+            for (int i = 0; i < want.length; i++) {
+                want[i] = e.outArray().get(i).eval(env);
+            }
+            return "expected status " + statusArray(want) + ", got " + statusArray(outArray);
+        }
+        return detail(step, r, out, env);
+    }
+
     static String detail(Plan.CallStep step, SysResult r, Rlimit out, Val.Env env) {
         Plan.Expect e = step.expect();
         if (!resultMatches(e, r, env)) {

@@ -56,9 +56,14 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
 
     /**
      * The expectation of a call: a value, an errno, or none; and for getrlimit/prlimit64 the
-     * limit the kernel should write back (null if not written).
+     * limit the kernel should write back (null if not written); for move_pages the status array
+     * (null if not compared).
      */
-    record Expect(Kind kind, Val value, int errno, Val outCur, Val outMax) {
+    record Expect(Kind kind, Val value, int errno, Val outCur, Val outMax, List<Val> outArray) {
+
+        Expect(Kind kind, Val value, int errno, Val outCur, Val outMax) {
+            this(kind, value, errno, outCur, outMax, null);
+        }
 
         /** SUCCESS: a fork-like call whose expected value is the child's pid in a strace log. */
         enum Kind { NONE, VALUE, SUCCESS, ANY_ERROR, ERRNO }

@@ -31,7 +31,7 @@ public final class ResolvedScenario {
     }
 
     /** A resolved argument. */
-    public sealed interface Argument permits NumArg, TextArg, LimitArg, NoArg {
+    public sealed interface Argument permits NumArg, TextArg, LimitArg, ArrayArg, NoArg {
     }
 
     public record NumArg(Num value) implements Argument {
@@ -42,6 +42,10 @@ public final class ResolvedScenario {
 
     /** {@code {rlim_cur=..., rlim_max=...}}. */
     public record LimitArg(Num cur, Num max) implements Argument {
+    }
+
+    /** {@code [a, b, ...]} (move_pages' pages, nodes, and the status expected back). */
+    public record ArrayArg(List<Num> items) implements Argument {
     }
 
     /** NULL where a struct pointer goes, or an argument not looked at. */
@@ -83,9 +87,10 @@ public final class ResolvedScenario {
 
     /**
      * What the statement expects: {@code kind} NONE, VALUE, SUCCESS, ANY_ERROR or ERRNO; for
-     * getrlimit/prlimit64 the limit written back ({@code outCur}/{@code outMax}, null if not written).
+     * getrlimit/prlimit64 the limit written back ({@code outCur}/{@code outMax}, null if not written);
+     * for move_pages the status array written back ({@code outArray}, null if not compared).
      */
-    public record Expect(String kind, Num value, int errno, Num outCur, Num outMax) {
+    public record Expect(String kind, Num value, int errno, Num outCur, Num outMax, List<Num> outArray) {
     }
 
     private final Plan plan;
@@ -137,7 +142,8 @@ public final class ResolvedScenario {
                 args.add(arg(a));
             }
             Plan.Expect e = c.expect();
-            Expect ex = new Expect(e.kind().name(), num(e.value()), e.errno(), num(e.outCur()), num(e.outMax()));
+            Expect ex = new Expect(e.kind().name(), num(e.value()), e.errno(), num(e.outCur()), num(e.outMax()),
+                    e.outArray() == null ? null : e.outArray().stream().map(ResolvedScenario::num).toList());
             return new Call(c.line(), c.proc(), c.statement(), c.spec().name(), List.copyOf(args), c.bind(),
                     c.spec().binds().name(), c.spec().lengthParam(), c.spec().style() == CallSpec.Style.ADDRESS, ex);
         }
@@ -158,6 +164,9 @@ public final class ResolvedScenario {
         }
         if (a instanceof Arg.Limit l) {
             return new LimitArg(num(l.cur()), num(l.max()));
+        }
+        if (a instanceof Arg.Array arr) {
+            return new ArrayArg(arr.items().stream().map(ResolvedScenario::num).toList());
         }
         return new NoArg();
     }

@@ -29,6 +29,7 @@ import org.pinsim.scenario.Expr;
 import org.pinsim.scenario.ModelBugException;
 import org.pinsim.scenario.Report;
 import org.pinsim.scenario.ResolvedScenario;
+import org.pinsim.scenario.ResolvedScenario.ArrayArg;
 import org.pinsim.scenario.ResolvedScenario.Argument;
 import org.pinsim.scenario.ResolvedScenario.LimitArg;
 import org.pinsim.scenario.ResolvedScenario.NumArg;
@@ -781,6 +782,10 @@ public final class Verifier {
         /** getrlimit/prlimit64: the limit the kernel wrote back, against the file and pinsim's verdict on it. */
         private void outStruct(ResolvedScenario.Call c, Answer a, Report.CallEntry se, ResolvedScenario.Env lenv) {
             ResolvedScenario.Expect e = c.expect();
+            if (e.outArray() != null) {
+                outArray(c, a, se, lenv);
+                return;
+            }
             if (e.outCur() == null || a.failed() || a.out().length < 2) {
                 return;
             }
@@ -795,6 +800,36 @@ public final class Verifier {
             if (liveOk && Boolean.FALSE.equals(se.match()) && se.errno() == null) {
                 diff(c.line(), "pinsim", "limit written back", got, se.detail() == null ? "differs" : se.detail());
             }
+        }
+
+        /** move_pages: the status array the kernel wrote back, against the file and pinsim's verdict on it. */
+        private void outArray(ResolvedScenario.Call c, Answer a, Report.CallEntry se, ResolvedScenario.Env lenv) {
+            List<ResolvedScenario.Num> want = c.expect().outArray();
+            if (a.failed()) {
+                return;
+            }
+            boolean liveOk = a.out().length == want.size();
+            StringBuilder got = new StringBuilder("[");
+            StringBuilder written = new StringBuilder("[");
+            for (int i = 0; i < want.size(); i++) {
+                int w = (int) want.get(i).eval(lenv);
+                int g = i < a.out().length ? (int) a.out()[i] : 0;
+                liveOk &= w == g;
+                written.append(i == 0 ? "" : ", ").append(status(w));
+                got.append(i == 0 ? "" : ", ").append(status(g));
+            }
+            got.append(']');
+            written.append(']');
+            if (!liveOk && expectations) {
+                diff(c.line(), "expectation", "status written back", got.toString(), "written " + written);
+            }
+            if (liveOk && Boolean.FALSE.equals(se.match()) && se.errno() == null) {
+                diff(c.line(), "pinsim", "status written back", got.toString(), se.detail() == null ? "differs" : se.detail());
+            }
+        }
+
+        private String status(int v) {
+            return v < 0 && v >= -4095 ? "-" + Errno.name(-v) : Integer.toString(v);
         }
 
         private void bindSim(ResolvedScenario.Call c, Report.CallEntry se) {
@@ -915,10 +950,43 @@ public final class Verifier {
                     lastForkSlot = nextSlot++;
                     return "fork " + lastForkSlot;
                 }
+                case "move_pages" -> {
+                    long target = num(c, 0, env);
+                    if (target != 0 && !pid.containsValue(target)) {
+                        throw new Unsupported("move_pages names pid " + target + ", not a process of this scenario"
+                                + " (the executor only acts on its own processes)");
+                    }
+                    long count = num(c, 1, env);
+                    List<Long> pages = array(c.args().get(2), env);
+                    List<Long> nodes = c.args().get(3) instanceof ArrayArg ? array(c.args().get(3), env) : null;
+                    if (count < 0 || count > 256 || pages.size() < count || (nodes != null && nodes.size() < count)) {
+                        throw new Unsupported("move_pages with count " + count + " and arrays of " + pages.size()
+                                + " pages (the executor takes up to 256 entries, at least count in each array)");
+                    }
+                    StringBuilder sb = new StringBuilder("move_pages " + target + " " + count + " " + (nodes != null ? 1 : 0)
+                            + " " + num(c, 5, env));
+                    for (int i = 0; i < count; i++) {
+                        sb.append(' ').append(pages.get(i));
+                    }
+                    for (int i = 0; nodes != null && i < count; i++) {
+                        sb.append(' ').append(nodes.get(i));
+                    }
+                    return sb.toString();
+                }
                 case "vfork" -> throw new Unsupported("the executor runs no vfork children");
                 case "execve" -> throw new Unsupported("the executor does not exec (it would replace the image)");
                 default -> throw new Unsupported("the executor cannot run " + n + " on this machine");
             }
+        }
+
+        private List<Long> array(Argument a, ResolvedScenario.Env env) {
+            List<Long> out = new ArrayList<>();
+            if (a instanceof ArrayArg arr) {
+                for (ResolvedScenario.Num n : arr.items()) {
+                    out.add(n.eval(env));
+                }
+            }
+            return out;
         }
 
         private String limitArgs(Argument a, ResolvedScenario.Env env) {

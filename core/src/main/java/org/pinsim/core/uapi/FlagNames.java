@@ -10,7 +10,7 @@ import java.util.Map;
  * for that argument is here, including those the model ignores (MAP_STACK, MAP_DENYWRITE).
  */
 public enum FlagNames {
-    PROT, MAP, MCL, MLOCK, MADV, MREMAP, CLONE, RLIMIT, OPEN, MFD, AT;
+    PROT, MAP, MCL, MLOCK, MADV, MREMAP, CLONE, RLIMIT, OPEN, MFD, AT, MPOL, MOVE_STATUS;
 
     private final Map<String, Long> byName = new LinkedHashMap<>();
 
@@ -66,6 +66,12 @@ public enum FlagNames {
         put(MFD, "MFD_CLOEXEC", Fcntl.MFD_CLOEXEC, "MFD_ALLOW_SEALING", Fcntl.MFD_ALLOW_SEALING,
                 "MFD_HUGETLB", Fcntl.MFD_HUGETLB, "MFD_NOEXEC_SEAL", Fcntl.MFD_NOEXEC_SEAL, "MFD_EXEC", Fcntl.MFD_EXEC);
         put(AT, "AT_FDCWD", Fcntl.AT_FDCWD);
+        put(MPOL, "MPOL_MF_STRICT", Mempolicy.MPOL_MF_STRICT, "MPOL_MF_MOVE", Mempolicy.MPOL_MF_MOVE,
+                "MPOL_MF_MOVE_ALL", Mempolicy.MPOL_MF_MOVE_ALL);
+        // move_pages status entries: a node id or -errno, printed by strace as -ENOENT
+        put(MOVE_STATUS, "EPERM", Errno.EPERM, "ENOENT", Errno.ENOENT, "ENOMEM", Errno.ENOMEM,
+                "EACCES", Errno.EACCES, "EFAULT", Errno.EFAULT, "EBUSY", Errno.EBUSY, "ENODEV", Errno.ENODEV,
+                "EINVAL", Errno.EINVAL);
     }
 
     private static void put(FlagNames kind, Object... pairs) {
