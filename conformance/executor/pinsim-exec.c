@@ -463,7 +463,8 @@ static void serve(void) {
     for (;;) {
         if (!sock_readline(my_sock, cmdline, sizeof cmdline)) _exit(0); /* master gone */
         if (child_fresh) { child_fresh = 0; prefault(); }
-        char *t[8 + 2 * MP_MAX];
+        /* static: a 4 KiB array on the stack would grow the stack after the first statement */
+        static char *t[8 + 2 * MP_MAX];
         int n = split(cmdline, t, (int)(sizeof t / sizeof t[0]));
         if (n == 0) { reply(-1, EINVAL); continue; }
         do_command(t, n);
