@@ -215,23 +215,34 @@ public final class Task implements Caller {
         long start = addr & ~4095L;
         long end = (addr + len + 4095) & ~4095L;
         Memory memory = k.memory();
+        Vma vma = null;
+        PageTable.Leaf leaf = null;
+        long leafBase = -1;
         for (long a = start; Long.compareUnsigned(a, end) < 0; a += 4096) {
-            Vma vma = mm.vmas().lookup(a);
-            if (vma == null) {
-                vma = growStack(a);
+            if (vma == null || Long.compareUnsigned(a, vma.end()) >= 0 || Long.compareUnsigned(a, vma.start()) < 0) {
+                vma = mm.vmas().lookup(a);
                 if (vma == null) {
-                    refuse("SIGSEGV: no mapping at 0x" + Long.toHexString(a));
+                    vma = growStack(a);
+                    if (vma == null) {
+                        refuse("SIGSEGV: no mapping at 0x" + Long.toHexString(a));
+                        return done(-EFAULT);
+                    }
+                }
+                if (write ? !vma.has(VmFlags.VM_WRITE) : (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) {
+                    refuse("SIGSEGV: " + (write ? "write" : "read") + " not permitted at 0x" + Long.toHexString(a));
                     return done(-EFAULT);
                 }
             }
-            if (write ? !vma.has(VmFlags.VM_WRITE) : (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) {
-                refuse("SIGSEGV: " + (write ? "write" : "read") + " not permitted at 0x" + Long.toHexString(a));
-                return done(-EFAULT);
+            long base = a & ~((1L << 21) - 1);
+            if (base != leafBase) {
+                leaf = mm.pageTable().leaf(a, false); // the TLB and page-table walk, once per 2 MiB
+                leafBase = base;
             }
-            long pte = mm.pageTable().get(a);
+            long pte = leaf == null ? Pte.NONE : leaf.e[PageTable.pteIndex(a)];
             if (pte != Pte.NONE && (!write || Pte.write(pte))) {
                 continue;
             }
+            leafBase = -1; // the fault may allocate the table
             int r = memory.handleFault(mm, vma, a, write);
             if (r == Memory.VM_FAULT_SIGBUS) {
                 refuse("SIGBUS: access beyond the end of the file at 0x" + Long.toHexString(a));
