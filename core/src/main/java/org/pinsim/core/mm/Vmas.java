@@ -242,15 +242,17 @@ public final class Vmas {
                 return -ENOMEM;
             }
         }
+        if (start > first.start) {
+            first = splitAt(mm, first, start);
+        }
+        // vms_gather_munmap_vmas: the end split is tried after the start split, which stays
         Vma last = mm.vmas.find(end - 1);
         if (last != null && last.start < end && end < last.end && last.specialName != null) {
             if (c != null) {
-                c.refuse("munmap: a special mapping (" + last.specialName + ") cannot be split");
+                c.refuse("munmap: a special mapping (" + last.specialName + ") cannot be split"
+                        + " (the split at the start of the range stays)");
             }
             return -EINVAL;
-        }
-        if (start > first.start) {
-            first = splitAt(mm, first, start);
         }
         List<Vma> gone = new ArrayList<>();
         for (int i = mm.vmas.indexOf(first); i < mm.vmas.size() && mm.vmas.get(i).start < end; i++) {
