@@ -219,6 +219,11 @@ public final class Mremap {
             return -ENOMEM;
         }
         long pgoff = vma.pgoffOf(oldAddr);
+        if (vma.isAnonymous() && vma.anonVma == Vma.NO_ANON_VMA) {
+            // mm/vma.c copy_vma: "If anonymous vma has not yet been faulted, update new pgoff
+            // to match new location, to increase its chance of merging."
+            pgoff = newAddr >>> PAGE_SHIFT;
+        }
         Vma nv = vmas.mergeNewRange(mm, newAddr, newAddr + newLen, vma.flags, vma.file, pgoff, vma.anonVma, vma);
         if (nv == null) {
             nv = vma.copy();
