@@ -124,6 +124,26 @@ public final class Invariants {
         }
         frames.sweep(k.vmstat(), k.lru());
         checkStatsNonNegative(k);
+        checkFileRefs(mms);
+    }
+
+    /** Every inode's mapping count equals the VMAs that map it (vma->vm_file references). */
+    static void checkFileRefs(List<Mm> mms) {
+        java.util.IdentityHashMap<org.pinsim.core.mm.Inode, int[]> seen = new java.util.IdentityHashMap<>();
+        for (Mm mm : mms) {
+            for (int i = 0; i < mm.vmas().size(); i++) {
+                org.pinsim.core.mm.Inode f = mm.vmas().get(i).file();
+                if (f != null) {
+                    seen.computeIfAbsent(f, x -> new int[1])[0]++;
+                }
+            }
+        }
+        for (java.util.Map.Entry<org.pinsim.core.mm.Inode, int[]> e : seen.entrySet()) {
+            if (e.getKey().mapRefs() != e.getValue()[0]) {
+                fail("inode " + e.getKey().path() + ": mapRefs " + e.getKey().mapRefs() + " but "
+                        + e.getValue()[0] + " VMAs map it");
+            }
+        }
     }
 
     /** The counter invariants only; see the class comment. */

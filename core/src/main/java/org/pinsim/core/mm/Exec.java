@@ -79,9 +79,8 @@ public final class Exec {
 
     private void map(Mm mm, long start, long end, long flags, long pgoff, Inode file, String special) {
         Vma v = new Vma(start, end, flags, pgoff, file, special);
-        mm.vmas.insert(v);
+        Vmas.insert(mm, v);
         if (file != null) {
-            file.mapRefs++;
             file.coverMapping((pgoff << 12) + (end - start));
         }
         mm.vmStatAccount(flags, v.pages());

@@ -38,10 +38,7 @@ public final class Fork {
                 tmp.anonVma = memory.newAnonVmaId(); // anon_vma_fork: chained to the parent's
                 tmp.anonChainSingular = false;
             }
-            mm.vmas.insert(tmp);
-            if (tmp.file != null) {
-                tmp.file.mapRefs++;
-            }
+            Vmas.insert(mm, tmp);
             boolean needsCopy = v.has(VM_PFNMAP | VM_MIXEDMAP) || v.anonVma != Vma.NO_ANON_VMA;
             if (needsCopy && !v.has(VM_WIPEONFORK)) {
                 memory.copyPageRange(mm, tmp, old, v);

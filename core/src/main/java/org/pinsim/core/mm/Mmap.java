@@ -389,10 +389,7 @@ public final class Mmap {
         }
         if (vma == null) {
             vma = new Vma(addr, end, vmFlags, pgoff, file, null);
-            mm.vmas.insert(vma);
-        }
-        if (file != null) {
-            file.mapRefs++;
+            Vmas.insert(mm, vma);
         }
         mm.vmStatAccount(vmFlags, pglen);
         if ((vmFlags & VM_LOCKED) != 0) {
@@ -503,7 +500,7 @@ public final class Mmap {
                 : null;
         if (vma == null) {
             vma = new Vma(addr, addr + len, flags, addr >>> PAGE_SHIFT, null, null);
-            mm.vmas.insert(vma);
+            Vmas.insert(mm, vma);
         }
         mm.vmStatAccount(flags, pages);
         if ((flags & VM_LOCKED) != 0) {

@@ -230,10 +230,7 @@ public final class Mremap {
             nv.start = newAddr;
             nv.end = newAddr + newLen;
             nv.pgoff = pgoff;
-            mm.vmas.insert(nv);
-        }
-        if (vma.file != null) {
-            vma.file.mapRefs++;
+            Vmas.insert(mm, nv);
         }
         movePageTables(mm, oldAddr, newAddr, Math.min(oldLen, newLen));
         long vmFlags = vma.flags;

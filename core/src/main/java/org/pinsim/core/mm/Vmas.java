@@ -75,7 +75,7 @@ public final class Vmas {
         if (left && right) {
             prev.anonVma = firstAnon(prev.anonVma, anonVma, next.anonVma);
             prev.end = next.end;
-            mm.vmas.remove(next);
+            removeMerged(mm, next);
             return prev;
         }
         if (left) {
@@ -140,15 +140,15 @@ public final class Vmas {
         if (left && right) {
             prev.anonVma = firstAnon(prev.anonVma, vma.anonVma, next.anonVma);
             prev.end = next.end;
-            mm.vmas.remove(vma);
-            mm.vmas.remove(next);
+            removeMerged(mm, vma);
+            removeMerged(mm, next);
             return prev;
         }
         if (left) {
             prev.anonVma = firstAnon(prev.anonVma, vma.anonVma, Vma.NO_ANON_VMA);
             prev.end = end;
             if (rightSide) {
-                mm.vmas.remove(vma);
+                removeMerged(mm, vma);
             } else {
                 vma.pgoff = vma.pgoffOf(end);
                 vma.start = end;
@@ -160,7 +160,7 @@ public final class Vmas {
             next.pgoff = vma.pgoffOf(start);
             next.start = start;
             if (leftSide) {
-                mm.vmas.remove(vma);
+                removeMerged(mm, vma);
             } else {
                 vma.end = start;
             }
@@ -194,8 +194,24 @@ public final class Vmas {
         upper.start = addr;
         upper.pgoff = vma.pgoffOf(addr);
         vma.end = addr;
-        mm.vmas.insert(upper);
+        insert(mm, upper);
         return upper;
+    }
+
+    /** Adds a VMA to the tree; a file-backed one holds a reference on its inode (vma->vm_file). */
+    static void insert(Mm mm, Vma v) {
+        mm.vmas.insert(v);
+        if (v.file != null) {
+            v.file.mapRefs++;
+        }
+    }
+
+    /** A VMA absorbed by a merge: it leaves the tree and drops its file reference (fput). */
+    private void removeMerged(Mm mm, Vma v) {
+        mm.vmas.remove(v);
+        if (v.file != null) {
+            releaseFile(v.file);
+        }
     }
 
     // ---- munmap ----
