@@ -83,6 +83,11 @@ public final class ResolvedScenario {
      */
     public record Check(int line, String proc, Statement.Check statement, String field, String name, boolean bytes,
                         Num regionStart, Num regionLength, Num value) implements Step {
+
+        /** Whether {@code got OP want} holds, with the check's operator, as the runner judges it. */
+        public boolean holds(long got, long want) {
+            return Checks.compare(statement.op(), got, want);
+        }
     }
 
     /**

@@ -327,7 +327,7 @@ public final class Verifier {
         private boolean eventOk(Object[] d, Map<Integer, Long> values) {
             ResolvedScenario.Check k = (ResolvedScenario.Check) d[0];
             long v = values.get(k.line());
-            return v == (Long) d[2] && (!expectations || compare(k.statement().op(), v, (Long) d[3]));
+            return v == (Long) d[2] && (!expectations || k.holds(v, (Long) d[3]));
         }
 
         private ScenarioResult finish() {
@@ -1093,7 +1093,7 @@ public final class Verifier {
                 compared(line);
             }
             if (expectations) {
-                if (!compare(k.statement().op(), liveVal, want)) {
+                if (!k.holds(liveVal, want)) {
                     diff(line, "expectation", "check " + se.field() + note, fmt(k, liveVal), "written " + k.statement().op()
                             + " " + fmt(k, want));
                 }
@@ -1182,17 +1182,6 @@ public final class Verifier {
             long sv = simVal == null ? 0 : name.startsWith("nr_") ? simVal - sim.vmstatBase(name) : simVal;
             deferred.add(new Object[] {k, se, sv, k.value().eval(liveEnv())});
             compared(line);
-        }
-
-        private boolean compare(String op, long got, long want) {
-            return switch (op) {
-                case "==" -> got == want;
-                case "!=" -> got != want;
-                case "<" -> got < want;
-                case "<=" -> got <= want;
-                case ">" -> got > want;
-                default -> got >= want;
-            };
         }
 
         private String fmt(ResolvedScenario.Check k, long v) {

@@ -73,10 +73,22 @@ public final class Mm {
         } else if (VmFlags.isDataMapping(flags)) {
             dataVm += npages;
         }
-        if (totalVm > hiwaterVm && npages > 0) {
-            // include/linux/mm.h update_hiwater_vm is called before shrinking; peak tracks growth.
-            hiwaterVm = Math.max(hiwaterVm, totalVm);
+    }
+
+    /** include/linux/mm.h update_hiwater_vm: before an unmap lowers total_vm. */
+    public void updateHiwaterVm() {
+        if (totalVm > hiwaterVm) {
+            hiwaterVm = totalVm;
         }
+    }
+
+    /** mm/mremap.c move_vma: "we need to restore high watermark afterwards". */
+    public long hiwaterVmRaw() {
+        return hiwaterVm;
+    }
+
+    public void restoreHiwaterVm(long v) {
+        hiwaterVm = v;
     }
 
     /** mm->locked_vm += pages (mm/mlock.c mlock_fixup, mm/vma.c __mmap_complete, ...). */

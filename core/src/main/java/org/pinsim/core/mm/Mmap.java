@@ -288,7 +288,7 @@ public final class Mmap {
             return -EINVAL;
         }
         // security/commoncap.c cap_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO
-        if (Long.compareUnsigned(ret, ctx.sysctl.get(Sysctl.MMAP_MIN_ADDR)) < 0 && !c.capable(17)) {
+        if (Long.compareUnsigned(ret, ctx.sysctl.get(Sysctl.MMAP_MIN_ADDR)) < 0 && !c.capable(Caps.CAP_SYS_RAWIO)) {
             c.refuse("mmap: address below vm.mmap_min_addr");
             return -EPERM;
         }

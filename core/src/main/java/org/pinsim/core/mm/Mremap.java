@@ -234,6 +234,9 @@ public final class Mremap {
         }
         movePageTables(mm, oldAddr, newAddr, Math.min(oldLen, newLen));
         long vmFlags = vma.flags;
+        // "total_vm is about to be raised artificially high for a moment, we need to restore
+        // high watermark afterwards"
+        long hiwaterVm = mm.hiwaterVmRaw();
         mm.vmStatAccount(vmFlags, newLen >>> PAGE_SHIFT);
         if ((vmFlags & VM_LOCKED) != 0) {
             mm.addLockedVm(newLen >>> PAGE_SHIFT);
@@ -244,6 +247,7 @@ public final class Mremap {
             return newAddr;
         }
         int err = vmas.unmapRange(mm, oldAddr, oldAddr + oldLen, c);
+        mm.restoreHiwaterVm(hiwaterVm);
         return err != 0 ? err : newAddr;
     }
 

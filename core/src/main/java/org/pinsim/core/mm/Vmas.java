@@ -288,6 +288,7 @@ public final class Vmas {
             return;
         }
         mm.updateHiwaterRss();
+        mm.updateHiwaterVm();
         for (Vma v : gone) {
             ctx.memory.zapRange(mm, v, v.start, v.end);
         }

@@ -15,6 +15,7 @@ public final class Caps {
     public static final int CAP_NET_ADMIN = 12;
     public static final int CAP_IPC_LOCK = 14;
     public static final int CAP_IPC_OWNER = 15;
+    public static final int CAP_SYS_RAWIO = 17;
     public static final int CAP_SYS_PTRACE = 19;
     public static final int CAP_SYS_ADMIN = 21;
     public static final int CAP_SYS_NICE = 23;
