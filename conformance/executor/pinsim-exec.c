@@ -36,6 +36,10 @@
  *   prlimit64 PID RES HAS CUR MAX | openat DIRFD FLAGS MODE HEXPATH | memfd_create FLAGS HEXNAME
  *   ftruncate FD LEN | close FD | sleep MS (tests only)
  *   move_pages PID COUNT HASNODES FLAGS PAGE... [NODE...]  (answers with the COUNT status entries)
+ *   io_uring_setup ENTRIES        (zeroed struct io_uring_params; answers r FD 0 SQ_ENTRIES CQ_ENTRIES)
+ *   io_uring_register FD OPCODE NR_ARGS NIOV [BASE LEN]...  (arg: NIOV struct iovec, or NULL if NIOV < 0)
+ *   perf_event_open HEXATTR PID CPU GROUP_FD FLAGS  (HEXATTR: the struct perf_event_attr bytes, as laid out
+ *                                 by the caller; the rest of a 512-byte buffer is zero)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/uio.h>
 
 #define FD_BASE 200          /* our own descriptors live at or above this */
 #define MAX_SLOTS 256
@@ -335,6 +340,12 @@ static void reply_ints(long r, int e, int n, const int *v) {
 }
 
 #define MP_MAX 256
+#define IOV_MAX_ 250
+static struct iovec iovs[IOV_MAX_];
+static unsigned char attrbuf[512];
+/* The io_uring_setup output fields we report (struct io_uring_params: sq_entries, cq_entries first). */
+struct uring_params_head { uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3];
+                           uint64_t rest[10]; };
 static unsigned long mp_pages[MP_MAX];
 static int mp_nodes[MP_MAX], mp_status[MP_MAX];
 
@@ -405,6 +416,31 @@ static void do_command(char **t, int n) {
         r = syscall(SYS_move_pages, A(1), cnt, (long)mp_pages, has ? (long)mp_nodes : 0L, (long)mp_status, A(4));
         e = errno;
         reply_ints(r, e, (int)cnt, mp_status);
+    } else if (!strcmp(c, "io_uring_setup")) {
+        /* raw SYS_io_uring_setup with zeroed params, as the probes call it (no liburing, no ring mmap) */
+        struct uring_params_head p;
+        memset(&p, 0, sizeof p);
+        errno = 0;
+        r = syscall(SYS_io_uring_setup, A(1), (long)&p);
+        e = errno;
+        reply_out(r, e, p.sq_entries, p.cq_entries);
+    } else if (!strcmp(c, "io_uring_register")) {
+        long niov = A(4);
+        if (niov > IOV_MAX_ || n < 5 + 2 * (niov > 0 ? niov : 0)) { reply(-1, EINVAL); return; }
+        for (long i = 0; i < niov; i++) {
+            iovs[i].iov_base = (void *)A(5 + 2 * i);
+            iovs[i].iov_len = (size_t)A(6 + 2 * i);
+        }
+        SYS(SYS_io_uring_register, A(1), A(2), niov < 0 ? 0L : (long)iovs, A(3));
+    } else if (!strcmp(c, "perf_event_open")) {
+        memset(attrbuf, 0, sizeof attrbuf);
+        if (n < 6 || strlen(t[1]) > 2 * sizeof attrbuf) { reply(-1, EINVAL); return; }
+        for (size_t i = 0; t[1][2 * i] && t[1][2 * i + 1]; i++) {
+            unsigned v;
+            if (sscanf(t[1] + 2 * i, "%2x", &v) != 1) { reply(-1, EINVAL); return; }
+            attrbuf[i] = (unsigned char)v;
+        }
+        SYS(SYS_perf_event_open, (long)attrbuf, A(2), A(3), A(4), A(5));
     } else if (!strcmp(c, "touch")) {
         unsigned long start = (unsigned long)A(1) & ~4095UL;
         unsigned long end = ((unsigned long)A(1) + (unsigned long)A(2) + 4095UL) & ~4095UL;

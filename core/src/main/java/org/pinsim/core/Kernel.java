@@ -55,6 +55,10 @@ public final class Kernel {
     final Fork fork;
     final Exec exec;
     final org.pinsim.core.migrate.MovePages movePages;
+    final org.pinsim.core.gup.Pins pins;
+    final org.pinsim.core.gup.IoUringOps ioUring;
+    private final TreeMap<Integer, org.pinsim.core.gup.UserStruct> users = new TreeMap<>();
+    private final List<org.pinsim.core.gup.IoRingCtx> rings = new ArrayList<>();
     private final TreeMap<Integer, Task> tasks = new TreeMap<>();
     private final TreeMap<String, Inode> files = new TreeMap<>();
     private int nextPid = 1000;
@@ -76,6 +80,8 @@ public final class Kernel {
         this.fork = new Fork(ctx);
         this.exec = new Exec(ctx);
         this.movePages = new org.pinsim.core.migrate.MovePages(this);
+        this.pins = new org.pinsim.core.gup.Pins(memory, gup);
+        this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins);
     }
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
@@ -187,6 +193,26 @@ public final class Kernel {
     /** Live tasks in pid order. */
     public List<Task> tasks() {
         return Collections.unmodifiableList(new ArrayList<>(tasks.values()));
+    }
+
+    /** kernel/user.c find_user / alloc_uid: the user_struct of {@code uid}, created on first use. */
+    public org.pinsim.core.gup.UserStruct user(int uid) {
+        return users.computeIfAbsent(uid, org.pinsim.core.gup.UserStruct::new);
+    }
+
+    /** The user_structs that exist, in uid order. */
+    public List<org.pinsim.core.gup.UserStruct> users() {
+        return new ArrayList<>(users.values());
+    }
+
+    /** io_uring rings not yet freed, in creation order. */
+    public List<org.pinsim.core.gup.IoRingCtx> rings() {
+        rings.removeIf(org.pinsim.core.gup.IoRingCtx::freed);
+        return Collections.unmodifiableList(new ArrayList<>(rings));
+    }
+
+    void addRing(org.pinsim.core.gup.IoRingCtx r) {
+        rings.add(r);
     }
 
     /** Every stand-in file by path, in path order. */

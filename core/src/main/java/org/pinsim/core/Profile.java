@@ -61,6 +61,11 @@ public enum Profile {
         return this == LINUX_6_18;
     }
 
+    /** io_uring_setup(2) and io_uring_register(2): Linux 5.1. */
+    public boolean hasIoUring() {
+        return this == LINUX_6_18;
+    }
+
     /** MLOCK_LIMIT: 8 MiB since Linux 5.16, 64 KiB before (include/uapi/linux/resource.h). */
     public long defaultMemlock() {
         return defaultMemlock;

@@ -15,6 +15,7 @@ public final class Sysctl {
     public static final String COMPACT_UNEVICTABLE_ALLOWED = "vm.compact_unevictable_allowed";
     public static final String PERF_EVENT_MLOCK_KB = "kernel.perf_event_mlock_kb";
     public static final String PERF_EVENT_PARANOID = "kernel.perf_event_paranoid";
+    public static final String IO_URING_DISABLED = "kernel.io_uring_disabled";
 
     private final TreeMap<String, Long> values = new TreeMap<>();
 
@@ -25,6 +26,7 @@ public final class Sysctl {
         values.put(COMPACT_UNEVICTABLE_ALLOWED, 1L);
         values.put(PERF_EVENT_MLOCK_KB, 516L); // 512 + PAGE_SIZE / 1024
         values.put(PERF_EVENT_PARANOID, 2L);
+        values.put(IO_URING_DISABLED, 0L); // io_uring/io_uring.c sysctl_io_uring_disabled
     }
 
     public long get(String name) {

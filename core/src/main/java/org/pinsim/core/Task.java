@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.pinsim.core.gup.IoRingCtx;
 import org.pinsim.core.mm.Caller;
 import org.pinsim.core.mm.Inode;
 import org.pinsim.core.mm.Memory;
@@ -34,8 +35,14 @@ import org.pinsim.core.uapi.Sched;
  * Tasks created with CLONE_VM share the Mm; CLONE_THREAD tasks share the rlimits.
  */
 public final class Task implements Caller {
-    /** An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE). */
-    record OpenFile(Inode inode, int fmode, boolean cloexec) {
+    /**
+     * An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE), or
+     * for an anonymous-inode file (io_uring) the object behind it, with {@code inode} null.
+     */
+    record OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring) {
+        OpenFile(Inode inode, int fmode, boolean cloexec) {
+            this(inode, fmode, cloexec, null);
+        }
     }
 
     private final Kernel k;
@@ -148,6 +155,10 @@ public final class Task implements Caller {
                 }
                 refuse("mmap: fd " + fd + " is not open");
                 return done(-EBADF);
+            }
+            if (of.inode() == null) {
+                refuse("pinsim: mmap of an io_uring fd (its SQ/CQ rings and SQEs) is not modelled yet");
+                return done(-org.pinsim.core.uapi.Errno.ENODEV);
             }
             file = of.inode();
             fmode = of.fmode();
@@ -305,7 +316,7 @@ public final class Task implements Caller {
         TreeMap<Integer, OpenFile> f = (flags & Sched.CLONE_FILES) != 0 ? files : new TreeMap<>(files);
         if (f != files) {
             for (OpenFile of : f.values()) {
-                of.inode().fdGet();
+                fileGet(of);
             }
         }
         Task child = new Task(k, k.newPid(), name + "-child", uid, caps, r, childMm, f);
@@ -473,8 +484,8 @@ public final class Task implements Caller {
         if (of == null) {
             return done(-EBADF);
         }
-        if (len < 0 || (of.fmode() & Mmap.FMODE_WRITE) == 0) {
-            return done(-EINVAL);
+        if (len < 0 || (of.fmode() & Mmap.FMODE_WRITE) == 0 || of.inode() == null) {
+            return done(-EINVAL); // do_sys_ftruncate: not S_ISREG, or not open for writing
         }
         truncate(of.inode(), len);
         return done(0);
@@ -532,8 +543,82 @@ public final class Task implements Caller {
 
     private void closeFd(int fd) {
         OpenFile of = files.remove(fd);
+        if (of.ring() != null) {
+            k.ioUring.fput(of.ring());
+            return;
+        }
         of.inode().fdPut();
         k.mmContext().releaseIfUnused(of.inode());
+    }
+
+    /** get_file for each description a copied file table shares. */
+    private static void fileGet(OpenFile of) {
+        if (of.ring() != null) {
+            of.ring().fget();
+        } else {
+            of.inode().fdGet();
+        }
+    }
+
+    // ---- io_uring ----
+
+    /** io_uring/io_uring.c io_uring_setup(entries, params) with zeroed params: the ring's fd. */
+    public SysResult ioUringSetup(long entries) {
+        begin();
+        if (!k.profile().hasIoUring()) {
+            refuse("io_uring_setup: io_uring arrived in Linux 5.1, profile " + k.profile().id() + " lacks it");
+            return done(-org.pinsim.core.uapi.Errno.ENOSYS);
+        }
+        // io_uring_allowed: kernel.io_uring_disabled
+        long disabled = k.sysctl().get(Sysctl.IO_URING_DISABLED);
+        if (disabled == 2 || (disabled == 1 && !capable(org.pinsim.core.task.Caps.CAP_SYS_ADMIN))) {
+            refuse("io_uring_setup: kernel.io_uring_disabled is " + disabled + " (io_uring_allowed)");
+            return done(-EPERM);
+        }
+        IoRingCtx[] out = new IoRingCtx[1];
+        int r = k.ioUring.setup(this, k.user(uid), entries, out);
+        if (r != 0) {
+            return done(r);
+        }
+        k.addRing(out[0]);
+        int fd = 3;
+        while (files.containsKey(fd)) {
+            fd++;
+        }
+        files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE, true, out[0])); // O_RDWR | O_CLOEXEC
+        return done(fd);
+    }
+
+    /**
+     * io_uring/register.c io_uring_register for IORING_REGISTER_BUFFERS (iov: base, len pairs,
+     * null for NULL) and IORING_UNREGISTER_BUFFERS; other opcodes are not modelled.
+     */
+    public SysResult ioUringRegister(int fd, long opcode, long[] iov, long nrArgs) {
+        begin();
+        if (!k.profile().hasIoUring()) {
+            refuse("io_uring_register: io_uring arrived in Linux 5.1, profile " + k.profile().id() + " lacks it");
+            return done(-org.pinsim.core.uapi.Errno.ENOSYS);
+        }
+        if ((opcode & 0xffffffffL) >= org.pinsim.core.uapi.IoUring.REGISTER_OPS.length
+                && (opcode & org.pinsim.core.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING) == 0) {
+            refuse("io_uring_register: opcode " + opcode + " is not below IORING_REGISTER_LAST");
+            return done(-EINVAL);
+        }
+        OpenFile of = files.get(fd);
+        if (of == null) {
+            return done(-EBADF);
+        }
+        if (of.ring() == null) {
+            refuse("io_uring_register: fd " + fd + " is not an io_uring (io_uring_register_get_file)");
+            return done(-org.pinsim.core.uapi.Errno.EOPNOTSUPP);
+        }
+        if (opcode == org.pinsim.core.uapi.IoUring.IORING_REGISTER_BUFFERS) {
+            return done(k.ioUring.registerBuffers(this, of.ring(), iov, nrArgs));
+        }
+        if (opcode == org.pinsim.core.uapi.IoUring.IORING_UNREGISTER_BUFFERS) {
+            return done(k.ioUring.unregisterBuffers(this, of.ring(), iov, nrArgs));
+        }
+        throw new UnsupportedOperationException("io_uring_register opcode " + opcode + " is not modelled");
     }
 
     @Override

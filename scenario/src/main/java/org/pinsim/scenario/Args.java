@@ -50,6 +50,20 @@ final class Args {
         return null;
     }
 
+    /** A struct's field values (zero where not named) and which were named; null for NULL. */
+    long[] struct(int i, boolean[] given) {
+        if (args.get(i) instanceof Arg.Struct st) {
+            long[] out = new long[st.fields().size()];
+            for (int j = 0; j < out.length; j++) {
+                Val f = st.fields().get(j);
+                given[j] = f != null;
+                out[j] = f == null ? 0 : f.eval(env);
+            }
+            return out;
+        }
+        return null;
+    }
+
     boolean present(int i) {
         return !(args.get(i) instanceof Arg.Absent);
     }

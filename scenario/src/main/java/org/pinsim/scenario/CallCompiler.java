@@ -81,6 +81,10 @@ final class CallCompiler {
                 return array(e, p, what, v, true);
             case ARRAY_OUT:
                 return array(e, p, what, v, false);
+            case IOVEC_IN:
+                return iovec(e, what, v);
+            case PERF_ATTR_IN:
+                return perfAttr(e, what, v);
             default:
                 return new Arg.Absent();
         }
@@ -111,6 +115,73 @@ final class CallCompiler {
             items.add(v.resolver().num(x, p.kind(), what, v.scope(), false));
         }
         return new Arg.Array(List.copyOf(items));
+    }
+
+    /** {@code [{iov_base=..., iov_len=...}, ...]} (or two unnamed fields each) or NULL: base, len pairs. */
+    private static Arg iovec(Expr e, String what, Validator v) {
+        if (e == null || e instanceof Expr.Null) {
+            return new Arg.Absent();
+        }
+        if (!(e instanceof Expr.Array a)) {
+            throw v.resolver().error(e.pos(), "expected [{iov_base=..., iov_len=...}, ...] or NULL for " + what + ", found "
+                    + Resolver.describe(e));
+        }
+        List<Val> items = new ArrayList<>();
+        for (Expr x : a.items()) {
+            if (!(x instanceof Expr.Struct s)) {
+                throw v.resolver().error(x.pos(), "expected {iov_base=..., iov_len=...} in " + what + ", found "
+                        + Resolver.describe(x));
+            }
+            Expr base = field(s, "iov_base", 0);
+            Expr len = field(s, "iov_len", 1);
+            if (base == null || len == null) {
+                throw v.resolver().error(s.pos(), "expected {iov_base=..., iov_len=...} in " + what + ", found a struct without "
+                        + (base == null ? "iov_base" : "iov_len"));
+            }
+            items.add(v.resolver().num(base, null, what + " iov_base", v.scope(), false));
+            items.add(v.resolver().num(len, null, what + " iov_len", v.scope(), false));
+        }
+        return new Arg.Array(List.copyOf(items));
+    }
+
+    /**
+     * {@code {type=PERF_TYPE_SOFTWARE, size=136, config=PERF_COUNT_SW_CPU_CLOCK, disabled=1, ...}} as
+     * strace prints struct perf_event_attr: every field by name (a name perf_event.h does not
+     * define is invalid input); fields left out, or strace's trailing {@code ...}, are zero.
+     */
+    private static Arg perfAttr(Expr e, String what, Validator v) {
+        if (!(e instanceof Expr.Struct s)) {
+            Pos at = e == null ? null : e.pos();
+            if (at == null) {
+                return new Arg.Struct(java.util.Collections.nCopies(org.pinsim.core.uapi.Perf.FIELDS.size(), (Val) null));
+            }
+            throw v.resolver().error(at, "expected {type=..., size=..., config=..., ...} for " + what + ", found "
+                    + Resolver.describe(e));
+        }
+        List<Val> out = new ArrayList<>(java.util.Collections.nCopies(org.pinsim.core.uapi.Perf.FIELDS.size(), (Val) null));
+        for (Expr.Field f : s.fields()) {
+            if (f.value() instanceof Expr.Elided) {
+                continue;
+            }
+            if (f.name() == null) {
+                throw v.resolver().error(f.pos(), "expected name=value fields in " + what + ", found an unnamed field");
+            }
+            int i = org.pinsim.core.uapi.Perf.field(f.name());
+            if (i < 0) {
+                throw v.resolver().error(f.pos(), "expected a field of struct perf_event_attr in " + what + ", found '"
+                        + f.name() + "='");
+            }
+            FlagNames kind = switch (f.name()) {
+                case "type" -> FlagNames.PERF_TYPE;
+                case "size" -> FlagNames.PERF_ATTR_SIZE;
+                case "config" -> FlagNames.PERF_CONFIG;
+                case "sample_type" -> FlagNames.PERF_SAMPLE;
+                case "read_format" -> FlagNames.PERF_FORMAT;
+                default -> null;
+            };
+            out.set(i, v.resolver().num(f.value(), kind, what + " " + f.name(), v.scope(), false));
+        }
+        return new Arg.Struct(java.util.Collections.unmodifiableList(out));
     }
 
     private static Val bool(Expr e, String what, Validator v) {

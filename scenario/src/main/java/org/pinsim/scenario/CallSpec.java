@@ -32,6 +32,10 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
         ARRAY_IN,
         /** {@code [a, b, ...]} the kernel writes back (move_pages' status): an expectation when all numbers. */
         ARRAY_OUT,
+        /** {@code [{iov_base=..., iov_len=...}, ...]} or NULL: an array of struct iovec, read as base, len pairs. */
+        IOVEC_IN,
+        /** {@code {type=..., size=..., config=..., ...}}: a struct perf_event_attr passed in. */
+        PERF_ATTR_IN,
         /** Accepted as written and not looked at (execve's argv and envp). */
         IGNORED
     }

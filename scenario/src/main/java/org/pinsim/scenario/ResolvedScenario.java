@@ -31,7 +31,7 @@ public final class ResolvedScenario {
     }
 
     /** A resolved argument. */
-    public sealed interface Argument permits NumArg, TextArg, LimitArg, ArrayArg, NoArg {
+    public sealed interface Argument permits NumArg, TextArg, LimitArg, ArrayArg, StructArg, NoArg {
     }
 
     public record NumArg(Num value) implements Argument {
@@ -49,6 +49,10 @@ public final class ResolvedScenario {
     }
 
     /** NULL where a struct pointer goes, or an argument not looked at. */
+    /** A struct passed by its fields (perf_event_attr): one slot per field of its layout, null where not named. */
+    public record StructArg(List<Num> fields) implements Argument {
+    }
+
     public record NoArg() implements Argument {
     }
 
@@ -172,6 +176,13 @@ public final class ResolvedScenario {
         }
         if (a instanceof Arg.Array arr) {
             return new ArrayArg(arr.items().stream().map(ResolvedScenario::num).toList());
+        }
+        if (a instanceof Arg.Struct st) {
+            List<Num> fs = new java.util.ArrayList<>();
+            for (Val v : st.fields()) {
+                fs.add(num(v));
+            }
+            return new StructArg(java.util.Collections.unmodifiableList(fs));
         }
         return new NoArg();
     }

@@ -973,6 +973,21 @@ public final class Verifier {
                     }
                     return sb.toString();
                 }
+                case "io_uring_setup" -> {
+                    return "io_uring_setup " + num(c, 0, env);
+                }
+                case "io_uring_register" -> {
+                    List<Long> iov = c.args().get(2) instanceof ArrayArg ? array(c.args().get(2), env) : null;
+                    if (iov != null && iov.size() / 2 > 250) {
+                        throw new Unsupported("io_uring_register with " + iov.size() / 2 + " iovecs (the executor takes up to 250)");
+                    }
+                    StringBuilder sb = new StringBuilder("io_uring_register " + num(c, 0, env) + " " + num(c, 1, env) + " "
+                            + num(c, 3, env) + " " + (iov == null ? -1 : iov.size() / 2));
+                    for (int i = 0; iov != null && i < iov.size(); i++) {
+                        sb.append(' ').append(iov.get(i));
+                    }
+                    return sb.toString();
+                }
                 case "vfork" -> throw new Unsupported("the executor runs no vfork children");
                 case "execve" -> throw new Unsupported("the executor does not exec (it would replace the image)");
                 default -> throw new Unsupported("the executor cannot run " + n + " on this machine");

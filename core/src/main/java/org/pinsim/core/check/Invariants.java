@@ -90,7 +90,8 @@ public final class Invariants {
      * are combined with it: {@code modelHolders(k).plus(pins)}.
      */
     public static ExtraRefs modelHolders(Kernel k) {
-        return k.memory().mlockFolio()::pendingRefs;
+        ExtraRefs batch = k.memory().mlockFolio()::pendingRefs;
+        return batch.plus(PinInvariants.ringRefs(k));
     }
 
     /** All invariants, with the model's own holders ({@link #modelHolders}). */
@@ -125,6 +126,14 @@ public final class Invariants {
         frames.sweep(k.vmstat(), k.lru());
         checkStatsNonNegative(k);
         checkFileRefs(mms);
+        checkPins(k, mms, names);
+    }
+
+    private static void checkPins(Kernel k, List<Mm> mms, List<String> names) {
+        PinInvariants.checkCharges(k);
+        for (int i = 0; i < mms.size(); i++) {
+            PinInvariants.checkUncharged(k, mms.get(i), names.get(i));
+        }
     }
 
     /** Every inode's mapping count equals the VMAs that map it (vma->vm_file references). */
@@ -161,6 +170,7 @@ public final class Invariants {
         }
         checkPageTableStat(k.vmstat(), tableFrames);
         checkStatsNonNegative(k);
+        checkPins(k, mms, names);
     }
 
     /** What the runner calls after each step: see "Which one runs" in the class comment. */

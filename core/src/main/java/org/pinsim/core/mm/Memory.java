@@ -91,6 +91,51 @@ public final class Memory implements PageTable.TablePages {
         return pfn;
     }
 
+    /**
+     * A kernel allocation of {@code 2^order} frames (GFP_KERNEL on node 0, as io_uring's ring
+     * regions and perf's ring buffers allocate), counted in pgalloc_ZONE; NO_FRAME if none.
+     * The caller holds the one reference of each frame and frees them with {@link #freeKernelPage}.
+     */
+    public int allocKernelPages(int order) {
+        int pfn = mem.allocPages(order, 0);
+        if (pfn != NO_FRAME) {
+            stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()], 1L << order);
+        }
+        return pfn;
+    }
+
+    /** put_page of a kernel page the caller got from {@link #allocKernelPages} (split: one frame at a time). */
+    public void freeKernelPage(int pfn) {
+        putPage(pfn);
+    }
+
+    /**
+     * mm/gup.c try_grab_folio(FOLL_PIN) for a small folio: GUP_PIN_COUNTING_BIAS references and
+     * one page counted in nr_foll_pin_acquired.
+     */
+    public void pinPage(int pfn) {
+        ft.refAdd(pfn, GUP_PIN_COUNTING_BIAS);
+        stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, 1);
+    }
+
+    /**
+     * mm/gup.c gup_put_folio(FOLL_PIN) (unpin_user_page): the bias comes off, counted in
+     * nr_foll_pin_released; a page already unmapped (zapped while pinned) is freed with it.
+     */
+    public void unpinPage(int pfn) {
+        stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, 1);
+        ft.refSub(pfn, GUP_PIN_COUNTING_BIAS - 1);
+        putPage(pfn);
+    }
+
+    /** include/linux/mm.h folio_maybe_dma_pinned for a small folio: refcount at or above the bias. */
+    public boolean maybeDmaPinned(int pfn) {
+        return ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS;
+    }
+
+    /** include/linux/mm.h GUP_PIN_COUNTING_BIAS. */
+    public static final int GUP_PIN_COUNTING_BIAS = 1024;
+
     private static final VmEvent[] PGALLOC = {
         VmEvent.PGALLOC_DMA, VmEvent.PGALLOC_DMA32, VmEvent.PGALLOC_NORMAL, VmEvent.PGALLOC_MOVABLE,
     };
@@ -483,6 +528,7 @@ public final class Memory implements PageTable.TablePages {
      */
     public void copyPageRange(Mm dst, Vma dstVma, Mm src, Vma srcVma) {
         final boolean cow = VmFlags.isCowMapping(srcVma.flags);
+        final boolean pinned = cow && src.hasPinned(); // folio_needs_cow_for_dma: MMF_HAS_PINNED first
         final long[] rss = new long[4];
         for (long a = srcVma.start; a < srcVma.end;) {
             long tableEnd = (a | ((1L << 21) - 1)) + 1;
@@ -502,6 +548,9 @@ public final class Memory implements PageTable.TablePages {
                             throw new IllegalStateException("out of memory copying page tables at fork");
                         }
                     }
+                    if (pinned && !Pte.special(pte) && copyMaybePinned(dl, i, x, pte, dstVma, rss)) {
+                        continue;
+                    }
                     if (cow && Pte.write(pte)) {
                         pte = Pte.wrprotect(pte);
                         sl.e[i] = pte;
@@ -518,6 +567,31 @@ public final class Memory implements PageTable.TablePages {
             a = stop;
         }
         addRss(dst, rss); // copy_pte_range: add_mm_rss_vec
+    }
+
+    /**
+     * mm/memory.c copy_present_page, reached when __folio_try_dup_anon_rmap returns -EBUSY
+     * ("Page may be pinned, we have to copy"): an anonymous page that folio_maybe_dma_pinned
+     * in a COW mapping of an mm with MMF_HAS_PINNED is copied for the child at once; the parent
+     * keeps its page, writable and exclusive.
+     *
+     * @return whether the child got a copy (false: share it as usual)
+     */
+    private boolean copyMaybePinned(PageTable.Leaf dl, int i, long addr, long pte, Vma dstVma, long[] rss) {
+        int pfn = Pte.pfn(pte);
+        if (pfn == mem.zeroPfn() || !ft.testFlag(pfn, PG_anon) || !maybeDmaPinned(pfn)) {
+            return false;
+        }
+        int np = allocPage(); // folio_prealloc; failure fails the fork with -ENOMEM
+        if (np == NO_FRAME) {
+            throw new IllegalStateException("out of memory copying a maybe-pinned page at fork");
+        }
+        addNewAnonRmap(np, dstVma, addr);
+        folioAddLruVma(np, dstVma);
+        // maybe_mkwrite(pte_mkdirty(mk_pte(new_page, dst_vma->vm_page_prot)), dst_vma)
+        dl.e[i] = Pte.make(np, dstVma.has(VmFlags.VM_WRITE), false);
+        rss[Mm.MM_ANONPAGES]++;
+        return true;
     }
 
     /** Owner encoding helpers for the invariant checker and future rmap walks. */

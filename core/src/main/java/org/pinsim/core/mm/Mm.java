@@ -36,6 +36,8 @@ public final class Mm {
     private long hiwaterVm;
     long defFlags;
     int users = 1;
+    /** MMF_HAS_PINNED: set by the first FOLL_PIN on this mm (even a failed one), never cleared, not inherited. */
+    private boolean hasPinned;
 
     long startCode;
     long endCode;
@@ -203,6 +205,16 @@ public final class Mm {
 
     public int users() {
         return users;
+    }
+
+    /** mm/gup.c mm_set_has_pinned_flag. */
+    public void setHasPinned() {
+        hasPinned = true;
+    }
+
+    /** MMF_HAS_PINNED: whether any FOLL_PIN was ever attempted on this mm. */
+    public boolean hasPinned() {
+        return hasPinned;
     }
 
     /** kernel/fork.c mmget: one more task shares this mm (CLONE_VM). */

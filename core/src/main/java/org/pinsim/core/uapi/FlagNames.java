@@ -10,7 +10,11 @@ import java.util.Map;
  * for that argument is here, including those the model ignores (MAP_STACK, MAP_DENYWRITE).
  */
 public enum FlagNames {
-    PROT, MAP, MCL, MLOCK, MADV, MREMAP, CLONE, RLIMIT, OPEN, MFD, AT, MPOL, MOVE_STATUS;
+    PROT, MAP, MCL, MLOCK, MADV, MREMAP, CLONE, RLIMIT, OPEN, MFD, AT, MPOL, MOVE_STATUS,
+    /** io_uring_register's opcode (enum io_uring_register_op). */
+    IORING_REGISTER,
+    /** perf_event_attr.type, .size and .config, and perf_event_open's flags. */
+    PERF_TYPE, PERF_ATTR_SIZE, PERF_CONFIG, PERF_FLAG, PERF_SAMPLE, PERF_FORMAT;
 
     private final Map<String, Long> byName = new LinkedHashMap<>();
 
@@ -72,6 +76,43 @@ public enum FlagNames {
         put(MOVE_STATUS, "EPERM", Errno.EPERM, "ENOENT", Errno.ENOENT, "ENOMEM", Errno.ENOMEM,
                 "EACCES", Errno.EACCES, "EFAULT", Errno.EFAULT, "EBUSY", Errno.EBUSY, "ENODEV", Errno.ENODEV,
                 "EINVAL", Errno.EINVAL);
+    }
+
+    static {
+        for (int i = 0; i < IoUring.REGISTER_OPS.length; i++) {
+            IORING_REGISTER.byName.put(IoUring.REGISTER_OPS[i], (long) i);
+        }
+        IORING_REGISTER.byName.put("IORING_REGISTER_USE_REGISTERED_RING", IoUring.IORING_REGISTER_USE_REGISTERED_RING);
+        put(PERF_TYPE, "PERF_TYPE_HARDWARE", 0, "PERF_TYPE_SOFTWARE", 1, "PERF_TYPE_TRACEPOINT", 2,
+                "PERF_TYPE_HW_CACHE", 3, "PERF_TYPE_RAW", 4, "PERF_TYPE_BREAKPOINT", 5);
+        put(PERF_ATTR_SIZE, "PERF_ATTR_SIZE_VER0", 64, "PERF_ATTR_SIZE_VER1", 72, "PERF_ATTR_SIZE_VER2", 80,
+                "PERF_ATTR_SIZE_VER3", 96, "PERF_ATTR_SIZE_VER4", 104, "PERF_ATTR_SIZE_VER5", 112,
+                "PERF_ATTR_SIZE_VER6", 120, "PERF_ATTR_SIZE_VER7", 128, "PERF_ATTR_SIZE_VER8", 136);
+        put(PERF_CONFIG, "PERF_COUNT_HW_CPU_CYCLES", 0, "PERF_COUNT_HW_INSTRUCTIONS", 1,
+                "PERF_COUNT_HW_CACHE_REFERENCES", 2, "PERF_COUNT_HW_CACHE_MISSES", 3,
+                "PERF_COUNT_HW_BRANCH_INSTRUCTIONS", 4, "PERF_COUNT_HW_BRANCH_MISSES", 5, "PERF_COUNT_HW_BUS_CYCLES", 6,
+                "PERF_COUNT_HW_STALLED_CYCLES_FRONTEND", 7, "PERF_COUNT_HW_STALLED_CYCLES_BACKEND", 8,
+                "PERF_COUNT_HW_REF_CPU_CYCLES", 9,
+                "PERF_COUNT_SW_CPU_CLOCK", 0, "PERF_COUNT_SW_TASK_CLOCK", 1, "PERF_COUNT_SW_PAGE_FAULTS", 2,
+                "PERF_COUNT_SW_CONTEXT_SWITCHES", 3, "PERF_COUNT_SW_CPU_MIGRATIONS", 4,
+                "PERF_COUNT_SW_PAGE_FAULTS_MIN", 5, "PERF_COUNT_SW_PAGE_FAULTS_MAJ", 6,
+                "PERF_COUNT_SW_ALIGNMENT_FAULTS", 7, "PERF_COUNT_SW_EMULATION_FAULTS", 8, "PERF_COUNT_SW_DUMMY", 9,
+                "PERF_COUNT_SW_BPF_OUTPUT", 10, "PERF_COUNT_SW_CGROUP_SWITCHES", 11);
+        put(PERF_FLAG, "PERF_FLAG_FD_NO_GROUP", Perf.PERF_FLAG_FD_NO_GROUP, "PERF_FLAG_FD_OUTPUT",
+                Perf.PERF_FLAG_FD_OUTPUT, "PERF_FLAG_PID_CGROUP", Perf.PERF_FLAG_PID_CGROUP,
+                "PERF_FLAG_FD_CLOEXEC", Perf.PERF_FLAG_FD_CLOEXEC);
+        put(PERF_SAMPLE, "PERF_SAMPLE_IP", 1L, "PERF_SAMPLE_TID", 1L << 1, "PERF_SAMPLE_TIME", 1L << 2,
+                "PERF_SAMPLE_ADDR", 1L << 3, "PERF_SAMPLE_READ", 1L << 4, "PERF_SAMPLE_CALLCHAIN", 1L << 5,
+                "PERF_SAMPLE_ID", 1L << 6, "PERF_SAMPLE_CPU", 1L << 7, "PERF_SAMPLE_PERIOD", 1L << 8,
+                "PERF_SAMPLE_STREAM_ID", 1L << 9, "PERF_SAMPLE_RAW", 1L << 10, "PERF_SAMPLE_BRANCH_STACK", 1L << 11,
+                "PERF_SAMPLE_REGS_USER", 1L << 12, "PERF_SAMPLE_STACK_USER", 1L << 13, "PERF_SAMPLE_WEIGHT", 1L << 14,
+                "PERF_SAMPLE_DATA_SRC", 1L << 15, "PERF_SAMPLE_IDENTIFIER", 1L << 16,
+                "PERF_SAMPLE_TRANSACTION", 1L << 17, "PERF_SAMPLE_REGS_INTR", 1L << 18,
+                "PERF_SAMPLE_PHYS_ADDR", 1L << 19, "PERF_SAMPLE_AUX", 1L << 20, "PERF_SAMPLE_CGROUP", 1L << 21,
+                "PERF_SAMPLE_DATA_PAGE_SIZE", 1L << 22, "PERF_SAMPLE_CODE_PAGE_SIZE", 1L << 23,
+                "PERF_SAMPLE_WEIGHT_STRUCT", 1L << 24);
+        put(PERF_FORMAT, "PERF_FORMAT_TOTAL_TIME_ENABLED", 1L, "PERF_FORMAT_TOTAL_TIME_RUNNING", 2L,
+                "PERF_FORMAT_ID", 4L, "PERF_FORMAT_GROUP", 8L, "PERF_FORMAT_LOST", 16L);
     }
 
     private static void put(FlagNames kind, Object... pairs) {

@@ -1,0 +1,83 @@
+package org.pinsim.core.check;
+
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.pinsim.core.Kernel;
+import org.pinsim.core.gup.IoRingCtx;
+import org.pinsim.core.gup.UserStruct;
+import org.pinsim.core.mm.Memory;
+import org.pinsim.core.mm.Mm;
+
+/**
+ * The pin holders and their charges: every reference a ring holds (its region frames, one
+ * each; its registered buffers' pins, GUP_PIN_COUNTING_BIAS each), and the identities of the
+ * counters they charge (linux-6.18): user->locked_vm is the ring regions and buffer charges
+ * of the rings whose ctx->user it is; an mm's pinned_vm is the buffer charges of the rings
+ * it accounts (ctx->mm_account).
+ */
+final class PinInvariants {
+    private PinInvariants() {
+    }
+
+    /** The references the live rings hold, by frame. */
+    static Invariants.ExtraRefs ringRefs(Kernel k) {
+        if (k.rings().isEmpty()) {
+            return Invariants.ExtraRefs.NONE;
+        }
+        Map<Integer, Integer> refs = new HashMap<>();
+        for (IoRingCtx r : k.rings()) {
+            for (int pfn : r.ringPfns()) {
+                refs.merge(pfn, 1, Integer::sum);
+            }
+            for (int pfn : r.sqePfns()) {
+                refs.merge(pfn, 1, Integer::sum);
+            }
+            for (IoRingCtx.Buffer b : r.buffers()) {
+                for (int pfn : b.pfns()) {
+                    refs.merge(pfn, Memory.GUP_PIN_COUNTING_BIAS, Integer::sum);
+                }
+            }
+        }
+        return pfn -> refs.getOrDefault(pfn, 0);
+    }
+
+    /** user->locked_vm and mm->pinned_vm equal what the live rings charged. */
+    static void checkCharges(Kernel k) {
+        Map<UserStruct, Long> user = new IdentityHashMap<>();
+        Map<Mm, Long> pinned = new IdentityHashMap<>();
+        for (IoRingCtx r : k.rings()) {
+            if (r.user() != null) {
+                user.merge(r.user(), r.regionPages() + r.bufferAcctPages(), Long::sum);
+            }
+            if (r.mmAccount() != null) {
+                pinned.merge(r.mmAccount(), r.bufferAcctPages(), Long::sum);
+            }
+        }
+        for (UserStruct u : k.users()) {
+            long want = user.getOrDefault(u, 0L);
+            if (u.lockedVm() != want) {
+                Invariants.fail("uid " + u.uid() + ": user->locked_vm " + u.lockedVm() + " pages but its io_uring"
+                        + " rings charged " + want);
+            }
+        }
+        for (Map.Entry<Mm, Long> e : pinned.entrySet()) {
+            if (e.getKey().pinnedVm() != e.getValue()) {
+                Invariants.fail("mm " + e.getKey().id() + ": pinned_vm " + e.getKey().pinnedVm()
+                        + " pages but its io_uring buffers charged " + e.getValue());
+            }
+        }
+    }
+
+    /** An mm no ring accounts to has pinned_vm 0 (nothing else charges it in this model yet). */
+    static void checkUncharged(Kernel k, Mm mm, String who) {
+        for (IoRingCtx r : k.rings()) {
+            if (r.mmAccount() == mm) {
+                return;
+            }
+        }
+        if (mm.pinnedVm() != 0) {
+            Invariants.fail(who + ": pinned_vm " + mm.pinnedVm() + " pages but no pin holder accounts to it");
+        }
+    }
+}
