@@ -17,7 +17,7 @@
  * forks that process; the child takes a spare socket ("slot") created up front.
  *
  * Master commands:
- *   hello                         -> ok pinsim-exec 1 RELEASE MEMLOCK_SOFT MEMLOCK_HARD CAPEFF_HEX
+ *   hello                         -> ok pinsim-exec 1 RELEASE MEMLOCK_SOFT MEMLOCK_HARD CAPEFF_HEX ONLINE_CPUS
  *   init NSPAWN NSLOTS            -> ok            (slots 0..NSPAWN-1 for declared processes)
  *   spawn SLOT UID CAPS_HEX SOFT HARD -> ok PID CAPEFF_HEX | err WHAT ERRNO
  *   go                            -> ok            (closes the master's copies of child ends)
@@ -788,7 +788,8 @@ int main(int argc, char **argv) {
             struct rlimit rl;
             uname(&u);
             getrlimit(RLIMIT_MEMLOCK, &rl);
-            oprintf(1, "ok pinsim-exec 1 %s %ld %ld %llx\n", u.release, (long)rl.rlim_cur, (long)rl.rlim_max, capeff());
+            oprintf(1, "ok pinsim-exec 1 %s %ld %ld %llx %ld\n", u.release, (long)rl.rlim_cur, (long)rl.rlim_max, capeff(),
+                    sysconf(_SC_NPROCESSORS_ONLN));
         } else if (!strcmp(c, "init") && n >= 3) {
             nspawn = (int)num(t[1]);
             nslots = (int)num(t[2]);

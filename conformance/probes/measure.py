@@ -36,7 +36,7 @@ TOKEN_RE = re.compile(r'\s*(?:(?P<str>"[^"]*")|(?P<num>0[xX][0-9a-fA-F]+|\d+(?:K
 SYSCALLS = {'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'brk', 'mlock', 'mlock2',
             'munlock', 'mlockall', 'munlockall', 'setrlimit', 'getrlimit', 'prlimit64',
             'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages',
-            'io_uring_setup', 'io_uring_register'}
+            'io_uring_setup', 'io_uring_register', 'perf_event_open'}
 ADDR_CALLS = {'mmap', 'mremap', 'brk'}
 
 
@@ -246,6 +246,10 @@ C_PRELUDE = r'''
 #include <stdarg.h>
 #include <sys/uio.h>
 #include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#ifndef PERF_ATTR_SIZE_VER8
+#define PERF_ATTR_SIZE_VER8 136
+#endif
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
 #endif
@@ -485,6 +489,15 @@ def gen_c(process, items):
                     '{ (void *)%s, (size_t)%s }' % (c_expr(v['iov_base'], names), c_expr(v['iov_len'], names))
                     for v in vecs) or '{ 0, 0 }'))
                 cargs.append('(long)s%d' % j)
+            elif c == 'perf_event_open' and arg.startswith('{'):
+                # struct perf_event_attr: zeroed, then every field the template names (bit
+                # fields by their perf_event.h names); strace's trailing ... is left zero
+                f = parse_struct(arg)
+                decl.append('struct perf_event_attr s%d; memset(&s%d, 0, sizeof s%d);' % (j, j, j))
+                for k, v in f.items():
+                    if k and k != '...' and v:
+                        decl.append('s%d.%s = %s;' % (j, k, c_expr(v, names)))
+                cargs.append('(long)&s%d' % j)
             elif arg.startswith('{'):
                 f = parse_struct(arg)
                 decl.append('struct rlimit s%d = { .rlim_cur = %s, .rlim_max = %s };' % (j, c_expr(f['rlim_cur'], names), c_expr(f['rlim_max'], names)))
@@ -871,7 +884,7 @@ def render(process, items, run, uname):
             exp = addr_expr(st, r & ((1 << 64) - 1), run)
             if exp is None and not st.bind:
                 exp = '?'
-        elif st.call in ('fork', 'vfork', 'openat', 'open', 'memfd_create', 'io_uring_setup'):
+        elif st.call in ('fork', 'vfork', 'openat', 'open', 'memfd_create', 'io_uring_setup', 'perf_event_open'):
             exp = None if st.bind else '?'
         else:
             exp = str(r)

@@ -57,6 +57,8 @@ public final class Kernel {
     final org.pinsim.core.migrate.MovePages movePages;
     final org.pinsim.core.gup.Pins pins;
     final org.pinsim.core.gup.IoUringOps ioUring;
+    final org.pinsim.core.gup.PerfOps perf;
+    private final List<org.pinsim.core.gup.PerfEvent> perfEvents = new ArrayList<>();
     private final TreeMap<Integer, org.pinsim.core.gup.UserStruct> users = new TreeMap<>();
     private final List<org.pinsim.core.gup.IoRingCtx> rings = new ArrayList<>();
     private final TreeMap<Integer, Task> tasks = new TreeMap<>();
@@ -82,6 +84,10 @@ public final class Kernel {
         this.movePages = new org.pinsim.core.migrate.MovePages(this);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup);
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins);
+        this.perf = new org.pinsim.core.gup.PerfOps(memory, sysctl, config.profile(), config.cpus(), this::user);
+        if (config.profile() != Profile.LINUX_6_18) {
+            sysctl.set(Sysctl.PERF_EVENT_PARANOID, 1); // 2 since Linux 4.6 (commit 0161028b7c8a)
+        }
     }
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
@@ -213,6 +219,21 @@ public final class Kernel {
 
     void addRing(org.pinsim.core.gup.IoRingCtx r) {
         rings.add(r);
+    }
+
+    /** perf events whose file is still referenced (by an fd or a mapping), in creation order. */
+    public List<org.pinsim.core.gup.PerfEvent> perfEvents() {
+        perfEvents.removeIf(org.pinsim.core.gup.PerfEvent::freed);
+        return Collections.unmodifiableList(new ArrayList<>(perfEvents));
+    }
+
+    void addPerfEvent(org.pinsim.core.gup.PerfEvent e) {
+        perfEvents.add(e);
+    }
+
+    /** The perf rules of this machine (for the invariant checker). */
+    public org.pinsim.core.gup.PerfOps perf() {
+        return perf;
     }
 
     /** Every stand-in file by path, in path order. */

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.pinsim.core.gup.IoRingCtx;
+import org.pinsim.core.gup.PerfEvent;
 import org.pinsim.core.mm.Caller;
 import org.pinsim.core.mm.Inode;
 import org.pinsim.core.mm.Memory;
@@ -39,9 +40,9 @@ public final class Task implements Caller {
      * An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE), or
      * for an anonymous-inode file (io_uring) the object behind it, with {@code inode} null.
      */
-    record OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring) {
+    record OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring, PerfEvent perf) {
         OpenFile(Inode inode, int fmode, boolean cloexec) {
-            this(inode, fmode, cloexec, null);
+            this(inode, fmode, cloexec, null, null);
         }
     }
 
@@ -155,6 +156,9 @@ public final class Task implements Caller {
                 }
                 refuse("mmap: fd " + fd + " is not open");
                 return done(-EBADF);
+            }
+            if (of.perf() != null) {
+                return done(k.mmap.sysMmap(this, addr, len, prot, flags, null, of.perf(), of.fmode(), off));
             }
             if (of.inode() == null) {
                 refuse("pinsim: mmap of an io_uring fd (its SQ/CQ rings and SQEs) is not modelled yet");
@@ -547,6 +551,10 @@ public final class Task implements Caller {
             k.ioUring.fput(of.ring());
             return;
         }
+        if (of.perf() != null) {
+            of.perf().fput();
+            return;
+        }
         of.inode().fdPut();
         k.mmContext().releaseIfUnused(of.inode());
     }
@@ -555,9 +563,52 @@ public final class Task implements Caller {
     private static void fileGet(OpenFile of) {
         if (of.ring() != null) {
             of.ring().fget();
+        } else if (of.perf() != null) {
+            of.perf().fget();
         } else {
             of.inode().fdGet();
         }
+    }
+
+    // ---- perf ----
+
+    /**
+     * kernel/events/core.c perf_event_open(attr, pid, cpu, group_fd, flags) for a software
+     * event; {@code attr} is the struct's bytes as laid out by {@link org.pinsim.core.uapi.Perf#encode}.
+     * Event groups (group_fd other than -1) are not modelled.
+     */
+    public SysResult perfEventOpen(byte[] attr, long pid, long cpu, long groupFd, long flags) {
+        begin();
+        boolean task;
+        if (pid == 0 || pid == this.pid) {
+            task = true;
+        } else if (pid == -1) {
+            task = false;
+        } else {
+            Task t = k.task((int) pid);
+            if (t == null || pid != (int) pid) {
+                refuse("perf_event_open: no task " + pid + " (find_lively_task_by_vpid)");
+                return done(-ESRCH);
+            }
+            task = true;
+        }
+        if (groupFd != -1) {
+            throw new UnsupportedOperationException("perf_event_open with a group_fd is not modelled");
+        }
+        PerfEvent[] out = new PerfEvent[1];
+        int r = k.perf.open(this, attr, task, cpu, flags, out);
+        if (r != 0) {
+            return done(r);
+        }
+        k.addPerfEvent(out[0]);
+        int fd = 3;
+        while (files.containsKey(fd)) {
+            fd++;
+        }
+        // anon_inode_getfile("[perf_event]", &perf_fops, event, O_RDWR | f_flags)
+        files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE,
+                (flags & org.pinsim.core.uapi.Perf.PERF_FLAG_FD_CLOEXEC) != 0, null, out[0]));
+        return done(fd);
     }
 
     // ---- io_uring ----
@@ -585,7 +636,7 @@ public final class Task implements Caller {
         while (files.containsKey(fd)) {
             fd++;
         }
-        files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE, true, out[0])); // O_RDWR | O_CLOEXEC
+        files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE, true, out[0], null)); // O_RDWR | O_CLOEXEC
         return done(fd);
     }
 

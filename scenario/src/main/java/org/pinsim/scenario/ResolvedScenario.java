@@ -131,6 +131,11 @@ public final class ResolvedScenario {
         return plan.profile();
     }
 
+    /** The simulated machine the scenario asks for (its {@code machine} directive, or the default). */
+    public org.pinsim.core.MachineConfig machine() {
+        return plan.machine();
+    }
+
     public List<Process> processes() {
         return processes;
     }

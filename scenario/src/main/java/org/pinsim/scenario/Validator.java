@@ -143,6 +143,9 @@ final class Validator {
      * IORING_(UN)REGISTER_BUFFERS, or any of them through a registered ring fd, are not modelled yet.
      */
     private String unmodelledVariant(Statement.Call st) {
+        if (st.name().equals("perf_event_open")) {
+            return unmodelledPerf(st);
+        }
         if (!st.name().equals("io_uring_register")) {
             return null;
         }
@@ -161,6 +164,30 @@ final class Validator {
                     ? org.pinsim.core.uapi.IoUring.REGISTER_OPS[(int) code] : "0x" + Long.toHexString(c.value());
             return "io_uring_register(" + name + ((c.value() & org.pinsim.core.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING)
                     != 0 ? "|IORING_REGISTER_USE_REGISTERED_RING" : "") + ") is not modelled yet";
+        }
+        return null;
+    }
+
+    /** perf_event_open: only PERF_TYPE_SOFTWARE events without a group leader are modelled. */
+    private String unmodelledPerf(Statement.Call st) {
+        List<Expr> pos = st.positional();
+        if (!pos.isEmpty() && pos.get(0) instanceof Expr.Struct s) {
+            Expr.Field type = s.field("type");
+            if (type != null && !(type.value() instanceof Expr.Elided)) {
+                Val v = resolver.num(type.value(), org.pinsim.core.uapi.FlagNames.PERF_TYPE, "perf_event_attr type", scope, false);
+                if (v instanceof Val.Const c && c.value() != org.pinsim.core.uapi.Perf.PERF_TYPE_SOFTWARE) {
+                    String name = org.pinsim.core.uapi.FlagNames.PERF_TYPE.names().entrySet().stream()
+                            .filter(e -> e.getValue() == c.value()).map(java.util.Map.Entry::getKey).findFirst()
+                            .orElse(Long.toString(c.value()));
+                    return "perf_event_open of type " + name + " is not modelled yet (only PERF_TYPE_SOFTWARE)";
+                }
+            }
+        }
+        if (pos.size() > 3) {
+            Val g = resolver.num(pos.get(3), null, "argument 4 of perf_event_open (group_fd)", scope, false);
+            if (!(g instanceof Val.Const c && c.value() == -1)) {
+                return "perf_event_open with a group_fd is not modelled yet";
+            }
         }
         return null;
     }

@@ -441,6 +441,11 @@ public final class Verifier {
         private void start() throws IOException {
             String[] hello = ex.hello();
             res.kernelRelease(hello[0]);
+            int liveCpus = hello.length > 4 ? Integer.parseInt(hello[4]) : -1;
+            if (liveCpus > 0 && liveCpus != rs.machine().cpus() && usesPerf()) {
+                throw new Abort("perf's per-user allowance (perf_event_mlock_kb x online CPUs) differs: this machine has "
+                        + liveCpus + " online CPUs, the scenario's machine " + rs.machine().cpus());
+            }
             long hard = Long.parseLong(hello[2]);
             long machineCaps = Long.parseUnsignedLong(hello[3], 16);
             for (ResolvedScenario.Process proc : rs.processes()) {
@@ -478,6 +483,10 @@ public final class Verifier {
                 startStatus.put(proc.name(), f.status());
             }
             vmstatBase = ex.vmstat();
+        }
+
+        private boolean usesPerf() {
+            return rs.steps().stream().anyMatch(st -> st instanceof ResolvedScenario.Call c && c.call().equals("perf_event_open"));
         }
 
         private Figures figures(String proc) throws IOException {
@@ -987,6 +996,27 @@ public final class Verifier {
                         sb.append(' ').append(iov.get(i));
                     }
                     return sb.toString();
+                }
+                case "perf_event_open" -> {
+                    ResolvedScenario.StructArg st = (ResolvedScenario.StructArg) c.args().get(0);
+                    long[] v = new long[st.fields().size()];
+                    boolean[] given = new boolean[v.length];
+                    for (int i = 0; i < v.length; i++) {
+                        ResolvedScenario.Num f = st.fields().get(i);
+                        given[i] = f != null;
+                        v[i] = f == null ? 0 : f.eval(env);
+                    }
+                    StringBuilder hexAttr = new StringBuilder();
+                    for (byte b : org.pinsim.core.uapi.Perf.encode(v, given)) {
+                        hexAttr.append(String.format("%02x", b & 0xff));
+                    }
+                    long target = num(c, 1, env);
+                    if (target > 0 && !pid.containsValue(target)) {
+                        throw new Unsupported("perf_event_open names pid " + target + ", not a process of this scenario"
+                                + " (the executor only acts on its own processes)");
+                    }
+                    return "perf_event_open " + hexAttr + " " + target + " " + num(c, 2, env) + " " + num(c, 3, env) + " "
+                            + num(c, 4, env);
                 }
                 case "vfork" -> throw new Unsupported("the executor runs no vfork children");
                 case "execve" -> throw new Unsupported("the executor does not exec (it would replace the image)");

@@ -117,8 +117,11 @@ final class FrameInvariants {
             failPte(who, v, addr, "maps a page-table frame: " + ft.view(pfn));
         }
         if (Pte.special(e)) {
-            if (pfn != zeroPfn) {
-                failPte(who, v, addr, "is special but does not map the zero page: " + ft.view(pfn));
+            // a driver's remap_pfn_range maps its own frames into a VM_PFNMAP VMA with vm_ops
+            boolean driver = v.ops() != null && v.has(org.pinsim.core.mm.VmFlags.VM_PFNMAP) && extra.extraRefs(pfn) > 0;
+            if (pfn != zeroPfn && !driver) {
+                failPte(who, v, addr, "is special but maps neither the zero page nor a frame its driver holds: "
+                        + ft.view(pfn));
             }
             return; // vm_normal_page() == NULL: no rmap, no rss
         }

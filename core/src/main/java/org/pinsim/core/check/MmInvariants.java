@@ -70,8 +70,9 @@ final class MmInvariants {
             }
         }
         expect(who, "total_vm", mm.totalVm(), total, "pages of its VMAs");
-        expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift(),
-                "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift() + ")");
+        expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift() + mm.driverLockedVm(),
+                "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift()
+                        + ") + driver charges (" + mm.driverLockedVm() + ")");
         expect(who, "data_vm", mm.dataVm(), data, "pages of its VMAs with is_data_mapping");
         expect(who, "exec_vm", mm.execVm(), exec, "pages of its VMAs with is_exec_mapping");
         expect(who, "stack_vm", mm.stackVm(), stack, "pages of its VMAs with is_stack_mapping");

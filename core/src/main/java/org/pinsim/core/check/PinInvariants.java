@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.gup.IoRingCtx;
+import org.pinsim.core.gup.PerfEvent;
 import org.pinsim.core.gup.UserStruct;
 import org.pinsim.core.mm.Memory;
 import org.pinsim.core.mm.Mm;
@@ -22,10 +23,15 @@ final class PinInvariants {
 
     /** The references the live rings hold, by frame. */
     static Invariants.ExtraRefs ringRefs(Kernel k) {
-        if (k.rings().isEmpty()) {
+        if (k.rings().isEmpty() && k.perfEvents().isEmpty()) {
             return Invariants.ExtraRefs.NONE;
         }
         Map<Integer, Integer> refs = new HashMap<>();
+        for (PerfEvent e : k.perfEvents()) {
+            for (int pfn : e.rbPfns()) {
+                refs.merge(pfn, 1, Integer::sum);
+            }
+        }
         for (IoRingCtx r : k.rings()) {
             for (int pfn : r.ringPfns()) {
                 refs.merge(pfn, 1, Integer::sum);
@@ -54,30 +60,46 @@ final class PinInvariants {
                 pinned.merge(r.mmAccount(), r.bufferAcctPages(), Long::sum);
             }
         }
+        for (PerfEvent e : k.perfEvents()) {
+            if (e.rbUser() != null) {
+                user.merge(e.rbUser(), e.rbUserPages(), Long::sum);
+            }
+        }
         for (UserStruct u : k.users()) {
-            long want = user.getOrDefault(u, 0L);
+            long want = user.getOrDefault(u, 0L) + k.perf().leaked(u);
             if (u.lockedVm() != want) {
                 Invariants.fail("uid " + u.uid() + ": user->locked_vm " + u.lockedVm() + " pages but its io_uring"
-                        + " rings charged " + want);
+                        + " rings and perf buffers charged " + want + " (" + k.perf().leaked(u)
+                        + " of them by second mmaps of a perf event, never returned)");
             }
         }
         for (Map.Entry<Mm, Long> e : pinned.entrySet()) {
-            if (e.getKey().pinnedVm() != e.getValue()) {
-                Invariants.fail("mm " + e.getKey().id() + ": pinned_vm " + e.getKey().pinnedVm()
-                        + " pages but its io_uring buffers charged " + e.getValue());
-            }
+            checkMm(k, e.getKey(), "mm " + e.getKey().id(), e.getValue());
         }
     }
 
-    /** An mm no ring accounts to has pinned_vm 0 (nothing else charges it in this model yet). */
+    /** pinned_vm (and the driver part of locked_vm) against the io_uring and perf charges. */
+    private static void checkMm(Kernel k, Mm mm, String who, long rings) {
+        long perf = k.perf().charged(mm);
+        boolean perfLocked = k.perf().chargesLockedVm();
+        long wantPinned = rings + (perfLocked ? 0 : perf);
+        if (mm.pinnedVm() != wantPinned) {
+            Invariants.fail(who + ": pinned_vm " + mm.pinnedVm() + " pages but io_uring buffers charged " + rings
+                    + (perfLocked ? "" : " and perf buffers " + perf));
+        }
+        if (mm.driverLockedVm() != (perfLocked ? perf : 0)) {
+            Invariants.fail(who + ": locked_vm holds " + mm.driverLockedVm() + " pages of driver charges but perf"
+                    + " buffers charged " + (perfLocked ? perf : 0));
+        }
+    }
+
+    /** An mm no ring accounts to holds only perf charges in pinned_vm. */
     static void checkUncharged(Kernel k, Mm mm, String who) {
         for (IoRingCtx r : k.rings()) {
             if (r.mmAccount() == mm) {
                 return;
             }
         }
-        if (mm.pinnedVm() != 0) {
-            Invariants.fail(who + ": pinned_vm " + mm.pinnedVm() + " pages but no pin holder accounts to it");
-        }
+        checkMm(k, mm, who, 0);
     }
 }

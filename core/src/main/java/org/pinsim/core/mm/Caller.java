@@ -13,6 +13,9 @@ public interface Caller {
     /** rlimit(resource): the soft limit, unsigned. */
     long rlimit(int resource);
 
+    /** The caller's (real) uid: whose user_struct per-user charges go to. */
+    int uid();
+
     /** Records the rule that refused the current call, for SysResult.reason(). */
     void refuse(String reason);
 }

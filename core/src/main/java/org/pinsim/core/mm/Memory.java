@@ -154,6 +154,9 @@ public final class Memory implements PageTable.TablePages {
         }
         int i = PageTable.pteIndex(addr);
         long e = leaf.e[i];
+        if (vma.ops != null) {
+            return driverFault(vma, leaf, i, addr, write, e);
+        }
         if (e == Pte.NONE) {
             if (vma.file == null) {
                 return doAnonymousPage(mm, vma, leaf, i, addr, write);
@@ -164,6 +167,39 @@ public final class Memory implements PageTable.TablePages {
             return doWpPage(mm, vma, leaf, i, addr, e);
         }
         return VM_FAULT_OK; // spurious: present and sufficient
+    }
+
+    /**
+     * A fault in a driver mapping whose pages the driver mapped up front (VM_PFNMAP): no
+     * ->fault, so a missing PTE is SIGBUS; a write to a read-only special PTE goes to
+     * wp_pfn_shared -> vm_ops->pfn_mkwrite, which may allow it.
+     */
+    private int driverFault(Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write, long e) {
+        if (e == Pte.NONE) {
+            return VM_FAULT_SIGBUS;
+        }
+        if (write && !Pte.write(e)) {
+            if (!vma.ops.pfnMkwrite(vma, addr)) {
+                return VM_FAULT_SIGBUS;
+            }
+            leaf.e[i] = Pte.mkwrite(e);
+        }
+        return VM_FAULT_OK;
+    }
+
+    /**
+     * mm/memory.c remap_pfn_range for one page: a special PTE (pte_mkspecial) mapping a
+     * driver's frame read-only; it takes no reference and counts in no RSS counter.
+     *
+     * @return false when the page table cannot be allocated (-ENOMEM)
+     */
+    public boolean remapPfn(Mm mm, long addr, int pfn) {
+        PageTable.Leaf leaf = mm.pt.leaf(addr, true);
+        if (leaf == null) {
+            return false;
+        }
+        leaf.e[PageTable.pteIndex(addr)] = Pte.make(pfn, false, true);
+        return true;
     }
 
     /** mm/memory.c do_anonymous_page. */

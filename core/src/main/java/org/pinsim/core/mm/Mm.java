@@ -27,6 +27,8 @@ public final class Mm {
      * from the old one without uncharging it (measured on Linux 6.18: VmLck doubles).
      */
     private long lockedVmDrift;
+    /** Charges drivers made to locked_vm (perf beyond its allowance, in linux-3.1). */
+    private long driverLockedVm;
     private long pinnedVm;
     private long dataVm;
     private long execVm;
@@ -96,6 +98,17 @@ public final class Mm {
     /** mm->locked_vm += pages (mm/mlock.c mlock_fixup, mm/vma.c __mmap_complete, ...). */
     public void addLockedVm(long pages) {
         lockedVm += pages;
+    }
+
+    /** A driver's charge to locked_vm (linux-3.1 perf_mmap: "vma->vm_mm->locked_vm += extra"). */
+    public void addDriverLockedVm(long pages) {
+        driverLockedVm += pages;
+        lockedVm += pages;
+    }
+
+    /** The part of locked_vm that drivers charged. */
+    public long driverLockedVm() {
+        return driverLockedVm;
     }
 
     /** Records a kernel accounting leak in locked_vm (see {@link #lockedVmDrift()}). */

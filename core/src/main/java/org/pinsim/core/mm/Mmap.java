@@ -80,19 +80,29 @@ public final class Mmap {
      *     EBADF for a bad fd)
      */
     public long sysMmap(Caller c, long addr, long len, long prot, long flags, Inode file, int fmode, long off) {
+        return sysMmap(c, addr, len, prot, flags, file, null, fmode, off);
+    }
+
+    /**
+     * As {@link #sysMmap(Caller, long, long, long, long, Inode, int, long)}, for a driver file
+     * ({@code driver}: its f_op->mmap; {@code file} null), such as a perf event.
+     */
+    public long sysMmap(Caller c, long addr, long len, long prot, long flags, Inode file, FileOps driver, int fmode,
+            long off) {
         if ((off & (PAGE_SIZE - 1)) != 0) {
             c.refuse("mmap: offset not page aligned");
             return -EINVAL;
         }
         if ((flags & MAP_ANONYMOUS) != 0) {
             file = null;
+            driver = null;
         }
         if ((flags & Mman.MAP_HUGETLB) != 0 && file == null) {
             c.refuse("mmap: MAP_HUGETLB needs huge pages; hugetlb is not modelled (nr_hugepages = 0)");
             return -ENOMEM;
         }
         long[] populate = new long[1];
-        long ret = doMmap(c, file, fmode, addr, len, prot, flags, off >>> PAGE_SHIFT, populate);
+        long ret = doMmap(c, file, driver, fmode, addr, len, prot, flags, off >>> PAGE_SHIFT, populate);
         if (ret >= 0 && populate[0] != 0) {
             gup.mmPopulate(c.mm(), ret, populate[0], true);
         }
@@ -100,7 +110,7 @@ public final class Mmap {
     }
 
     /** mm/mmap.c do_mmap, in Linux 6.18's check order. */
-    long doMmap(Caller c, Inode file, int fmode, long addr, long len, long prot, long flags, long pgoff,
+    long doMmap(Caller c, Inode file, FileOps driver, int fmode, long addr, long len, long prot, long flags, long pgoff,
             long[] populate) {
         Mm mm = c.mm();
         if (len == 0) {
@@ -150,7 +160,8 @@ public final class Mmap {
         }
         long[] vf = {vmFlags};
         long[] po = {pgoff};
-        int err = file != null ? fileMapType(c, file, fmode, prot, flags, vf) : anonMapType(c, addr, flags, vf, po);
+        int err = file != null || driver != null ? fileMapType(c, file, fmode, prot, flags, vf)
+                : anonMapType(c, addr, flags, vf, po);
         if (err != 0) {
             return err;
         }
@@ -159,7 +170,8 @@ public final class Mmap {
         if ((flags & MAP_NORESERVE) != 0 && ctx.sysctl.get(Sysctl.OVERCOMMIT_MEMORY) != 2) {
             vmFlags |= VmFlags.VM_NORESERVE;
         }
-        long ret = mmapRegion(c, file, addr, len, vmFlags, pgoff);
+        long ret = driver != null ? mmapDriverRegion(c, driver, addr, len, vmFlags, pgoff)
+                : mmapRegion(c, file, addr, len, vmFlags, pgoff);
         if (ret >= 0 && ((vmFlags & VM_LOCKED) != 0 || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)) {
             populate[0] = len;
         }
@@ -399,6 +411,46 @@ public final class Mmap {
                 mm.addLockedVm(pglen);
             }
         }
+        return addr;
+    }
+
+    /**
+     * mm/vma.c __mmap_region for a driver file: as {@link #mmapRegion}, with the driver's
+     * f_op->mmap called on the new VMA before it joins the tree (__mmap_new_file_vma); a
+     * refusal leaves the range unmapped (what MAP_FIXED replaced stays gone). A driver VMA
+     * never merges; VM_LOCKED is dropped from a VM_SPECIAL result (__mmap_complete).
+     */
+    long mmapDriverRegion(Caller c, FileOps driver, long addr, long len, long vmFlags, long pgoff) {
+        Mm mm = c.mm();
+        long end = addr + len;
+        long pglen = len >>> PAGE_SHIFT;
+        if (!mayExpandVm(c, vmFlags, pglen)) {
+            long overlap = Vmas.countVmaPages(mm, addr, end);
+            if (!mayExpandVm(c, vmFlags, pglen - overlap)) {
+                c.refuse("mmap: RLIMIT_AS or RLIMIT_DATA exceeded (may_expand_vm)");
+                return -ENOMEM;
+            }
+        }
+        if (mm.vmas.intersection(addr, end) != null) {
+            int err = vmas.unmapRange(mm, addr, end, c);
+            if (err != 0) {
+                return err;
+            }
+        }
+        Vma vma = new Vma(addr, end, vmFlags, pgoff, null, null);
+        int err = driver.mmap(c, mm, vma);
+        if (err != 0) {
+            return err;
+        }
+        Vmas.insert(mm, vma);
+        if (vma.has(VM_LOCKED)) {
+            if (vma.has(VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) {
+                vma.flags &= ~VM_LOCKED_MASK;
+            } else {
+                mm.addLockedVm(pglen);
+            }
+        }
+        mm.vmStatAccount(vma.flags, pglen);
         return addr;
     }
 

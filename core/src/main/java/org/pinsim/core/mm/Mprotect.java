@@ -127,7 +127,7 @@ public final class Mprotect {
         Vma v = vmas.modifyFlags(mm, vma, start, end, newflags);
         if (v == null) {
             fixupError = vmas.lastError();
-            c.refuse(fixupError == -EINVAL ? "mprotect: a special mapping cannot be split"
+            c.refuse(fixupError == -EINVAL ? "mprotect: a special or driver mapping cannot be split"
                     : "mprotect: splitting the VMA would exceed vm.max_map_count");
             return null;
         }

@@ -168,6 +168,10 @@ public final class Mremap {
 
     /** mm/mremap.c vma_to_resize / resize_is_valid. */
     private int resizeIsValid(Caller c, Vma vma, long addr, long oldLen, long newLen, long flags) {
+        if ((flags & MREMAP_DONTUNMAP) != 0 && vma.has(VmFlags.VM_DONTEXPAND | VmFlags.VM_PFNMAP)) {
+            c.refuse("mremap: MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping");
+            return -EINVAL;
+        }
         if (oldLen > vma.end - addr) {
             c.refuse("mremap: the old range crosses the end of its mapping");
             return -EFAULT;
@@ -214,6 +218,18 @@ public final class Mremap {
         if (mm.mapCount() >= ctx.maxMapCount() - 3) {
             return -ENOMEM;
         }
+        // move_vma: "We'd prefer to avoid failure later on in do_munmap: which may split
+        // the vma" -- vm_ops->may_split at both ends of a partial move
+        if (vma.ops() != null) {
+            int err = vma.start != oldAddr ? vma.maySplit(oldAddr) : 0;
+            if (err == 0 && vma.end != oldAddr + oldLen) {
+                err = vma.maySplit(oldAddr + oldLen);
+            }
+            if (err != 0) {
+                c.refuse("mremap: " + vma.ops().name() + " cannot be split");
+                return err;
+            }
+        }
         boolean dontunmap = (flags & MREMAP_DONTUNMAP) != 0;
         if (dontunmap && vma.has(VmFlags.VM_ACCOUNT) && !ctx.enoughMemory(newLen >>> PAGE_SHIFT)) {
             return -ENOMEM;
@@ -231,6 +247,9 @@ public final class Mremap {
             nv.end = newAddr + newLen;
             nv.pgoff = pgoff;
             Vmas.insert(mm, nv);
+            if (nv.ops != null) {
+                nv.ops.open(nv); // copy_vma -> vm_area_dup: vm_ops->open
+            }
         }
         movePageTables(mm, oldAddr, newAddr, Math.min(oldLen, newLen));
         long vmFlags = vma.flags;

@@ -22,6 +22,8 @@ public final class Vma {
     boolean anonChainSingular = true;
     /** A special mapping's name ([vvar], [vvar_vclock], [vdso]), or null. */
     final String specialName;
+    /** The driver's vm_ops (a perf ring buffer), or null. */
+    VmOps ops;
 
     public Vma(long start, long end, long flags, long pgoff, Inode file, String specialName) {
         this.start = start;
@@ -35,6 +37,7 @@ public final class Vma {
     /** A copy for split_vma / dup_mmap: same anon_vma, file and flags. */
     Vma copy() {
         Vma v = new Vma(start, end, flags, pgoff, file, specialName);
+        v.ops = ops;
         v.anonVma = anonVma;
         v.anonChainSingular = anonChainSingular;
         return v;
@@ -64,6 +67,32 @@ public final class Vma {
         return specialName;
     }
 
+    /** The driver's vm_ops, or null. */
+    public VmOps ops() {
+        return ops;
+    }
+
+    /** Sets the driver's vm_ops, as f_op->mmap does ({@code vma->vm_ops = ...}). */
+    public void setOps(VmOps o) {
+        ops = o;
+    }
+
+    /** vm_flags_set from a driver's f_op->mmap. */
+    public void setFlags(long bits) {
+        flags |= bits;
+    }
+
+    /**
+     * Why the VMA cannot be split at {@code addr}: -EINVAL for a special mapping
+     * (special_mapping_split) or what vm_ops->may_split says; 0 if it can.
+     */
+    int maySplit(long addr) {
+        if (specialName != null) {
+            return -org.pinsim.core.uapi.Errno.EINVAL;
+        }
+        return ops == null ? 0 : ops.maySplit(this, addr);
+    }
+
     public int anonVma() {
         return anonVma;
     }
@@ -78,7 +107,7 @@ public final class Vma {
 
     /** include/linux/mm.h vma_is_anonymous: no vm_ops, i.e. no file and not shmem. */
     public boolean isAnonymous() {
-        return file == null && specialName == null;
+        return file == null && specialName == null && ops == null;
     }
 
     /** The page offset of {@code addr} within the backing object (linear_page_index). */

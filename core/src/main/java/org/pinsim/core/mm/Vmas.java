@@ -25,7 +25,8 @@ public final class Vmas {
 
     /** mm/vma.c is_mergeable_vma: same flags (but VM_SOFTDIRTY), same file, no special mapping. */
     private static boolean isMergeable(Vma v, long flags, Inode file) {
-        return ((v.flags ^ flags) & ~VmFlags.VM_SOFTDIRTY) == 0 && v.file == file && v.specialName == null;
+        return ((v.flags ^ flags) & ~VmFlags.VM_SOFTDIRTY) == 0 && v.file == file && v.specialName == null
+                && v.ops == null;
     }
 
     /**
@@ -179,8 +180,9 @@ public final class Vmas {
      * refuses for special mappings ([vvar], [vdso]: mm/mmap.c special_mapping_split, EINVAL).
      */
     int splitVmaCheck(Mm mm, Vma vma) {
-        if (vma.specialName != null) {
-            return -EINVAL;
+        int may = vma.maySplit(vma.start);
+        if (may != 0) {
+            return may;
         }
         return mm.mapCount() >= ctx.maxMapCount() ? -ENOMEM : 0;
     }
@@ -195,6 +197,9 @@ public final class Vmas {
         upper.pgoff = vma.pgoffOf(addr);
         vma.end = addr;
         insert(mm, upper);
+        if (upper.ops != null) {
+            upper.ops.open(upper);
+        }
         return upper;
     }
 
@@ -245,11 +250,13 @@ public final class Vmas {
             return 0;
         }
         if (start > first.start) {
-            if (first.specialName != null) {
+            int may = first.maySplit(start);
+            if (may != 0) {
                 if (c != null) {
-                    c.refuse("munmap: a special mapping (" + first.specialName + ") cannot be split");
+                    c.refuse("munmap: " + (first.specialName != null ? "a special mapping (" + first.specialName + ")"
+                            : first.ops.name()) + " cannot be split");
                 }
-                return -EINVAL;
+                return may;
             }
             if (end < first.end && mm.mapCount() >= ctx.maxMapCount()) {
                 if (c != null) {
@@ -263,12 +270,13 @@ public final class Vmas {
         }
         // vms_gather_munmap_vmas: the end split is tried after the start split, which stays
         Vma last = mm.vmas.find(end - 1);
-        if (last != null && last.start < end && end < last.end && last.specialName != null) {
+        int mayLast = last != null && last.start < end && end < last.end ? last.maySplit(end) : 0;
+        if (mayLast != 0) {
             if (c != null) {
-                c.refuse("munmap: a special mapping (" + last.specialName + ") cannot be split"
-                        + " (the split at the start of the range stays)");
+                c.refuse("munmap: " + (last.specialName != null ? "a special mapping (" + last.specialName + ")"
+                        : last.ops.name()) + " cannot be split (the split at the start of the range stays)");
             }
-            return -EINVAL;
+            return mayLast;
         }
         List<Vma> gone = new ArrayList<>();
         for (int i = mm.vmas.indexOf(first); i < mm.vmas.size() && mm.vmas.get(i).start < end; i++) {
@@ -302,6 +310,9 @@ public final class Vmas {
             mm.vmStatAccount(v.flags, -v.pages());
             if (v.file != null) {
                 releaseFile(v.file);
+            }
+            if (v.ops != null) {
+                v.ops.close(v, mm); // remove_vma -> vma_close
             }
         }
         int ni = mm.vmas.findIndex(lo);

@@ -185,7 +185,7 @@ class InvariantsTest {
         t.mm().addLockedVm(1);
 
         assertThatThrownBy(() -> Invariants.check(k)).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("locked_vm = 17 but pages of its VM_LOCKED VMAs (16) + lockedVmDrift (0) = 16");
+                .hasMessageContaining("locked_vm = 17 but pages of its VM_LOCKED VMAs (16) + lockedVmDrift (0) + driver charges (0) = 16");
         assertThatThrownBy(() -> Invariants.checkQuick(k)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("locked_vm = 17");
     }

@@ -1,0 +1,12 @@
+package org.pinsim.core.mm;
+
+/**
+ * include/linux/fs.h struct file_operations, the mmap hook of a driver file (a perf event):
+ * called by mmap_region on the new VMA before it joins the tree (mm/vma.c
+ * __mmap_new_file_vma -> mmap_file). It may set VM flags, install {@link VmOps} and map the
+ * driver's pages, or refuse; a refusal unmaps the VMA and fails the mmap.
+ */
+public interface FileOps {
+    /** f_op->mmap: 0, or -errno. */
+    int mmap(Caller c, Mm mm, Vma vma);
+}
