@@ -63,7 +63,7 @@ class RandomSyscallsPropertyTest {
     private static String step(Kernel k, Task t, List<Task> procs, List<long[]> regions, SplittableRandom rnd) {
         long addr = pickAddr(t, regions, rnd);
         long len = (1 + rnd.nextInt(32)) * PAGE + (rnd.nextInt(8) == 0 ? rnd.nextInt(4096) : 0);
-        int op = rnd.nextInt(20);
+        int op = rnd.nextInt(23);
         SysResult r;
         switch (op) {
             case 0, 1, 2 -> {
@@ -122,6 +122,8 @@ class RandomSyscallsPropertyTest {
             }
             case 16 -> r = procs.size() > 1 && rnd.nextInt(3) == 0 ? t.exit(0) : t.touch(addr, len, rnd.nextBoolean());
             case 17, 18 -> r = t.touch(addr, len, rnd.nextBoolean());
+            case 20 -> r = ioUring(t, regions, rnd);
+            case 21 -> r = perf(t, rnd);
             default -> r = t.setrlimit(Resource.RLIMIT_MEMLOCK,
                     new long[] {0, 64 << 10, 1 << 20, 8 << 20}[rnd.nextInt(4)], 8 << 20);
         }
@@ -129,6 +131,55 @@ class RandomSyscallsPropertyTest {
             regions.remove(0);
         }
         return t.name() + " op " + op + " addr 0x" + Long.toHexString(addr) + " len " + len + " -> " + r;
+    }
+
+    /** io_uring: a ring, a registration of one or two regions, an unregistration, or a close, on a random fd. */
+    private static SysResult ioUring(Task t, List<long[]> regions, SplittableRandom rnd) {
+        int fd = 3 + rnd.nextInt(5);
+        switch (rnd.nextInt(4)) {
+            case 0:
+                return t.ioUringSetup(1 + rnd.nextInt(8));
+            case 1: {
+                int n = 1 + rnd.nextInt(2);
+                long[] iov = new long[2 * n];
+                for (int i = 0; i < n; i++) {
+                    long[] reg = regions.isEmpty() ? new long[] {0x10000, PAGE} : regions.get(rnd.nextInt(regions.size()));
+                    iov[2 * i] = reg[0] + PAGE * rnd.nextInt(2);
+                    iov[2 * i + 1] = (1 + rnd.nextInt(8)) * PAGE - (rnd.nextInt(4) == 0 ? 100 : 0);
+                }
+                return t.ioUringRegister(fd, 0, iov, n);
+            }
+            case 2:
+                return t.ioUringRegister(fd, 1, null, 0);
+            default:
+                return t.close(fd);
+        }
+    }
+
+    /** perf: a software event, an mmap of 1 + 2^n pages of a random fd, or a close. */
+    private static SysResult perf(Task t, SplittableRandom rnd) {
+        int fd = 3 + rnd.nextInt(5);
+        switch (rnd.nextInt(3)) {
+            case 0: {
+                long[] v = new long[org.pinsim.core.uapi.Perf.FIELDS.size()];
+                boolean[] given = new boolean[v.length];
+                for (String f : new String[] {"type", "size", "config", "exclude_kernel"}) {
+                    int i = org.pinsim.core.uapi.Perf.field(f);
+                    given[i] = true;
+                    v[i] = switch (f) {
+                        case "type" -> org.pinsim.core.uapi.Perf.PERF_TYPE_SOFTWARE;
+                        case "size" -> org.pinsim.core.uapi.Perf.PERF_ATTR_SIZE_VER8;
+                        case "config" -> 9; // PERF_COUNT_SW_DUMMY
+                        default -> 1;
+                    };
+                }
+                return t.perfEventOpen(org.pinsim.core.uapi.Perf.encode(v, given), 0, -1, -1, 0);
+            }
+            case 1:
+                return t.mmap(0, (1 + (1L << rnd.nextInt(9))) * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            default:
+                return t.close(fd);
+        }
     }
 
     private static SysResult fileMmap(Task t, List<long[]> regions, SplittableRandom rnd, long len) {
