@@ -21,6 +21,11 @@ public final class PerfEvent implements FileOps, VmOps {
         UserStruct mmapUser;
         /** rb->mmap_locked: the pages charged to the mm (pinned_vm, or locked_vm before 3.2). */
         long mmapLocked;
+        /**
+         * The pages the first mmap charged to mmap_user's locked_vm, which perf_mmap_close
+         * returns: all of them in 3.x, those within the allowance in 6.18 (pages - mmap_locked).
+         */
+        long userCharged;
 
         Rb(int[] pfns) {
             this.pfns = pfns;
@@ -60,9 +65,9 @@ public final class PerfEvent implements FileOps, VmOps {
         return rb == null ? null : rb.mmapUser;
     }
 
-    /** Pages of the ring buffer charged to user->locked_vm by its first mmap (rb pages - mmap_locked). */
+    /** Pages of the ring buffer charged to user->locked_vm by its first mmap. */
     public long rbUserPages() {
-        return rb == null || rb.mmapUser == null ? 0 : rb.pfns.length - rb.mmapLocked;
+        return rb == null || rb.mmapUser == null ? 0 : rb.userCharged;
     }
 
     /** rb->mmap_locked. */

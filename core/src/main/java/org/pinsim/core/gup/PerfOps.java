@@ -225,6 +225,7 @@ public final class PerfOps {
             rb.mmapCount = 1;
             rb.mmapUser = user;
             rb.mmapLocked = extra;
+            rb.userCharged = userExtra;
             // perf_mmap_account
             user.addLockedVm(userExtra);
             chargeMm(mm, extra);
@@ -276,12 +277,8 @@ public final class PerfOps {
         PerfEvent.Rb rb = ev.rb;
         boolean detachRest = --rb.mmapCount == 0;
         if (--ev.mmapCount == 0 && detachRest) {
-            long pages = rb.pfns.length;
-            if (profile == Profile.LINUX_6_18) {
-                rb.mmapUser.addLockedVm(-(pages - rb.mmapLocked));
-            } else {
-                rb.mmapUser.addLockedVm(-pages);
-            }
+            // 6.18: "(size >> PAGE_SHIFT) + 1 - mmap_locked"; 3.x: "(size >> PAGE_SHIFT) + 1"
+            rb.mmapUser.addLockedVm(-rb.userCharged);
             chargeMm(mm, -rb.mmapLocked);
             ev.rb = null;
             for (int pfn : rb.pfns) {

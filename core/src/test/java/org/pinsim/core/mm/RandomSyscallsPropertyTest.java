@@ -20,7 +20,8 @@ import org.pinsim.core.uapi.Resource;
 
 /**
  * Random syscall sequences over several processes on small machines, with every invariant
- * of DESIGN.md checked after every step: 100 tries x 1000 syscalls = 100,000 syscalls.
+ * of DESIGN.md checked after every step: 100 tries x 1000 syscalls = 100,000 syscalls, on
+ * machines of every profile.
  */
 class RandomSyscallsPropertyTest {
     private static final int STEPS = 1000;
@@ -30,7 +31,9 @@ class RandomSyscallsPropertyTest {
     void randomSyscalls_keepEveryInvariant(@ForAll @LongRange(min = 1) long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         long memory = (64L + 64L * rnd.nextInt(4)) << 20; // 64..256 MiB
-        Kernel k = Kernel.boot(MachineConfig.defaults().withMemory(memory));
+        // every profile: their accounting rules differ (perf's counters), their invariants hold alike
+        org.pinsim.core.Profile profile = org.pinsim.core.Profile.values()[rnd.nextInt(org.pinsim.core.Profile.values().length)];
+        Kernel k = Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile));
         List<Task> procs = new ArrayList<>();
         procs.add(k.spawn(spec(rnd, "p0")));
         List<long[]> regions = new ArrayList<>();
