@@ -106,4 +106,45 @@ class ExecutorTest {
             assertThat(Live.alive(pid)).as("process %d survived", pid).isFalse();
         }
     }
+
+    @Test
+    void ioUringAndPerfRunUnderTheScenarioCredentials() throws Exception {
+        Path bin = Live.executor();
+        try (Executor ex = new Executor(bin, 20)) {
+            ex.hello();
+            ex.init(2, 2);
+            long[] plain = ex.spawn(0, 20994, 0, 0, 65536); // memlock 0, no CAP_IPC_LOCK
+            long[] locker = ex.spawn(1, 20995, CAP_IPC_LOCK, 0, 0);
+            ex.go();
+            // a ring costs 2 pages of user->locked_vm without CAP_IPC_LOCK: ENOMEM at rlimit 0
+            Executor.Answer refused = ex.call(0, "io_uring_setup 4");
+            assertThat(refused.ret()).isEqualTo(-1);
+            assertThat(refused.errno()).isEqualTo(12); // ENOMEM
+            Executor.Answer ring = ex.call(1, "io_uring_setup 4");
+            assertThat(ring.failed()).isFalse();
+            assertThat(ring.out()).containsExactly(4, 8); // sq_entries, cq_entries written back
+            Executor.Answer m = ex.call(1, MMAP_64K);
+            Executor.Answer reg = ex.call(1, "io_uring_register " + ring.ret() + " 0 1 1 " + m.ret() + " 65536");
+            assertThat(reg.ret()).isZero();
+            assertThat(Live.status(locker[0], "VmPin")).isEqualTo("64 kB");
+            assertThat(ex.call(1, "io_uring_register " + ring.ret() + " 1 0 -1").ret()).isZero();
+            assertThat(Live.status(locker[0], "VmPin")).isEqualTo("0 kB");
+            // perf: a software event that excludes the kernel, and its 1 + 8 page ring buffer
+            byte[] attr = new byte[136];
+            attr[0] = 1; // type PERF_TYPE_SOFTWARE
+            attr[4] = (byte) 136; // size
+            attr[8] = 9; // config PERF_COUNT_SW_DUMMY
+            attr[40] = 1 << 5; // exclude_kernel
+            StringBuilder hex = new StringBuilder();
+            for (byte b : attr) {
+                hex.append(String.format("%02x", b & 0xff));
+            }
+            Executor.Answer pfd = ex.call(0, "perf_event_open " + hex + " 0 -1 -1 0");
+            assertThat(pfd.failed()).isFalse();
+            Executor.Answer rb = ex.call(0, "mmap 0 36864 3 1 " + pfd.ret() + " 0"); // MAP_SHARED
+            assertThat(rb.failed()).isFalse();
+            assertThat(Live.status(plain[0], "VmPin")).isEqualTo("0 kB"); // within the per-user allowance
+            assertThat(ex.call(0, "munmap " + rb.ret() + " 36864").ret()).isZero();
+        }
+    }
 }
