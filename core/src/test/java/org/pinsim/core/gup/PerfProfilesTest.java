@@ -1,0 +1,78 @@
+package org.pinsim.core.gup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.pinsim.core.uapi.Mman.MAP_SHARED;
+import static org.pinsim.core.uapi.Mman.PROT_READ;
+import static org.pinsim.core.uapi.Mman.PROT_WRITE;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.pinsim.core.Kernel;
+import org.pinsim.core.MachineConfig;
+import org.pinsim.core.ProcessSpec;
+import org.pinsim.core.Profile;
+import org.pinsim.core.Task;
+import org.pinsim.core.task.Caps;
+import org.pinsim.core.uapi.Perf;
+
+/**
+ * perf_mmap's accounting under each profile, with the values the kernel source gives
+ * (kernel/events/core.c of v3.1, v3.2 and v6.18): a 1 + 512 page buffer with an allowance of
+ * 516 KiB x 2 CPUs = 258 pages leaves 255 pages of "extra".
+ */
+class PerfProfilesTest {
+    private static final long PAGE = 4096;
+
+    private static byte[] dummyEvent() {
+        long[] v = new long[Perf.FIELDS.size()];
+        boolean[] given = new boolean[v.length];
+        String[] names = {"type", "size", "config", "exclude_kernel"};
+        long[] values = {Perf.PERF_TYPE_SOFTWARE, Perf.PERF_ATTR_SIZE_VER8, 9, 1};
+        for (int i = 0; i < names.length; i++) {
+            int f = Perf.field(names[i]);
+            v[f] = values[i];
+            given[f] = true;
+        }
+        return Perf.encode(v, given);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Profile.class)
+    void bufferBeyondTheAllowance_chargesTheProfilesCounters(Profile p) {
+        Kernel k = Kernel.boot(MachineConfig.defaults().withMemory(64L << 20).withProfile(p));
+        Task app = k.spawn(ProcessSpec.defaults("app", p).withUid(1000).withCaps(Caps.NONE)
+                .withMemlock(2L << 20, 8L << 20).withLayout(ProcessSpec.Layout.EMPTY));
+        int fd = (int) app.perfEventOpen(dummyEvent(), 0, -1, -1, 0).ret();
+        long rb = app.mmap(0, 513 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0).ret();
+        assertThat(rb).isPositive();
+        long lockedVm = app.mm().lockedVm();
+        long pinnedVm = app.mm().pinnedVm();
+        long userLocked = k.user(1000).lockedVm();
+        switch (p) {
+            case LINUX_3_1 -> { // "vma->vm_mm->locked_vm += event->mmap_locked", user gets nr_pages + 1
+                assertThat(lockedVm).isEqualTo(255);
+                assertThat(pinnedVm).isZero();
+                assertThat(userLocked).isEqualTo(513);
+            }
+            case LINUX_3_2, MPIN_2013 -> { // bc3e53f682d9: pinned_vm instead
+                assertThat(lockedVm).isZero();
+                assertThat(pinnedVm).isEqualTo(255);
+                assertThat(userLocked).isEqualTo(513);
+            }
+            default -> { // perf_mmap_account: user_extra - extra to the user, extra to pinned_vm
+                assertThat(lockedVm).isZero();
+                assertThat(pinnedVm).isEqualTo(255);
+                assertThat(userLocked).isEqualTo(258);
+            }
+        }
+        // a second mapping of the event: charged again to the user only in 6.18, and never returned
+        long again = app.mmap(0, 513 * PAGE, PROT_READ, MAP_SHARED, fd, 0).ret();
+        assertThat(again).isPositive();
+        app.munmap(again, 513 * PAGE);
+        app.munmap(rb, 513 * PAGE);
+        assertThat(app.mm().lockedVm()).isZero();
+        assertThat(app.mm().pinnedVm()).isZero();
+        assertThat(k.user(1000).lockedVm()).isEqualTo(p == Profile.LINUX_6_18 ? 513 : 0);
+        k.checkInvariantsFull();
+    }
+}
