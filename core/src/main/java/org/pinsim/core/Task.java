@@ -473,12 +473,18 @@ public final class Task implements Caller {
     }
 
     private int installFd(Inode f, int fmode, boolean cloexec) {
+        int fd = lowestFreeFd();
+        files.put(fd, new OpenFile(f, fmode, cloexec));
+        f.fdGet();
+        return fd;
+    }
+
+    /** fs/file.c alloc_fd: the lowest free descriptor from 3 (0-2 are the standard streams). */
+    private int lowestFreeFd() {
         int fd = 3;
         while (files.containsKey(fd)) {
             fd++;
         }
-        files.put(fd, new OpenFile(f, fmode, cloexec));
-        f.fdGet();
         return fd;
     }
 
@@ -601,10 +607,7 @@ public final class Task implements Caller {
             return done(r);
         }
         k.addPerfEvent(out[0]);
-        int fd = 3;
-        while (files.containsKey(fd)) {
-            fd++;
-        }
+        int fd = lowestFreeFd();
         // anon_inode_getfile("[perf_event]", &perf_fops, event, O_RDWR | f_flags)
         files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE,
                 (flags & org.pinsim.core.uapi.Perf.PERF_FLAG_FD_CLOEXEC) != 0, null, out[0]));
@@ -632,10 +635,7 @@ public final class Task implements Caller {
             return done(r);
         }
         k.addRing(out[0]);
-        int fd = 3;
-        while (files.containsKey(fd)) {
-            fd++;
-        }
+        int fd = lowestFreeFd();
         files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE, true, out[0], null)); // O_RDWR | O_CLOEXEC
         return done(fd);
     }

@@ -369,12 +369,8 @@ public final class Mmap {
         Mm mm = c.mm();
         long end = addr + len;
         long pglen = len >>> PAGE_SHIFT;
-        if (!mayExpandVm(c, vmFlags, pglen)) {
-            long overlap = Vmas.countVmaPages(mm, addr, end);
-            if (!mayExpandVm(c, vmFlags, pglen - overlap)) {
-                c.refuse("mmap: RLIMIT_AS or RLIMIT_DATA exceeded (may_expand_vm)");
-                return -ENOMEM;
-            }
+        if (!mayExpandVmOverlap(c, mm, addr, end, vmFlags)) {
+            return -ENOMEM;
         }
         if (accountable(vmFlags)) {
             long charged = pglen - accountedPages(mm, addr, end);
@@ -424,12 +420,8 @@ public final class Mmap {
         Mm mm = c.mm();
         long end = addr + len;
         long pglen = len >>> PAGE_SHIFT;
-        if (!mayExpandVm(c, vmFlags, pglen)) {
-            long overlap = Vmas.countVmaPages(mm, addr, end);
-            if (!mayExpandVm(c, vmFlags, pglen - overlap)) {
-                c.refuse("mmap: RLIMIT_AS or RLIMIT_DATA exceeded (may_expand_vm)");
-                return -ENOMEM;
-            }
+        if (!mayExpandVmOverlap(c, mm, addr, end, vmFlags)) {
+            return -ENOMEM;
         }
         if (mm.vmas.intersection(addr, end) != null) {
             int err = vmas.unmapRange(mm, addr, end, c);
@@ -468,6 +460,19 @@ public final class Mmap {
             }
         }
         return n;
+    }
+
+    /**
+     * __mmap_region's may_expand_vm check: the new pages, or else those not replacing an
+     * existing mapping (count_vma_pages_range), must fit RLIMIT_AS / RLIMIT_DATA.
+     */
+    private boolean mayExpandVmOverlap(Caller c, Mm mm, long addr, long end, long vmFlags) {
+        long pglen = (end - addr) >>> PAGE_SHIFT;
+        if (mayExpandVm(c, vmFlags, pglen) || mayExpandVm(c, vmFlags, pglen - Vmas.countVmaPages(mm, addr, end))) {
+            return true;
+        }
+        c.refuse("mmap: RLIMIT_AS or RLIMIT_DATA exceeded (may_expand_vm)");
+        return false;
     }
 
     /** mm/mmap.c may_expand_vm: RLIMIT_AS, and RLIMIT_DATA for data mappings. */
