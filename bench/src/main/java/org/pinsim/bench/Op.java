@@ -20,9 +20,9 @@ public enum Op {
     FAULT_IN_MMAP_TOUCH("fault_in_mmap_touch", Region.R1),
     MLOCK_POPULATED("mlock_populated", Region.R1),
     MUNLOCK_POPULATED("munlock_populated", Region.R1),
-    MOVE_PAGES_TO_NODE0("move_pages_to_node0", Region.R1, Skip.MOVE_PAGES),
-    IOURING_REGISTER_POPULATED("iouring_register_populated", Region.R1, Skip.IO_URING),
-    IOURING_UNREGISTER("iouring_unregister", Region.R1, Skip.IO_URING),
+    MOVE_PAGES_TO_NODE0("move_pages_to_node0", Region.R1),
+    IOURING_REGISTER_POPULATED("iouring_register_populated", Region.R1),
+    IOURING_UNREGISTER("iouring_unregister", Region.R1),
     MADVISE_DONTNEED("madvise_dontneed", Region.R1),
     // R2: mlock populates, then the walks over populated memory.
     MLOCK_UNTOUCHED("mlock_untouched", Region.R2),
@@ -41,17 +41,11 @@ public enum Op {
     MUNLOCKALL_AFTER_UNTOUCHED("munlockall_after_untouched", Region.R4),
     FORK_POPULATED("fork_populated", Region.R4),
     // R5: long-term pin by io_uring, then fork copies every pinned page.
-    IOURING_REGISTER_UNTOUCHED("iouring_register_untouched", Region.R5, Skip.IO_URING),
-    FORK_IOURING_PINNED("fork_iouring_pinned", Region.R5, Skip.IO_URING);
+    IOURING_REGISTER_UNTOUCHED("iouring_register_untouched", Region.R5),
+    FORK_IOURING_PINNED("fork_iouring_pinned", Region.R5);
 
     /** The kbench region (state sequence) an op is measured in; NONE for the fixed costs. */
     public enum Region { NONE, R1, R2, R3, R4, R5 }
-
-    /** Why an op is not run. */
-    private static final class Skip {
-        static final String IO_URING = "io_uring buffer registration (FOLL_LONGTERM pins) is not modelled yet";
-        static final String MOVE_PAGES = "move_pages(2) and page migration are not modelled yet";
-    }
 
     private final String kbenchName;
     private final Region region;

@@ -1,5 +1,6 @@
 package org.pinsim.bench;
 
+import static org.pinsim.core.uapi.Mempolicy.MPOL_MF_MOVE;
 import static org.pinsim.core.uapi.Mman.MADV_DONTNEED;
 import static org.pinsim.core.uapi.Mman.MADV_NOHUGEPAGE;
 import static org.pinsim.core.uapi.Mman.MAP_ANONYMOUS;
@@ -15,6 +16,7 @@ import org.pinsim.core.ProcessSpec;
 import org.pinsim.core.SysResult;
 import org.pinsim.core.Task;
 import org.pinsim.core.task.Caps;
+import org.pinsim.core.uapi.IoUring;
 
 /**
  * kbench's workloads on the model: one simulated process (all capabilities, as kbench runs as
@@ -55,6 +57,9 @@ public final class Workloads {
     private final Task task;
     private final long bytes;
     private long region = NO_REGION;
+    private int ring = -1;
+    /** io_uring's limit per registered buffer (io_validate_user_buf_range: SZ_1G). */
+    private static final long IOV_MAX_LEN = 1L << 30;
 
     /** A process named {@code bench} with every capability on {@code kernel}; regions of {@code bytes}. */
     public Workloads(Kernel kernel, long bytes) {
@@ -103,7 +108,7 @@ public final class Workloads {
             case R2 -> runR2(rec);
             case R3 -> runR3(rec);
             case R4 -> runR4(rec);
-            case R5 -> { } // io_uring pins are not modelled: every R5 op is skipped
+            case R5 -> runR5(rec);
             default -> throw new IllegalArgumentException("no chain for " + r);
         }
     }
@@ -121,8 +126,23 @@ public final class Workloads {
         rec.add(Op.FAULT_IN_MMAP_TOUCH, faultInMmapTouch());
         rec.add(Op.MLOCK_POPULATED, mlockPopulated());
         rec.add(Op.MUNLOCK_POPULATED, munlockPopulated());
-        // move_pages_to_node0, iouring_register_populated, iouring_unregister: not modelled
+        rec.add(Op.MOVE_PAGES_TO_NODE0, movePagesToNode0());
+        setupRing();
+        rec.add(Op.IOURING_REGISTER_POPULATED, iouringRegister());
+        rec.add(Op.IOURING_UNREGISTER, iouringUnregister());
+        closeRing();
         rec.add(Op.MADVISE_DONTNEED, madviseDontneed());
+        unmapRegion();
+    }
+
+    /** R5: io_uring pins an untouched region (faulting it in), fork copies every pinned page. */
+    private void runR5(Recorder rec) {
+        mapRegion();
+        setupRing();
+        rec.add(Op.IOURING_REGISTER_UNTOUCHED, iouringRegister());
+        rec.add(Op.FORK_IOURING_PINNED, forkIouringPinned());
+        iouringUnregister();
+        closeRing();
         unmapRegion();
     }
 
@@ -220,6 +240,65 @@ public final class Workloads {
     public long madviseDontneed() {
         long p = requireRegion("madvise_dontneed");
         return timed("madvise(MADV_DONTNEED)", () -> task.madvise(p, bytes, MADV_DONTNEED));
+    }
+
+    /**
+     * After {@link #munlockPopulated()}: move_pages(0, n, pages, nodes = {0...}, status,
+     * MPOL_MF_MOVE) over every page; nothing moves (one node). The arrays are built outside
+     * the timing, and every status is checked to be 0, as kbench does.
+     */
+    public long movePagesToNode0() {
+        long p = requireRegion("move_pages_to_node0");
+        int n = (int) pages();
+        long[] addrs = new long[n];
+        int[] nodes = new int[n];
+        int[] status = new int[n];
+        for (int i = 0; i < n; i++) {
+            addrs[i] = p + i * PAGE_SIZE;
+        }
+        long ns = timed("move_pages", () -> task.movePages(0, addrs, nodes, status, MPOL_MF_MOVE));
+        for (int i = 0; i < n; i++) {
+            if (status[i] != 0) {
+                throw new IllegalStateException("move_pages: status[" + i + "] = " + status[i] + ", expected node 0");
+            }
+        }
+        return ns;
+    }
+
+    /** kbench: a ring from io_uring_setup(8), untimed. */
+    public void setupRing() {
+        ring = (int) check("io_uring_setup", task.ioUringSetup(8));
+    }
+
+    /** Closes the ring (untimed). */
+    public void closeRing() {
+        check("close of the ring", task.close(ring));
+        ring = -1;
+    }
+
+    /** IORING_REGISTER_BUFFERS of the region as ceil(size / 1 GiB) iovecs of at most 1 GiB. */
+    public long iouringRegister() {
+        long p = requireRegion("iouring_register");
+        int n = (int) ((bytes + IOV_MAX_LEN - 1) / IOV_MAX_LEN);
+        long[] iov = new long[2 * n];
+        for (int i = 0; i < n; i++) {
+            iov[2 * i] = p + i * IOV_MAX_LEN;
+            iov[2 * i + 1] = Math.min(IOV_MAX_LEN, bytes - i * IOV_MAX_LEN);
+        }
+        return timed("io_uring_register(IORING_REGISTER_BUFFERS)",
+                () -> task.ioUringRegister(ring, IoUring.IORING_REGISTER_BUFFERS, iov, n));
+    }
+
+    /** IORING_UNREGISTER_BUFFERS: every pin dropped, the charges returned. */
+    public long iouringUnregister() {
+        return timed("io_uring_register(IORING_UNREGISTER_BUFFERS)",
+                () -> task.ioUringRegister(ring, IoUring.IORING_UNREGISTER_BUFFERS, null, 0));
+    }
+
+    /** After {@link #iouringRegister()} on an untouched region: fork copies each pinned page. */
+    public long forkIouringPinned() {
+        requireRegion("fork_iouring_pinned");
+        return forkAndExit();
     }
 
     // ---- R2 ----
