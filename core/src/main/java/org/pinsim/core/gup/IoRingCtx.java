@@ -21,19 +21,23 @@ public final class IoRingCtx {
     /** The frames of the ring region and of the SQE region, each held by the ring. */
     final int[] ringPfns;
     final int[] sqePfns;
+    /** Pages the two regions charged: their sizes in pages, even where a compound allocation holds more frames. */
+    final long regionCharged;
     /** ctx->buf_table: null when nothing is registered; a null entry is a sparse slot. */
     List<Buffer> bufTable;
     /** References to the ring's struct file (fds in every file table that holds it). */
     int fileRefs;
     boolean freed;
 
-    IoRingCtx(UserStruct user, Mm mmAccount, int sqEntries, int cqEntries, int[] ringPfns, int[] sqePfns) {
+    IoRingCtx(UserStruct user, Mm mmAccount, int sqEntries, int cqEntries, int[] ringPfns, int[] sqePfns,
+              long regionCharged) {
         this.user = user;
         this.mmAccount = mmAccount;
         this.sqEntries = sqEntries;
         this.cqEntries = cqEntries;
         this.ringPfns = ringPfns;
         this.sqePfns = sqePfns;
+        this.regionCharged = regionCharged;
     }
 
     public UserStruct user() {
@@ -54,7 +58,7 @@ public final class IoRingCtx {
 
     /** Pages charged to user->locked_vm for the ring and SQE regions (when {@code user} is set). */
     public long regionPages() {
-        return ringPfns.length + sqePfns.length;
+        return regionCharged;
     }
 
     public int[] ringPfns() {

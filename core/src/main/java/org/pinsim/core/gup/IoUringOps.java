@@ -67,16 +67,18 @@ public final class IoUringOps {
         UserStruct user = c.capable(Caps.CAP_IPC_LOCK) ? null : current;
         // io_allocate_scq_urings: rings_size, then io_create_region for the rings and for the SQEs
         long ringBytes = align(IO_RINGS_SIZE + (long) CQE_SIZE * cq, SMP_CACHE_BYTES) + 4L * sq;
-        int[] ring = createRegion(c, user, pages(ringBytes));
+        int ringPages = pages(ringBytes);
+        int sqePages = pages((long) SQE_SIZE * sq);
+        int[] ring = createRegion(c, user, ringPages);
         if (ring == null) {
             return -ENOMEM;
         }
-        int[] sqes = createRegion(c, user, pages((long) SQE_SIZE * sq));
+        int[] sqes = createRegion(c, user, sqePages);
         if (sqes == null) {
-            freeRegion(user, ring); // io_rings_free
+            freeRegion(user, ring, ringPages); // io_rings_free
             return -ENOMEM;
         }
-        IoRingCtx ctx = new IoRingCtx(user, c.mm(), sq, cq, ring, sqes); // mmgrab(current->mm)
+        IoRingCtx ctx = new IoRingCtx(user, c.mm(), sq, cq, ring, sqes, ringPages + sqePages); // mmgrab(current->mm)
         ctx.fileRefs = 1;
         out[0] = ctx;
         return 0;
@@ -100,18 +102,17 @@ public final class IoUringOps {
             return null;
         }
         int order = 32 - Integer.numberOfLeadingZeros(nrPages - 1); // get_order
-        int[] pfns = new int[nrPages];
         int block = memory.allocKernelPages(order);
         if (block != FrameTable.NO_FRAME) {
-            for (int i = 0; i < (1 << order); i++) {
-                if (i < nrPages) {
-                    pfns[i] = block + i;
-                } else {
-                    memory.freeKernelPage(block + i); // the tail of the block the region does not use
-                }
+            // io_mem_alloc_compound: the whole 2^order block stays allocated while the region
+            // lives, though only nrPages are used and charged
+            int[] pfns = new int[1 << order];
+            for (int i = 0; i < pfns.length; i++) {
+                pfns[i] = block + i;
             }
             return pfns;
         }
+        int[] pfns = new int[nrPages];
         for (int i = 0; i < nrPages; i++) {
             pfns[i] = memory.allocKernelPages(0);
             if (pfns[i] == FrameTable.NO_FRAME) {
@@ -128,13 +129,13 @@ public final class IoUringOps {
         return pfns;
     }
 
-    /** io_uring/memmap.c io_free_region: the frames go back, and the charge with them. */
-    private void freeRegion(UserStruct user, int[] pfns) {
+    /** io_uring/memmap.c io_free_region: the frames go back, and the charge ({@code charged} pages) with them. */
+    private void freeRegion(UserStruct user, int[] pfns, long charged) {
         for (int pfn : pfns) {
             memory.freeKernelPage(pfn);
         }
         if (user != null) {
-            user.addLockedVm(-pfns.length);
+            user.addLockedVm(-charged);
         }
     }
 
@@ -328,8 +329,11 @@ public final class IoUringOps {
             release(ctx.bufTable, ctx);
             ctx.bufTable = null;
         }
-        freeRegion(ctx.user, ctx.ringPfns);
-        freeRegion(ctx.user, ctx.sqePfns);
+        freeRegion(ctx.user, ctx.ringPfns, 0);
+        freeRegion(ctx.user, ctx.sqePfns, 0);
+        if (ctx.user != null) {
+            ctx.user.addLockedVm(-ctx.regionCharged);
+        }
         ctx.freed = true;
     }
 }

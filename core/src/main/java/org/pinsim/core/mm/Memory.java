@@ -584,7 +584,9 @@ public final class Memory implements PageTable.TablePages {
                             throw new IllegalStateException("out of memory copying page tables at fork");
                         }
                     }
-                    if (pinned && !Pte.special(pte) && copyMaybePinned(dl, i, x, pte, dstVma, rss)) {
+                    // the refcount first: the one load dupRmap needs anyway decides for most pages
+                    if (pinned && !Pte.special(pte) && ft.refcount(Pte.pfn(pte)) >= GUP_PIN_COUNTING_BIAS
+                            && copyMaybePinned(dl, i, x, pte, dstVma, rss)) {
                         continue;
                     }
                     if (cow && Pte.write(pte)) {
