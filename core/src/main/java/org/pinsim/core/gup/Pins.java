@@ -69,14 +69,19 @@ public final class Pins {
             if (got < 0) {
                 return done > 0 ? done : got;
             }
+            // follow_page_mask: one table walk per 2 MiB, then the PTEs of that table
+            PageTable.Leaf leaf = null;
+            long leafBase = -1;
             for (int k = 0; k < got; k++) {
                 long x = a + ((long) k << MmContext.PAGE_SHIFT);
-                PageTable.Leaf leaf = mm.pageTable().leaf(x, false);
-                long pte = leaf.e[PageTable.pteIndex(x)];
-                int pfn = Pte.pfn(pte);
-                memory.pinPage(pfn);
-                pfns[done + k] = pfn;
+                long base = x & ~(MmContext.PMD_SIZE - 1);
+                if (base != leafBase) {
+                    leaf = mm.pageTable().leaf(x, false);
+                    leafBase = base;
+                }
+                pfns[done + k] = Pte.pfn(leaf.e[PageTable.pteIndex(x)]);
             }
+            memory.pinPages(pfns, done, done + (int) got);
             done += (int) got;
             if (got < n) {
                 break;
@@ -87,9 +92,7 @@ public final class Pins {
 
     /** mm/gup.c unpin_user_pages: drop the pins of {@code pfns[0..n)}. */
     public void unpinUserPages(int[] pfns, int n) {
-        for (int i = 0; i < n; i++) {
-            memory.unpinPage(pfns[i]);
-        }
+        memory.unpinPages(pfns, n);
     }
 
     /**

@@ -118,6 +118,26 @@ public final class Memory implements PageTable.TablePages {
         stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, 1);
     }
 
+    /** {@link #pinPage} for {@code pfns[from..to)}, counted in nr_foll_pin_acquired once. */
+    public void pinPages(int[] pfns, int from, int to) {
+        for (int i = from; i < to; i++) {
+            ft.refAdd(pfns[i], GUP_PIN_COUNTING_BIAS);
+        }
+        stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, to - from);
+    }
+
+    /** {@link #unpinPage} for {@code pfns[0..n)}, counted in nr_foll_pin_released once. */
+    public void unpinPages(int[] pfns, int n) {
+        stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, n);
+        for (int i = 0; i < n; i++) {
+            int pfn = pfns[i];
+            if (ft.refSub(pfn, GUP_PIN_COUNTING_BIAS) == 0) {
+                ft.refInc(pfn); // the last reference goes through folio_put
+                putPage(pfn);
+            }
+        }
+    }
+
     /**
      * mm/gup.c gup_put_folio(FOLL_PIN) (unpin_user_page): the bias comes off, counted in
      * nr_foll_pin_released; a page already unmapped (zapped while pinned) is freed with it.
