@@ -23,7 +23,7 @@
  *   go                            -> ok            (closes the master's copies of child ends)
  *   to SLOT COMMAND...            -> the scenario process's answer, or `gone`
  *   status PID                    -> ok Name=kB ... maps=N | gone
- *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS, then end
+ *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
  *   vmstat                        -> ok N, then N lines: NAME VALUE (after a write to
  *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact)
@@ -617,12 +617,12 @@ static void cmd_status(int pid) {
     oprintf(1, " maps=%ld\n", lines);
 }
 
-struct vma { unsigned long s, e; long rss, locked; char flags[128]; };
+struct vma { unsigned long s, e; long rss, locked, shared; char flags[128]; };
 static struct vma cur;
 static int have_cur;
 
 static void put_vma(void) {
-    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags);
+    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s %ld\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags, cur.shared);
     have_cur = 0;
 }
 
@@ -652,7 +652,7 @@ static void cmd_smaps(int pid) {
                 have_cur = 1;
                 cur.s = s;
                 cur.e = e;
-                cur.rss = cur.locked = 0;
+                cur.rss = cur.locked = cur.shared = 0;
                 strcpy(cur.flags, "-");
             } else if (have_cur && !strncmp(p, "VmFlags:", 8)) {
                 char *f = p + 8, *o = cur.flags;
@@ -668,6 +668,7 @@ static void cmd_smaps(int pid) {
             } else if (have_cur && sscanf(p, "%63[^:]: %ld", k, &v) == 2) {
                 if (!strcmp(k, "Rss")) cur.rss = v;
                 else if (!strcmp(k, "Locked")) cur.locked = v;
+                else if (!strcmp(k, "Shared_Clean") || !strcmp(k, "Shared_Dirty")) cur.shared += v;
             }
             p = nl + 1;
         }

@@ -583,13 +583,14 @@ def smaps(pid):
     for line in open('/proc/%d/smaps' % pid):
         m = re.match(r'([0-9a-f]+)-([0-9a-f]+) ', line)
         if m:
-            cur = {'start': int(m.group(1), 16), 'end': int(m.group(2), 16), 'flags': [], 'Locked': 0, 'Rss': 0}
+            cur = {'start': int(m.group(1), 16), 'end': int(m.group(2), 16), 'flags': [], 'Locked': 0, 'Rss': 0,
+                   'Shared_Clean': 0, 'Shared_Dirty': 0}
             vmas.append(cur)
             continue
         k, _, v = line.partition(':')
         if k == 'VmFlags':
             cur['flags'] = v.split()
-        elif k in ('Locked', 'Rss'):
+        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty'):
             cur[k] = int(v.split()[0])
     return vmas
 
@@ -715,6 +716,8 @@ class Run:
             return '%d kB' % (sum(min(e, v['end']) - max(a, v['start']) for v in vm if 'lo' in v['flags']) // 1024)
         if f == 'smaps_locked':
             return '%d kB' % sum(v['Locked'] for v in vm)
+        if f == 'smaps_shared':
+            return '%d kB' % sum(v['Shared_Clean'] + v['Shared_Dirty'] for v in vm)
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 

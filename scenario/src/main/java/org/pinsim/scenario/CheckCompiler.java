@@ -16,7 +16,8 @@ final class CheckCompiler {
     private static final Map<String, CheckField> OTHER_FIELDS = new TreeMap<>(Map.of(
             "smaps.Locked", CheckField.SMAPS_LOCKED, "maps", CheckField.MAPS,
             "vmas", CheckField.VMAS, "locked_vmas", CheckField.LOCKED_VMAS, "lck", CheckField.LCK,
-            "rss", CheckField.RSS, "smaps_locked", CheckField.SMAPS_LOCKED_REGION));
+            "rss", CheckField.RSS, "smaps_locked", CheckField.SMAPS_LOCKED_REGION,
+            "smaps_shared", CheckField.SMAPS_SHARED_REGION));
 
     private CheckCompiler() {
     }
@@ -39,7 +40,7 @@ final class CheckCompiler {
             length = region[1];
         } else if (!st.region().isEmpty()) {
             throw v.resolver().error(st.region().get(0).pos(), "expected a comparison after " + st.field()
-                    + " (only vmas, locked_vmas, lck, rss and smaps_locked take a region), found '('");
+                    + " (only vmas, locked_vmas, lck, rss, smaps_locked and smaps_shared take a region), found '('");
         }
         return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v));
     }
@@ -71,7 +72,7 @@ final class CheckCompiler {
 
     static boolean isRegion(CheckField f) {
         return switch (f) {
-            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION -> true;
+            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION -> true;
             default -> false;
         };
     }

@@ -37,6 +37,7 @@ final class Checks {
             case LOCKED_VMAS -> rs.lockedVmas();
             case LCK -> rs.lckBytes();
             case RSS -> rs.rssBytes();
+            case SMAPS_SHARED_REGION -> rs.smapsSharedBytes();
             default -> rs.smapsLockedBytes();
         };
     }

@@ -166,6 +166,7 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
         long e = 0;
         long rss = 0;
         long locked = 0;
+        long shared = 0;
         List<String> flags = List.of();
         boolean have = false;
         for (String line : text.split("\n")) {
@@ -173,25 +174,28 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
             int dash = line.indexOf('-');
             if (dash > 0 && sp > dash && isHex(line.substring(0, dash))) {
                 if (have) {
-                    out.add(new Vma(s, e, rss, locked, flags));
+                    out.add(new Vma(s, e, rss, locked, flags, shared));
                 }
                 s = Long.parseUnsignedLong(line.substring(0, dash), 16);
                 e = Long.parseUnsignedLong(line.substring(dash + 1, sp), 16);
                 rss = 0;
                 locked = 0;
+                shared = 0;
                 flags = List.of();
                 have = true;
             } else if (line.startsWith("Rss:")) {
                 rss = kb(line);
             } else if (line.startsWith("Locked:")) {
                 locked = kb(line);
+            } else if (line.startsWith("Shared_Clean:") || line.startsWith("Shared_Dirty:")) {
+                shared += kb(line);
             } else if (line.startsWith("VmFlags:")) {
                 String f = line.substring(8).trim();
                 flags = f.isEmpty() ? List.of() : Arrays.asList(f.split("\\s+"));
             }
         }
         if (have) {
-            out.add(new Vma(s, e, rss, locked, flags));
+            out.add(new Vma(s, e, rss, locked, flags, shared));
         }
         return out;
     }

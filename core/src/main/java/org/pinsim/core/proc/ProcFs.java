@@ -131,13 +131,14 @@ public final class ProcFs {
         long lo = start & ~4095L;
         long hi = (start + len + 4095) & ~4095L;
         if (mm == null || Long.compareUnsigned(hi, lo) <= 0) {
-            return new RegionStats(0, 0, 0, 0, 0);
+            return new RegionStats(0, 0, 0, 0, 0, 0);
         }
         int vmaCount = 0;
         int locked = 0;
         long lck = 0;
         long rss = 0;
         long smapsLockedKb = 0;
+        long smapsSharedBytes = 0;
         VmaTree vmas = mm.vmas();
         for (int i = vmas.findIndex(lo); i < vmas.size() && Long.compareUnsigned(vmas.get(i).start(), hi) < 0; i++) {
             Vma v = vmas.get(i);
@@ -150,8 +151,10 @@ public final class ProcFs {
                 smapsLockedKb += smapsLockedKb(mm, v);
             }
             rss += residentBytes(mm, s, e);
+            MemSizeStats st = MemSizeStats.gather(mm, v, k.mem().frames());
+            smapsSharedBytes += st.sharedClean + st.sharedDirty;
         }
-        return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10);
+        return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10, smapsSharedBytes);
     }
 
     private long smapsLockedKb(Mm mm, Vma v) {

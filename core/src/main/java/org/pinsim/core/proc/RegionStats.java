@@ -3,7 +3,7 @@ package org.pinsim.core.proc;
 /**
  * What the region checks of a scenario read about one address range of a process
  * ({@code vmas(buf)}, {@code locked_vmas(buf)}, {@code lck(buf)}, {@code rss(buf)},
- * {@code smaps_locked(buf)}); see {@link ProcFs#region}.
+ * {@code smaps_locked(buf)}, {@code smaps_shared(buf)}); see {@link ProcFs#region}.
  *
  * @param vmas VMAs intersecting the range
  * @param lockedVmas of those, the ones with VM_LOCKED
@@ -12,6 +12,10 @@ package org.pinsim.core.proc;
  *     shared zero page does not count)
  * @param smapsLockedBytes the smaps {@code Locked:} values of the intersecting VMAs (whole
  *     VMAs, not clipped to the range), summed as printed (kB) and given in bytes
+ * @param smapsSharedBytes the smaps {@code Shared_Clean:} plus {@code Shared_Dirty:} values of
+ *     the intersecting VMAs (pages mapped more than once: a COW page shared with a fork
+ *     child, page cache mapped by two processes), likewise
  */
-public record RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes) {
+public record RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,
+                          long smapsSharedBytes) {
 }

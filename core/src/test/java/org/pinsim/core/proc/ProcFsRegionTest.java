@@ -42,7 +42,7 @@ class ProcFsRegionTest {
 
         RegionStats r = k.proc().region(t, A, 64 * K);
 
-        assertThat(r).isEqualTo(new RegionStats(3, 1, 16 * K, 32 * K, 16 * K));
+        assertThat(r).isEqualTo(new RegionStats(3, 1, 16 * K, 32 * K, 16 * K, 0));
         k.checkInvariants();
     }
 
@@ -53,7 +53,7 @@ class ProcFsRegionTest {
 
         RegionStats r = k.proc().region(t, A + 40 * K, 4 * K);
 
-        assertThat(r).isEqualTo(new RegionStats(1, 1, 4 * K, 4 * K, 16 * K));
+        assertThat(r).isEqualTo(new RegionStats(1, 1, 4 * K, 4 * K, 16 * K, 0));
     }
 
     @Test
@@ -73,7 +73,7 @@ class ProcFsRegionTest {
 
         RegionStats r = k.proc().region(t, A + 16 * K, 8 * K);
 
-        assertThat(r).isEqualTo(new RegionStats(1, 0, 0, 0, 0));
+        assertThat(r).isEqualTo(new RegionStats(1, 0, 0, 0, 0, 0));
     }
 
     @Test
@@ -81,8 +81,8 @@ class ProcFsRegionTest {
         Kernel k = boot();
         Task t = state(k);
 
-        assertThat(k.proc().region(t, A + 1024 * K, 64 * K)).isEqualTo(new RegionStats(0, 0, 0, 0, 0));
-        assertThat(k.proc().region(t, A, 0)).isEqualTo(new RegionStats(0, 0, 0, 0, 0));
+        assertThat(k.proc().region(t, A + 1024 * K, 64 * K)).isEqualTo(new RegionStats(0, 0, 0, 0, 0, 0));
+        assertThat(k.proc().region(t, A, 0)).isEqualTo(new RegionStats(0, 0, 0, 0, 0, 0));
     }
 
     @Test
