@@ -110,15 +110,9 @@ public final class Memory implements PageTable.TablePages {
     }
 
     /**
-     * mm/gup.c try_grab_folio(FOLL_PIN) for a small folio: GUP_PIN_COUNTING_BIAS references and
-     * one page counted in nr_foll_pin_acquired.
+     * mm/gup.c try_grab_folio(FOLL_PIN) for small folios {@code pfns[from..to)}: each gets
+     * GUP_PIN_COUNTING_BIAS references; nr_foll_pin_acquired counts the pages, updated once.
      */
-    public void pinPage(int pfn) {
-        ft.refAdd(pfn, GUP_PIN_COUNTING_BIAS);
-        stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, 1);
-    }
-
-    /** {@link #pinPage} for {@code pfns[from..to)}, counted in nr_foll_pin_acquired once. */
     public void pinPages(int[] pfns, int from, int to) {
         for (int i = from; i < to; i++) {
             ft.refAdd(pfns[i], GUP_PIN_COUNTING_BIAS);
@@ -126,7 +120,11 @@ public final class Memory implements PageTable.TablePages {
         stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, to - from);
     }
 
-    /** {@link #unpinPage} for {@code pfns[0..n)}, counted in nr_foll_pin_released once. */
+    /**
+     * mm/gup.c unpin_user_pages -> gup_put_folio(FOLL_PIN) for small folios {@code pfns[0..n)}:
+     * the bias comes off each, and a page already unmapped (zapped while pinned) is freed
+     * with it; nr_foll_pin_released counts the pages, updated once.
+     */
     public void unpinPages(int[] pfns, int n) {
         stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, n);
         for (int i = 0; i < n; i++) {
@@ -136,16 +134,6 @@ public final class Memory implements PageTable.TablePages {
                 putPage(pfn);
             }
         }
-    }
-
-    /**
-     * mm/gup.c gup_put_folio(FOLL_PIN) (unpin_user_page): the bias comes off, counted in
-     * nr_foll_pin_released; a page already unmapped (zapped while pinned) is freed with it.
-     */
-    public void unpinPage(int pfn) {
-        stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, 1);
-        ft.refSub(pfn, GUP_PIN_COUNTING_BIAS - 1);
-        putPage(pfn);
     }
 
     /** include/linux/mm.h folio_maybe_dma_pinned for a small folio: refcount at or above the bias. */
