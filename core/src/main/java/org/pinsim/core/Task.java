@@ -160,9 +160,8 @@ public final class Task implements Caller {
             if (of.perf() != null) {
                 return done(k.mmap.sysMmap(this, addr, len, prot, flags, null, of.perf(), of.fmode(), off));
             }
-            if (of.inode() == null) {
-                refuse("pinsim: mmap of an io_uring fd (its SQ/CQ rings and SQEs) is not modelled yet");
-                return done(-org.pinsim.core.uapi.Errno.ENODEV);
+            if (of.ring() != null) {
+                return done(k.mmap.sysMmap(this, addr, len, prot, flags, null, of.ring(), of.fmode(), off));
             }
             file = of.inode();
             fmode = of.fmode();

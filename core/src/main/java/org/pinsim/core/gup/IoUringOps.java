@@ -12,7 +12,10 @@ import java.util.List;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mm.Caller;
 import org.pinsim.core.mm.Memory;
+import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.MmContext;
+import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmFlags;
 import org.pinsim.core.task.Caps;
 import org.pinsim.core.uapi.IoUring;
 import org.pinsim.core.uapi.Resource;
@@ -78,7 +81,7 @@ public final class IoUringOps {
             freeRegion(user, ring, ringPages); // io_rings_free
             return -ENOMEM;
         }
-        IoRingCtx ctx = new IoRingCtx(user, c.mm(), sq, cq, ring, sqes, ringPages + sqePages); // mmgrab(current->mm)
+        IoRingCtx ctx = new IoRingCtx(this, user, c.mm(), sq, cq, ring, ringPages, sqes, sqePages); // mmgrab(current->mm)
         ctx.fileRefs = 1;
         out[0] = ctx;
         return 0;
@@ -315,6 +318,76 @@ public final class IoUringOps {
         return 0;
     }
 
+    /** include/uapi/linux/io_uring.h mmap offsets; io_uring/memmap.h IORING_MAP_OFF_*. */
+    static final long IORING_OFF_SQ_RING = 0;
+    static final long IORING_OFF_CQ_RING = 0x8000000L;
+    static final long IORING_OFF_SQES = 0x10000000L;
+    static final long IORING_OFF_MMAP_MASK = 0xf8000000L;
+
+    /**
+     * io_uring/memmap.c io_mmap_get_region + io_region_validate_mmap: the frames and size of
+     * the region an mmap offset names, or null (no such region, or not set: the provided-buffer,
+     * parameter and zero-copy-receive regions are never set up here).
+     */
+    private static int[] region(IoRingCtx ctx, long pgoff) {
+        long off = (pgoff << MmContext.PAGE_SHIFT) & IORING_OFF_MMAP_MASK;
+        if (off == IORING_OFF_SQ_RING || off == IORING_OFF_CQ_RING) {
+            return new int[] {0, ctx.ringNrPages};
+        }
+        if (off == IORING_OFF_SQES) {
+            return new int[] {1, ctx.sqeNrPages};
+        }
+        return null;
+    }
+
+    /**
+     * io_uring/memmap.c io_uring_get_unmapped_area: "Do not allow to map to user-provided
+     * address" (a hint or MAP_FIXED: EINVAL); an offset naming no mappable region: ENOMEM.
+     */
+    long getUnmappedArea(Caller c, IoRingCtx ctx, long addr, long pgoff) {
+        if (addr != 0) {
+            c.refuse("mmap: an io_uring region cannot be mapped at a given address (io_uring_get_unmapped_area)");
+            return -EINVAL;
+        }
+        if (region(ctx, pgoff) == null) {
+            c.refuse("mmap: the offset names no io_uring region that can be mapped (io_uring_validate_mmap_request)");
+            return -ENOMEM;
+        }
+        return 0;
+    }
+
+    /**
+     * io_uring/memmap.c io_uring_mmap -> io_region_mmap: VM_DONTEXPAND, then vm_insert_pages
+     * of the region's first min(nr_pages, limit) pages at the start of the VMA (for the SQ
+     * and CQ rings the limit is the VMA's size; a VMA too small for them is EFAULT). What lies
+     * beyond has no page and no fault handler: an access there is SIGBUS.
+     */
+    int mmap(Caller c, IoRingCtx ctx, Mm mm, Vma vma) {
+        int[] r = region(ctx, vma.pgoff());
+        if (r == null) {
+            return -EINVAL;
+        }
+        long off = (vma.pgoff() << MmContext.PAGE_SHIFT) & IORING_OFF_MMAP_MASK;
+        int[] pfns = r[0] == 0 ? ctx.ringPfns : ctx.sqePfns;
+        long limit = off == IORING_OFF_SQES ? Integer.toUnsignedLong(-1) : vma.pages();
+        int n = (int) Math.min(r[1], limit);
+        if (n > vma.pages()) {
+            c.refuse("mmap: the io_uring region has " + n + " pages, the mapping only " + vma.pages()
+                    + " (vm_insert_pages)");
+            return -EFAULT;
+        }
+        // vm_insert_page sets VM_MIXEDMAP on the first insert
+        vma.setFlags(VmFlags.VM_DONTEXPAND | VmFlags.VM_MIXEDMAP);
+        vma.setOps(ctx);
+        ctx.fget(); // vma->vm_file
+        for (int i = 0; i < n; i++) {
+            if (!memory.insertPage(mm, vma, vma.start() + ((long) i << MmContext.PAGE_SHIFT), pfns[i])) {
+                throw new IllegalStateException("out of memory for page tables mapping an io_uring ring");
+            }
+        }
+        return 0;
+    }
+
     /**
      * io_uring/io_uring.c io_uring_release -> io_ring_ctx_free, after the last reference to the
      * ring's file: buffers unregistered (both counters), the regions freed (user->locked_vm).
@@ -329,11 +402,8 @@ public final class IoUringOps {
             release(ctx.bufTable, ctx);
             ctx.bufTable = null;
         }
-        freeRegion(ctx.user, ctx.ringPfns, 0);
-        freeRegion(ctx.user, ctx.sqePfns, 0);
-        if (ctx.user != null) {
-            ctx.user.addLockedVm(-ctx.regionCharged);
-        }
+        freeRegion(ctx.user, ctx.ringPfns, ctx.ringNrPages);
+        freeRegion(ctx.user, ctx.sqePfns, ctx.sqeNrPages);
         ctx.freed = true;
     }
 }

@@ -9,4 +9,13 @@ package org.pinsim.core.mm;
 public interface FileOps {
     /** f_op->mmap: 0, or -errno. */
     int mmap(Caller c, Mm mm, Vma vma);
+
+    /**
+     * f_op->get_unmapped_area, asked before anything is mapped: -errno to refuse, else the
+     * address hint to place the mapping with (the generic top-down search; {@code addr} when
+     * the file has no such hook).
+     */
+    default long getUnmappedArea(Caller c, long addr, long len, long pgoff, long flags) {
+        return addr;
+    }
 }

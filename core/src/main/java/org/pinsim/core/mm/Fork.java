@@ -39,6 +39,9 @@ public final class Fork {
                 tmp.anonChainSingular = false;
             }
             Vmas.insert(mm, tmp);
+            if (tmp.ops != null) {
+                tmp.ops.open(tmp); // dup_mmap: "if (tmp->vm_ops && tmp->vm_ops->open)"
+            }
             boolean needsCopy = v.has(VM_PFNMAP | VM_MIXEDMAP) || v.anonVma != Vma.NO_ANON_VMA;
             if (needsCopy && !v.has(VM_WIPEONFORK)) {
                 memory.copyPageRange(mm, tmp, old, v);

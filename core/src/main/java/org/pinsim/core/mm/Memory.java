@@ -163,7 +163,7 @@ public final class Memory implements PageTable.TablePages {
         int i = PageTable.pteIndex(addr);
         long e = leaf.e[i];
         if (vma.ops != null) {
-            return driverFault(vma, leaf, i, addr, write, e);
+            return driverFault(mm, vma, leaf, i, addr, write, e);
         }
         if (e == Pte.NONE) {
             if (vma.file == null) {
@@ -182,17 +182,40 @@ public final class Memory implements PageTable.TablePages {
      * ->fault, so a missing PTE is SIGBUS; a write to a read-only special PTE goes to
      * wp_pfn_shared -> vm_ops->pfn_mkwrite, which may allow it.
      */
-    private int driverFault(Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write, long e) {
+    private int driverFault(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write, long e) {
         if (e == Pte.NONE) {
             return VM_FAULT_SIGBUS;
         }
         if (write && !Pte.write(e)) {
+            if (!Pte.special(e)) {
+                return doWpPage(mm, vma, leaf, i, addr, e); // vm_normal_page: a COW of the inserted page
+            }
             if (!vma.ops.pfnMkwrite(vma, addr)) {
                 return VM_FAULT_SIGBUS;
             }
             leaf.e[i] = Pte.mkwrite(e);
         }
         return VM_FAULT_OK;
+    }
+
+    /**
+     * mm/memory.c vm_insert_page(s) -> insert_page_into_pte_locked for one page: a normal PTE
+     * (not special) with the VMA's protection (writable for a shared writable mapping, read-only
+     * for a private one, whose writes copy), a file rmap and a reference, counted in
+     * MM_FILEPAGES (mm_counter_file: a kernel page is not swap-backed).
+     *
+     * @return false when the page table cannot be allocated (-ENOMEM)
+     */
+    public boolean insertPage(Mm mm, Vma vma, long addr, int pfn) {
+        PageTable.Leaf leaf = mm.pt.leaf(addr, true);
+        if (leaf == null) {
+            return false;
+        }
+        addFileRmap(pfn, vma);
+        mm.addRss(Mm.MM_FILEPAGES, 1);
+        leaf.e[PageTable.pteIndex(addr)] = Pte.make(pfn, (vma.flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE),
+                false);
+        return true;
     }
 
     /**

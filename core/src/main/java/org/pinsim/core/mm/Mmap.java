@@ -140,7 +140,14 @@ public final class Mmap {
         }
         long vmFlags = calcVmProtBits(prot) | calcVmFlagBits(flags) | mm.defFlags
                 | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
-        addr = getUnmappedArea(c, file, addr, len, pgoff, flags);
+        if (driver != null) {
+            addr = driver.getUnmappedArea(c, addr, len, pgoff, flags);
+            if (addr < 0) {
+                return addr;
+            }
+        }
+        // a driver file is a file: no THP alignment (__get_unmapped_area aligns only !file)
+        addr = getUnmappedArea(c, file, addr, len, pgoff, driver != null ? flags | MAP_SHARED : flags);
         if (addr < 0) {
             return addr;
         }

@@ -82,6 +82,9 @@ final class TaskMmu {
         if (v.specialName() != null) {
             return v.specialName();
         }
+        if (v.ops() != null) {
+            return v.ops().name(); // the driver file's anon inode, "anon_inode:[perf_event]"
+        }
         if (isInitialHeap(mm, v)) {
             return "[heap]";
         }

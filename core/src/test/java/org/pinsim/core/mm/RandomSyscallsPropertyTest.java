@@ -136,12 +136,24 @@ class RandomSyscallsPropertyTest {
         return t.name() + " op " + op + " addr 0x" + Long.toHexString(addr) + " len " + len + " -> " + r;
     }
 
-    /** io_uring: a ring, a registration of one or two regions, an unregistration, or a close, on a random fd. */
+    /**
+     * io_uring: a ring, a registration of one or two regions, an unregistration, a close, or an
+     * mmap of a ring region, on a random fd.
+     */
     private static SysResult ioUring(Task t, List<long[]> regions, SplittableRandom rnd) {
         int fd = 3 + rnd.nextInt(5);
-        switch (rnd.nextInt(4)) {
+        switch (rnd.nextInt(5)) {
             case 0:
-                return t.ioUringSetup(1 + rnd.nextInt(8));
+                return t.ioUringSetup(1 + rnd.nextInt(8) * (rnd.nextInt(4) == 0 ? 64 : 1));
+            case 4: {
+                long off = new long[] {0, 0x8000000L, 0x10000000L}[rnd.nextInt(3)];
+                long flags = rnd.nextInt(4) == 0 ? MAP_PRIVATE : MAP_SHARED;
+                SysResult m = t.mmap(0, (1 + rnd.nextInt(4)) * PAGE, PROT_READ | PROT_WRITE, flags, fd, off);
+                if (!m.isError()) {
+                    regions.add(new long[] {m.ret(), PAGE});
+                }
+                return m;
+            }
             case 1: {
                 int n = 1 + rnd.nextInt(2);
                 long[] iov = new long[2 * n];
