@@ -47,10 +47,15 @@ public final class Parser {
         return new Scenario(file, List.copyOf(p.directives), List.copyOf(p.statements));
     }
 
+    /** strace's pid prefix: {@code 4728  } ({@code -f -o FILE}) or {@code [pid 4728] } (-f to a terminal). */
+    private static final java.util.regex.Pattern PID_PREFIX = java.util.regex.Pattern.compile("(\\d+\\s+|\\[pid\\s+\\d+\\]\\s*)");
+
     private void parseLine(int lineNo, String text) {
         String trimmed = text.strip();
-        if (trimmed.startsWith("+++") || trimmed.startsWith("---")) {
-            return;
+        java.util.regex.Matcher pid = PID_PREFIX.matcher(trimmed);
+        String rest = pid.lookingAt() ? trimmed.substring(pid.end()) : trimmed;
+        if (rest.startsWith("+++") || rest.startsWith("---")) {
+            return; // "+++ exited with 0 +++", "--- SIGCHLD {...} ---", with or without a pid prefix
         }
         Lexer lx = new Lexer(file, lineNo, text);
         if (lx.peek().is(Kind.EOL)) {

@@ -59,6 +59,14 @@ class ParserTest {
         assertThat(s.statements()).isEmpty();
     }
 
+    @Test
+    void parse_straceNoticesWithAPidPrefix_arePassedOver() {
+        // strace -f -o FILE prefixes every line with the pid, notices included
+        Scenario s = parse("28989 mlock(0x1000, 4096) = 0\n28990 --- SIGCHLD {si_signo=SIGCHLD} ---\n"
+                + "28989 +++ exited with 0 +++\n[pid 28990] +++ killed by SIGKILL +++\n");
+        assertThat(s.statements()).hasSize(1);
+    }
+
     // ---------------------------------------------------------------- calls
 
     @Test
