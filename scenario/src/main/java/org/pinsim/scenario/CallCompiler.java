@@ -61,10 +61,22 @@ final class CallCompiler {
         return "argument " + (i + 1) + " of " + spec.name() + " (" + spec.params().get(i).name() + ")";
     }
 
+    /** Parameters that take an address: a literal there is a trace's address ({@link Val.Addr}). */
+    private static final java.util.Set<String> ADDRESS_PARAMS = java.util.Set.of("addr", "old_address", "new_address",
+            "pages");
+
+    /** A literal non-zero number becomes a translatable address. */
+    private static Val address(Val x) {
+        return x instanceof Val.Const c && c.value() != 0 ? new Val.Addr(c.value()) : x;
+    }
+
     private static Arg arg(Param p, Expr e, String what, Validator v) {
         Resolver r = v.resolver();
         switch (p.type()) {
             case NUM:
+                if (e != null && ADDRESS_PARAMS.contains(p.name())) {
+                    return new Arg.Num(address(r.num(e, p.kind(), what, v.scope(), false)));
+                }
                 return new Arg.Num(e == null ? new Val.Const(p.dflt()) : r.num(e, p.kind(), what, v.scope(), false));
             case BOOL:
                 return new Arg.Num(e == null ? new Val.Const(p.dflt()) : bool(e, what, v));
@@ -112,7 +124,8 @@ final class CallCompiler {
                 }
                 throw v.resolver().error(x.pos(), "expected a value in " + what + ", found '...'");
             }
-            items.add(v.resolver().num(x, p.kind(), what, v.scope(), false));
+            Val item = v.resolver().num(x, p.kind(), what, v.scope(), false);
+            items.add(in && ADDRESS_PARAMS.contains(p.name()) ? address(item) : item);
         }
         return new Arg.Array(List.copyOf(items));
     }
@@ -138,7 +151,7 @@ final class CallCompiler {
                 throw v.resolver().error(s.pos(), "expected {iov_base=..., iov_len=...} in " + what + ", found a struct without "
                         + (base == null ? "iov_base" : "iov_len"));
             }
-            items.add(v.resolver().num(base, null, what + " iov_base", v.scope(), false));
+            items.add(address(v.resolver().num(base, null, what + " iov_base", v.scope(), false)));
             items.add(v.resolver().num(len, null, what + " iov_len", v.scope(), false));
         }
         return new Arg.Array(List.copyOf(items));
@@ -274,6 +287,9 @@ final class CallCompiler {
         } else {
             Val val = v.resolver().num(((Expected.Value) e).value(), null, "the expected result", v.scope(), false);
             boolean anyError = val instanceof Val.Const c && c.value() == -1;
+            if (!anyError && spec.style() == CallSpec.Style.ADDRESS) {
+                val = address(val); // a trace's address: compared as translated (Execution.place)
+            }
             Plan.Expect.Kind kind = anyError ? Plan.Expect.Kind.ANY_ERROR
                     : spec.binds() == CallSpec.Binds.PROCESS ? Plan.Expect.Kind.SUCCESS : Plan.Expect.Kind.VALUE;
             base = new Plan.Expect(kind, val, 0, null, null);

@@ -82,8 +82,11 @@ final class CheckCompiler {
         Resolver r = v.resolver();
         List<Expr> args = st.region();
         if (args.size() == 2) {
-            return new Val[] {r.num(args.get(0), null, "the region address", v.scope(), false),
-                r.num(args.get(1), null, "the region length", v.scope(), false)};
+            Val start = r.num(args.get(0), null, "the region address", v.scope(), false);
+            if (start instanceof Val.Const c && c.value() != 0) {
+                start = new Val.Addr(c.value()); // a trace's address, translated like a call's
+            }
+            return new Val[] {start, r.num(args.get(1), null, "the region length", v.scope(), false)};
         }
         if (args.size() != 1) {
             throw r.error(args.get(2).pos(), "expected a region (NAME or ADDR, LEN), found a third argument");

@@ -100,6 +100,7 @@ final class Execution implements Val.Env {
         Args args = new Args(step.args(), this);
         Outcome out = invoke(step, task, args);
         SysResult r = out.result();
+        place(step, args, r);
         Boolean match = Judge.matches(step.expect(), r, out.out(), out.outArray(), this);
         String detail = match == null || match ? null : Judge.detail(step, r, out.out(), out.outArray(), this);
         count(match);
@@ -108,6 +109,71 @@ final class Execution implements Val.Env {
                 Transcript.result(r, step.spec().style()), r.value(), r.isError() ? Errno.name(r.errno()) : null,
                 r.reason(), st.expectedText(), match, detail));
         checkInvariants(st.line());
+    }
+
+    // ---------------------------------------------------------------- a trace's addresses
+
+    /**
+     * The parts of a real trace's address space that the run has placed, oldest first:
+     * {real start, real end, simulated start}. A trace's mmap returned a real address where
+     * pinsim's returned another; from then on the trace's literal addresses inside that
+     * mapping (munmap's, mlock's, an iov_base) mean the same offset in pinsim's.
+     */
+    private final List<long[]> placed = new ArrayList<>();
+
+    /** How far around a trace's program break its heap addresses are taken to lie. */
+    private static final long BRK_WINDOW = 1L << 30;
+
+    @Override
+    public long translate(long address) {
+        for (int i = placed.size() - 1; i >= 0; i--) {
+            long[] p = placed.get(i);
+            if (Long.compareUnsigned(address, p[0]) >= 0 && Long.compareUnsigned(address, p[1]) < 0) {
+                return p[2] + (address - p[0]);
+            }
+        }
+        return address;
+    }
+
+    /**
+     * Where the layout chose the address (mmap without MAP_FIXED, a moving mremap without
+     * MREMAP_FIXED, brk(NULL)) and the statement expects a literal address, that address is
+     * the trace's name for pinsim's: it is recorded, and so the expectation holds by meaning.
+     * munmap of a trace's range forgets what it covered.
+     */
+    private void place(Plan.CallStep step, Args args, SysResult r) {
+        if (r.isError()) {
+            return;
+        }
+        String name = step.spec().name();
+        if (name.equals("munmap") && step.args().get(0) instanceof Arg.Num n && n.value() instanceof Val.Addr a) {
+            long end = a.value() + ((args.num(1) + 4095) & ~4095L);
+            placed.removeIf(p -> Long.compareUnsigned(p[0], a.value()) >= 0 && Long.compareUnsigned(p[1], end) <= 0);
+            return;
+        }
+        if (step.expect().kind() != Plan.Expect.Kind.VALUE || !(step.expect().value() instanceof Val.Addr e)) {
+            return;
+        }
+        long real = e.value();
+        switch (name) {
+            case "mmap" -> {
+                if ((args.num(3) & (org.pinsim.core.uapi.Mman.MAP_FIXED | org.pinsim.core.uapi.Mman.MAP_FIXED_NOREPLACE)) == 0) {
+                    placed.add(new long[] {real, real + ((args.num(1) + 4095) & ~4095L), r.ret()});
+                }
+            }
+            case "mremap" -> {
+                if ((args.num(3) & org.pinsim.core.uapi.Mman.MREMAP_FIXED) == 0 && r.ret() != args.num(0)) {
+                    placed.add(new long[] {real, real + ((args.num(2) + 4095) & ~4095L), r.ret()});
+                }
+            }
+            case "brk" -> {
+                if (args.num(0) == 0) {
+                    placed.add(new long[] {real - BRK_WINDOW, real + BRK_WINDOW, r.ret() - BRK_WINDOW});
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private Outcome invoke(Plan.CallStep step, Task task, Args args) {

@@ -86,7 +86,8 @@ final class Judge {
             if (e.kind() == Plan.Expect.Kind.SUCCESS) {
                 return "expected success (a child, pid " + text + " in the trace)";
             }
-            if (e.kind() == Plan.Expect.Kind.VALUE && !isLiteral(step.statement())) {
+            if (e.kind() == Plan.Expect.Kind.VALUE && (!isLiteral(step.statement())
+                    || e.value() instanceof Val.Addr a && e.value().eval(env) != a.value())) {
                 text += " (= " + Transcript.result(SysResult.ok(e.value().eval(env)), step.spec().style()) + ")";
             }
             return "expected " + text;

@@ -12,6 +12,15 @@ sealed interface Val {
 
         /** The length remembered for a name bound by mmap or mremap. */
         long length(String name);
+
+        /**
+         * A literal address written in a trace, as the simulated process knows it: an address
+         * inside a mapping the trace placed is moved by the same offset as that mapping
+         * ({@link Addr}); any other address is itself.
+         */
+        default long translate(long address) {
+            return address;
+        }
     }
 
     long eval(Env env);
@@ -20,6 +29,17 @@ sealed interface Val {
         @Override
         public long eval(Env env) {
             return value;
+        }
+    }
+
+    /**
+     * A literal number where an address goes (mmap's addr, munmap's, an iov_base, ...), or an
+     * address-returning call's literal expected result: a real trace's address, translated.
+     */
+    record Addr(long value) implements Val {
+        @Override
+        public long eval(Env env) {
+            return env.translate(value);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.pinsim.core.Profile;
 
@@ -147,6 +148,42 @@ class RunnerTest {
         assertThat(callAt(r, 2).proc()).isEqualTo("301");
         assertThat(callAt(r, 3).proc()).isEqualTo("app");
         assertThat(r.processes()).extracting(Report.ProcessFigures::name).containsExactly("app", "301");
+    }
+
+    @Test
+    void realStraceLog_addressesTheTracePlacedAreTranslated() throws Exception {
+        // a real strace -f -o log (scenario/src/test/resources/strace/uring_demo.c): its mmaps return the
+        // real machine's addresses, and later calls name addresses inside those mappings literally
+        String text;
+        try (var in = RunnerTest.class.getResourceAsStream("/strace/uring_demo.strace")) {
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Report r = ScenarioRunner.run(ScenarioRunner.parse("uring_demo.strace", text), RunOptions.defaults());
+        List<String> lines = List.of(text.split("\n"));
+        int register = lines.indexOf(lines.stream().filter(l -> l.contains("IORING_REGISTER_BUFFERS")).findFirst().get()) + 1;
+        // the iov_base values are the real addresses of the 1 MiB mmap before: translated, the pins succeed
+        assertThat(callAt(r, register).match()).isTrue();
+        assertThat(callAt(r, register + 1).match()).isTrue(); // IORING_UNREGISTER_BUFFERS
+        assertThat(callAt(r, register + 2).match()).as("munmap of the SQE ring at its real address").isTrue();
+        // every mmap the layout placed matches by meaning; what still mismatches is the two mprotects of
+        // the images execve mapped (the program and ld.so), which no call of the log placed
+        assertThat(r.entries()).filteredOn(e -> e instanceof Report.CallEntry c && Boolean.FALSE.equals(c.match()))
+                .extracting(e -> ((Report.CallEntry) e).call()).containsExactly("mprotect", "mprotect");
+    }
+
+    @Test
+    void literalAddressOfAPlacedMapping_isItsSimulatedAddress_butAFixedOneMustMatch() {
+        Report r = run("process app layout=empty\n"
+                + "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+                + "mlock(0x7f0000001000, 4096) = 0\n"
+                + "check app lck(0x7f0000000000, 8192) == 4 kB\n"
+                + "munmap(0x7f0000000000, 8192) = 0\n"
+                + "mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f0000000000\n");
+        assertThat(callAt(r, 2).match()).isTrue();
+        assertThat(callAt(r, 3).match()).isTrue();
+        assertThat(callAt(r, 5).match()).isTrue();
+        assertThat(callAt(r, 6).match()).as("MAP_FIXED at an address the run no longer translates").isTrue();
+        assertThat(callAt(r, 6).value()).isEqualTo(0x7f0000000000L);
     }
 
     @Test
