@@ -8,9 +8,11 @@ import java.util.stream.Collectors;
  * A kernel profile: which calls and flags exist, and the policy switches where the kernels
  * differ. A profile is data, not a fork of the model: the mechanisms consult these switches.
  *
- * <p>The pin-path accounting policies of each profile (which counter RDMA, perf, io_uring
- * and vfio charge) arrive with the pins issue; {@code mpin-2013} models Peter Zijlstra's
- * VM_PINNED proposal, which was never merged.
+ * <p>Pin-path accounting: io_uring exists only in linux-6.18 ({@link #hasIoUring}); perf's
+ * ring buffer charges locked_vm in linux-3.1 and pinned_vm from linux-3.2, with the 6.18
+ * allowance split and double-mmap leak only in linux-6.18 ({@code gup.PerfOps}). RDMA and
+ * vfio, and the rest of {@code mpin-2013} (Peter Zijlstra's VM_PINNED proposal, which was
+ * never merged), are not modelled yet.
  */
 public enum Profile {
     /** Before the locked/pinned split: pins charged to locked_vm; mlock counts the whole range. */

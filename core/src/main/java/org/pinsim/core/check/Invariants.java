@@ -27,13 +27,15 @@ import org.pinsim.core.vmstat.VmStat;
  *     exec_vm, stack_vm recomputed from the VMAs; rss counters recomputed from the PTEs;
  *     VmPTE = its PUD + PMD + PTE tables; every table frame is an in-use PG_pgtable frame
  *     used once.</li>
- * <li>No PTE maps a free frame or a page table; a special PTE maps the zero page; every
+ * <li>No PTE maps a free frame or a page table; a special PTE maps the zero page, or in a
+ *     VM_PFNMAP driver VMA a frame its driver holds (a perf ring buffer); every
  *     normal page in a VM_LOCKED VMA (not VM_SPECIAL) is PG_mlocked, queued on the mlock
  *     batch, or on an LRU list (mlock_count errs low and reclaim fixes it, as in the
  *     kernel).</li>
  * <li>Per in-use user frame: mapcount = present non-special PTEs mapping it over all mms;
  *     refcount = mapcount + 1 if in a page cache + the references of the other holders
- *     ({@link ExtraRefs}: the mlock batch, {@link #modelHolders}; later pins); a frame held by
+ *     ({@link ExtraRefs}: the mlock batch, io_uring rings and their pins, perf ring buffers;
+ *     {@link #modelHolders}); a frame held by
  *     none of these is a leak. A PG_mlocked frame on the LRU is on the unevictable list,
  *     and a frame on the unevictable list is PG_mlocked (never stranded).</li>
  * <li>vmstat: nr_mlock = PG_mlocked frames; nr_unevictable = PG_unevictable frames on the
@@ -86,12 +88,13 @@ public final class Invariants {
 
     /**
      * The holders the core model keeps besides PTEs and page caches: the mlock batch
-     * (mm/mlock.c mlock_fbatch; {@code MlockFolio.pendingRefs}). Holders added later (pins)
-     * are combined with it: {@code modelHolders(k).plus(pins)}.
+     * (mm/mlock.c mlock_fbatch; {@code MlockFolio.pendingRefs}), the io_uring rings (their
+     * region frames, and GUP_PIN_COUNTING_BIAS per pinned buffer page) and the perf ring
+     * buffers ({@link PinInvariants#pinHolderRefs}).
      */
     public static ExtraRefs modelHolders(Kernel k) {
         ExtraRefs batch = k.memory().mlockFolio()::pendingRefs;
-        return batch.plus(PinInvariants.ringRefs(k));
+        return batch.plus(PinInvariants.pinHolderRefs(k));
     }
 
     /** All invariants, with the model's own holders ({@link #modelHolders}). */
@@ -131,8 +134,9 @@ public final class Invariants {
 
     private static void checkPins(Kernel k, List<Mm> mms, List<String> names) {
         PinInvariants.checkCharges(k);
+        List<org.pinsim.core.gup.IoRingCtx> rings = k.rings();
         for (int i = 0; i < mms.size(); i++) {
-            PinInvariants.checkUncharged(k, mms.get(i), names.get(i));
+            PinInvariants.checkUncharged(k, rings, mms.get(i), names.get(i));
         }
     }
 

@@ -2,6 +2,7 @@ package org.pinsim.core.check;
 
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.gup.IoRingCtx;
@@ -21,18 +22,20 @@ final class PinInvariants {
     private PinInvariants() {
     }
 
-    /** The references the live rings hold, by frame. */
-    static Invariants.ExtraRefs ringRefs(Kernel k) {
-        if (k.rings().isEmpty() && k.perfEvents().isEmpty()) {
+    /** The references the live rings and perf ring buffers hold, by frame. */
+    static Invariants.ExtraRefs pinHolderRefs(Kernel k) {
+        List<IoRingCtx> rings = k.rings();
+        List<PerfEvent> events = k.perfEvents();
+        if (rings.isEmpty() && events.isEmpty()) {
             return Invariants.ExtraRefs.NONE;
         }
-        Map<Integer, Integer> refs = new HashMap<>();
-        for (PerfEvent e : k.perfEvents()) {
+        Map<Integer, Integer> refs = new HashMap<>(); // the checker's own map: boxing is fine off the model's paths
+        for (PerfEvent e : events) {
             for (int pfn : e.rbPfns()) {
                 refs.merge(pfn, 1, Integer::sum);
             }
         }
-        for (IoRingCtx r : k.rings()) {
+        for (IoRingCtx r : rings) {
             for (int pfn : r.ringPfns()) {
                 refs.merge(pfn, 1, Integer::sum);
             }
@@ -94,8 +97,8 @@ final class PinInvariants {
     }
 
     /** An mm no ring accounts to holds only perf charges in pinned_vm. */
-    static void checkUncharged(Kernel k, Mm mm, String who) {
-        for (IoRingCtx r : k.rings()) {
+    static void checkUncharged(Kernel k, List<IoRingCtx> rings, Mm mm, String who) {
+        for (IoRingCtx r : rings) {
             if (r.mmAccount() == mm) {
                 return;
             }

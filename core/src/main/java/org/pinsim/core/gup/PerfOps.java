@@ -111,6 +111,7 @@ public final class PerfOps {
             return -EACCES;
         }
         if (Perf.get(a, "namespaces") != 0 && !perfmon) {
+            c.refuse("perf_event_open: namespaces events need CAP_PERFMON");
             return -EACCES;
         }
         if (Perf.get(a, "freq") != 0 ? Perf.get(a, "sample_freq") > MAX_SAMPLE_RATE
@@ -125,6 +126,7 @@ public final class PerfOps {
             return -EINVAL;
         }
         if (Perf.get(a, "sigtrap") != 0 && !task) {
+            c.refuse("perf_event_open: sigtrap needs a task (perf_event_alloc)");
             return -EINVAL;
         }
         int type = (int) Perf.get(a, "type");

@@ -7,7 +7,8 @@ import static org.pinsim.core.uapi.Errno.ENOMEM;
 
 /**
  * mm/gup.c: faulting ranges in (__get_user_pages, populate_vma_page_range, __mm_populate).
- * Pinning (FOLL_PIN, FOLL_LONGTERM) arrives with the pins issue.
+ * Pinning (FOLL_PIN, FOLL_LONGTERM) is {@link org.pinsim.core.gup.Pins}, which faults through
+ * {@link #getUserPages}.
  */
 public final class Gup {
     private final MmContext ctx;

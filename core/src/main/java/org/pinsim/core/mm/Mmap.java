@@ -387,11 +387,9 @@ public final class Mmap {
             }
             vmFlags |= VM_ACCOUNT;
         }
-        if (mm.vmas.intersection(addr, end) != null) {
-            int err = vmas.unmapRange(mm, addr, end, c);
-            if (err != 0) {
-                return err;
-            }
+        int unmapped = unmapReplaced(c, mm, addr, end);
+        if (unmapped != 0) {
+            return unmapped;
         }
         Vma vma = null;
         if (file != null) {
@@ -407,14 +405,29 @@ public final class Mmap {
             Vmas.insert(mm, vma);
         }
         mm.vmStatAccount(vmFlags, pglen);
-        if ((vmFlags & VM_LOCKED) != 0) {
-            if ((vmFlags & (VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) != 0) { // !vma_supports_mlock
-                vma.flags &= ~VM_LOCKED_MASK;
-            } else {
-                mm.addLockedVm(pglen);
-            }
-        }
+        completeLocked(mm, vma, vmFlags, pglen);
         return addr;
+    }
+
+    /** __mmap_region: what MAP_FIXED covers is unmapped first (vms_gather_munmap_vmas and friends). */
+    private int unmapReplaced(Caller c, Mm mm, long addr, long end) {
+        return mm.vmas.intersection(addr, end) != null ? vmas.unmapRange(mm, addr, end, c) : 0;
+    }
+
+    /**
+     * mm/vma.c __mmap_complete: a VM_LOCKED mapping is charged to locked_vm, unless the VMA
+     * cannot be mlocked (!vma_supports_mlock: VM_SPECIAL, hugetlb, droppable), which loses
+     * VM_LOCKED_MASK instead.
+     */
+    private static void completeLocked(Mm mm, Vma vma, long vmFlags, long pglen) {
+        if ((vmFlags & VM_LOCKED) == 0) {
+            return;
+        }
+        if ((vmFlags & (VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) != 0) {
+            vma.flags &= ~VM_LOCKED_MASK;
+        } else {
+            mm.addLockedVm(pglen);
+        }
     }
 
     /**
@@ -430,11 +443,9 @@ public final class Mmap {
         if (!mayExpandVmOverlap(c, mm, addr, end, vmFlags)) {
             return -ENOMEM;
         }
-        if (mm.vmas.intersection(addr, end) != null) {
-            int err = vmas.unmapRange(mm, addr, end, c);
-            if (err != 0) {
-                return err;
-            }
+        int unmapped = unmapReplaced(c, mm, addr, end);
+        if (unmapped != 0) {
+            return unmapped;
         }
         Vma vma = new Vma(addr, end, vmFlags, pgoff, null, null);
         int err = driver.mmap(c, mm, vma);
@@ -442,13 +453,7 @@ public final class Mmap {
             return err;
         }
         Vmas.insert(mm, vma);
-        if (vma.has(VM_LOCKED)) {
-            if (vma.has(VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) {
-                vma.flags &= ~VM_LOCKED_MASK;
-            } else {
-                mm.addLockedVm(pglen);
-            }
-        }
+        completeLocked(mm, vma, vma.flags, pglen); // with the flags the driver set
         mm.vmStatAccount(vma.flags, pglen);
         return addr;
     }

@@ -145,13 +145,13 @@ public final class ProcFs {
             long s = Math.max(lo, v.start());
             long e = Math.min(hi, v.end());
             vmaCount++;
+            MemSizeStats st = MemSizeStats.gather(mm, v, k.mem().frames()); // one smaps walk of the VMA
             if (v.has(VmFlags.VM_LOCKED)) {
                 locked++;
                 lck += e - s;
-                smapsLockedKb += smapsLockedKb(mm, v);
+                smapsLockedKb += st.lockedKb(); // pss_locked only grows in VM_LOCKED VMAs
             }
             rss += residentBytes(mm, s, e);
-            MemSizeStats st = MemSizeStats.gather(mm, v, k.mem().frames());
             smapsSharedBytes += st.sharedClean + st.sharedDirty;
         }
         return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10, smapsSharedBytes);

@@ -76,14 +76,20 @@ public final class Perf {
     /** The value of field {@code name} in the laid-out bytes. */
     public static long get(byte[] attr, String name) {
         Field fd = FIELDS.get(field(name));
-        long w = 0;
-        for (int b = fd.bytes() - 1; b >= 0; b--) {
-            w = (w << 8) | (attr[fd.offset() + b] & 0xff);
-        }
+        long w = word(attr, fd);
         if (fd.width() == 64) {
             return w;
         }
         return (w >>> fd.bit()) & ((1L << fd.width()) - 1);
+    }
+
+    /** The little-endian word of {@code fd.bytes()} bytes that holds the field. */
+    private static long word(byte[] attr, Field fd) {
+        long w = 0;
+        for (int b = fd.bytes() - 1; b >= 0; b--) {
+            w = (w << 8) | (attr[fd.offset() + b] & 0xff);
+        }
+        return w;
     }
 
     /**
@@ -97,10 +103,7 @@ public final class Perf {
                 continue;
             }
             Field fd = FIELDS.get(i);
-            long w = 0;
-            for (int b = fd.bytes() - 1; b >= 0; b--) {
-                w = (w << 8) | (out[fd.offset() + b] & 0xff);
-            }
+            long w = word(out, fd);
             if (fd.width() == fd.bytes() * 8) {
                 w = values[i];
             } else {
