@@ -89,7 +89,8 @@ class MainTest {
         String f = file("k.pin", "munlockall()\n");
         assertThat(run("run", f, "--kernel", "linux-2.4")).isEqualTo(2);
         assertThat(errLines()).isEqualTo(
-                "pinsim: --kernel: unknown kernel profile 'linux-2.4' (known: linux-3.1, linux-3.2, mpin-2013, linux-6.18)");
+                "pinsim: --kernel: unknown kernel profile 'linux-2.4' (known: linux-3.1, linux-3.2, mpin-2013, "
+                        + "mpin-2013-dedup, linux-6.18)");
     }
 
     @Test

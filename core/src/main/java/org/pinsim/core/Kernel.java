@@ -52,12 +52,17 @@ public final class Kernel {
     final Mremap mremap;
     final Madvise madvise;
     final Mlock mlock;
+    final org.pinsim.core.mlock.Mpin mpin;
     final Fork fork;
     final Exec exec;
     final org.pinsim.core.migrate.MovePages movePages;
     final org.pinsim.core.gup.Pins pins;
     final org.pinsim.core.gup.IoUringOps ioUring;
     final org.pinsim.core.gup.PerfOps perf;
+    final org.pinsim.core.gup.RdmaOps rdma;
+    final org.pinsim.core.gup.VfioOps vfio;
+    private final List<org.pinsim.core.gup.Uverbs> uverbsDevices = new ArrayList<>();
+    private final List<org.pinsim.core.gup.VfioContainer> vfioContainers = new ArrayList<>();
     private final List<org.pinsim.core.gup.PerfEvent> perfEvents = new ArrayList<>();
     private final TreeMap<Integer, org.pinsim.core.gup.UserStruct> users = new TreeMap<>();
     private final List<org.pinsim.core.gup.IoRingCtx> rings = new ArrayList<>();
@@ -78,16 +83,17 @@ public final class Kernel {
         this.mprotect = new Mprotect(ctx, vmas, mmap, gup);
         this.mremap = new Mremap(ctx, vmas, mmap, gup);
         this.madvise = new Madvise(ctx, vmas, gup);
-        this.mlock = new Mlock(vmas, gup, memory.mlockFolio(), config.profile());
+        this.mlock = new Mlock(ctx, vmas, gup, memory.mlockFolio());
+        this.mpin = new org.pinsim.core.mlock.Mpin(mlock, gup, config.profile());
         this.fork = new Fork(ctx);
         this.exec = new Exec(ctx);
         this.movePages = new org.pinsim.core.migrate.MovePages(this);
-        this.pins = new org.pinsim.core.gup.Pins(memory, gup);
+        this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins);
+        this.rdma = new org.pinsim.core.gup.RdmaOps(pins, mpin, config.profile());
+        this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
         this.perf = new org.pinsim.core.gup.PerfOps(memory, sysctl, config.profile(), config.cpus(), this::user);
-        if (config.profile() != Profile.LINUX_6_18) {
-            sysctl.set(Sysctl.PERF_EVENT_PARANOID, 1); // 2 since Linux 4.6 (commit 0161028b7c8a)
-        }
+        sysctl.set(Sysctl.PERF_EVENT_PARANOID, config.profile().defaultPerfParanoid());
     }
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
@@ -229,6 +235,32 @@ public final class Kernel {
 
     void addPerfEvent(org.pinsim.core.gup.PerfEvent e) {
         perfEvents.add(e);
+    }
+
+    /** A new stand-in uverbs device for a process's first RDMA call. */
+    org.pinsim.core.gup.Uverbs openUverbs() {
+        org.pinsim.core.gup.Uverbs u = rdma.open();
+        uverbsDevices.add(u);
+        return u;
+    }
+
+    /** A new stand-in vfio container for a process's first vfio call. */
+    org.pinsim.core.gup.VfioContainer openVfio() {
+        org.pinsim.core.gup.VfioContainer v = vfio.open();
+        vfioContainers.add(v);
+        return v;
+    }
+
+    /** The stand-in uverbs devices still open, in creation order. */
+    public List<org.pinsim.core.gup.Uverbs> uverbsDevices() {
+        uverbsDevices.removeIf(org.pinsim.core.gup.Uverbs::closed);
+        return Collections.unmodifiableList(new ArrayList<>(uverbsDevices));
+    }
+
+    /** The stand-in vfio containers still open, in creation order. */
+    public List<org.pinsim.core.gup.VfioContainer> vfioContainers() {
+        vfioContainers.removeIf(org.pinsim.core.gup.VfioContainer::closed);
+        return Collections.unmodifiableList(new ArrayList<>(vfioContainers));
     }
 
     /** The perf rules of this machine (for the invariant checker). */

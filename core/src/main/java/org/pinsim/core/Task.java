@@ -55,6 +55,9 @@ public final class Task implements Caller {
     private Rlimits rlim;
     private Mm mm;
     private TreeMap<Integer, OpenFile> files;
+    /** The stand-in RDMA device and vfio container of the file table, opened at first use (null before). */
+    private org.pinsim.core.gup.Uverbs[] uverbs;
+    private org.pinsim.core.gup.VfioContainer[] vfio;
     private boolean exited;
     private String reason;
 
@@ -67,6 +70,8 @@ public final class Task implements Caller {
         this.rlim = rlim;
         this.mm = mm;
         this.files = files;
+        this.uverbs = new org.pinsim.core.gup.Uverbs[1];
+        this.vfio = new org.pinsim.core.gup.VfioContainer[1];
     }
 
     public int pid() {
@@ -219,6 +224,18 @@ public final class Task implements Caller {
         return done(k.mlock.munlockall(this));
     }
 
+    /** [PROPOSAL] mpin(2), pinsim's reading of the VM_PINNED series ({@link org.pinsim.core.mlock.Mpin}); ENOSYS elsewhere. */
+    public SysResult mpin(long addr, long len) {
+        begin();
+        return done(k.mpin.mpin(this, addr, len));
+    }
+
+    /** [PROPOSAL] munpin(2), pinsim's reading of the VM_PINNED series; ENOSYS elsewhere. */
+    public SysResult munpin(long addr, long len) {
+        begin();
+        return done(k.mpin.munpin(this, addr, len));
+    }
+
     /**
      * Accesses one byte per page of [addr, addr+len) as the CPU would: page faults happen,
      * a stack VMA grows. An access the hardware refuses returns -EFAULT with the signal named
@@ -299,6 +316,16 @@ public final class Task implements Caller {
         return clone(Sched.CLONE_VM | Sched.CLONE_VFORK | Sched.SIGCHLD);
     }
 
+    /** kernel/fork.c clone3 (Linux 5.3), with the flags and exit signal of its struct clone_args. */
+    public SysResult clone3(long flags) {
+        if (!k.profile().hasClone3()) {
+            begin();
+            refuse("clone3: arrived in Linux 5.3, profile " + k.profile().id() + " lacks it");
+            return done(-org.pinsim.core.uapi.Errno.ENOSYS);
+        }
+        return clone(flags);
+    }
+
     /** kernel/fork.c copy_process with the flag checks that concern the model. */
     public SysResult clone(long flags) {
         begin();
@@ -323,6 +350,10 @@ public final class Task implements Caller {
             }
         }
         Task child = new Task(k, k.newPid(), name + "-child", uid, caps, r, childMm, f);
+        if (f == files) { // CLONE_FILES: one file table, so one device and one container
+            child.uverbs = uverbs;
+            child.vfio = vfio;
+        }
         child.tgid = (flags & Sched.CLONE_THREAD) != 0 ? tgid : child.pid();
         child.setName(String.valueOf(child.pid()));
         k.addTask(child);
@@ -368,6 +399,15 @@ public final class Task implements Caller {
 
     /** kernel/exit.c do_exit: exit_mm and exit_files. */
     private void exitTask() {
+        if (!sharesFiles()) {
+            // exit_files after exit_mm: the devices are released by a task without an mm
+            if (uverbs[0] != null) {
+                k.rdma.close(uverbs[0], this, true);
+            }
+            if (vfio[0] != null) {
+                k.vfio.close(vfio[0], this, true);
+            }
+        }
         for (Integer fd : new ArrayList<>(files.keySet())) {
             if (!sharesFiles()) {
                 closeFd(fd);
@@ -462,6 +502,10 @@ public final class Task implements Caller {
 
     public SysResult memfdCreate(String memfdName, long flags) {
         begin();
+        if (!k.profile().hasMemfd()) {
+            refuse("memfd_create: arrived in Linux 3.17, profile " + k.profile().id() + " lacks it");
+            return done(-org.pinsim.core.uapi.Errno.ENOSYS);
+        }
         long known = Fcntl.MFD_CLOEXEC | Fcntl.MFD_ALLOW_SEALING | Fcntl.MFD_HUGETLB | Fcntl.MFD_NOEXEC_SEAL
                 | Fcntl.MFD_EXEC;
         if ((flags & ~known) != 0 && (flags & Fcntl.MFD_HUGETLB) == 0) {
@@ -573,6 +617,56 @@ public final class Task implements Caller {
         } else {
             of.inode().fdGet();
         }
+    }
+
+    // ---- RDMA and vfio (stand-in devices: gup.Uverbs, gup.VfioContainer) ----
+
+    private org.pinsim.core.gup.Uverbs uverbs() {
+        if (uverbs[0] == null) {
+            uverbs[0] = k.openUverbs();
+        }
+        return uverbs[0];
+    }
+
+    private org.pinsim.core.gup.VfioContainer vfio() {
+        if (vfio[0] == null) {
+            vfio[0] = k.openVfio();
+        }
+        return vfio[0];
+    }
+
+    /** ibv_reg_mr on the process's stand-in device: the MR's handle ({@link org.pinsim.core.gup.RdmaOps}). */
+    public SysResult rdmaRegMr(long addr, long len, long access) {
+        begin();
+        return done(k.rdma.regMr(this, uverbs(), addr, len, access));
+    }
+
+    /** ibv_dereg_mr. */
+    public SysResult rdmaDeregMr(long handle) {
+        begin();
+        return done(k.rdma.deregMr(this, uverbs(), handle));
+    }
+
+    /** VFIO_IOMMU_MAP_DMA on the process's stand-in container, IOVA = vaddr ({@link org.pinsim.core.gup.VfioOps}). */
+    public SysResult vfioMapDma(long vaddr, long size) {
+        begin();
+        return done(k.vfio.mapDma(this, vfio(), vaddr, size));
+    }
+
+    /** VFIO_IOMMU_UNMAP_DMA. */
+    public SysResult vfioUnmapDma(long iova, long size) {
+        begin();
+        return done(k.vfio.unmapDma(this, vfio(), iova, size));
+    }
+
+    /** The MRs this process has registered, in handle order (none before its first RDMA call). */
+    public List<org.pinsim.core.gup.Uverbs.Mr> mrs() {
+        return uverbs[0] == null ? List.of() : uverbs[0].mrs();
+    }
+
+    /** The DMA mappings of this process's container, in IOVA order. */
+    public List<org.pinsim.core.gup.VfioContainer.Dma> dmas() {
+        return vfio[0] == null ? List.of() : vfio[0].dmas();
     }
 
     // ---- perf ----

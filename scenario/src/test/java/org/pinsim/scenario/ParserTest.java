@@ -341,13 +341,13 @@ class ParserTest {
     @Test
     void error_unknownProfileInGuard() {
         assertThat(error("[linux-5.0] mlock(a, 1)")).isEqualTo(
-                "t.pin:1:2: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, linux-6.18), found 'linux-5.0'");
+                "t.pin:1:2: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, mpin-2013-dedup, linux-6.18), found 'linux-5.0'");
     }
 
     @Test
     void error_emptyGuard() {
         assertThat(error("[] mlock(a, 1)")).isEqualTo(
-                "t.pin:1:2: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, linux-6.18), found ']'");
+                "t.pin:1:2: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, mpin-2013-dedup, linux-6.18), found ']'");
     }
 
     @Test
@@ -377,7 +377,7 @@ class ParserTest {
     @Test
     void error_unknownKernel() {
         assertThat(error("kernel linux-9")).isEqualTo(
-                "t.pin:1:8: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, linux-6.18), found 'linux-9'");
+                "t.pin:1:8: expected a kernel profile (linux-3.1, linux-3.2, mpin-2013, mpin-2013-dedup, linux-6.18), found 'linux-9'");
     }
 
     @Test

@@ -1018,6 +1018,11 @@ public final class Verifier {
                     return "perf_event_open " + hexAttr + " " + target + " " + num(c, 2, env) + " " + num(c, 3, env) + " "
                             + num(c, 4, env);
                 }
+                case "rdma_reg_mr", "rdma_dereg_mr" -> throw new Unsupported("this machine has no RDMA device (pinsim's"
+                        + " RDMA model follows drivers/infiniband/core/umem.c of each profile)");
+                case "vfio_map_dma", "vfio_unmap_dma" -> throw new Unsupported("this machine has no vfio device (pinsim's"
+                        + " vfio model follows drivers/vfio/vfio_iommu_type1.c of each profile)");
+                case "mpin", "munpin" -> throw new Unsupported("mpin and munpin were never merged into Linux");
                 case "vfork" -> throw new Unsupported("the executor runs no vfork children");
                 case "execve" -> throw new Unsupported("the executor does not exec (it would replace the image)");
                 default -> throw new Unsupported("the executor cannot run " + n + " on this machine");

@@ -112,9 +112,10 @@ class VerifierTest {
                 "");
         ScenarioResult r = verify(write("nv.pin", text), Verifier.Options.defaults());
         assertThat(r.differences()).isEmpty();
-        assertThat(r.notVerifiable()).extracting(ScenarioResult.NotVerifiable::line).containsExactlyInAnyOrder(3, 4, 6);
-        assertThat(r.compared()).isEqualTo(2);
-        assertThat(r.notVerifiableCount()).isEqualTo(3);
+        // line 4 changes pinsim's state (an RDMA registration this machine cannot make): what follows diverged
+        assertThat(r.notVerifiable()).extracting(ScenarioResult.NotVerifiable::line).containsExactlyInAnyOrder(3, 4, 5, 6);
+        assertThat(r.compared()).isEqualTo(1);
+        assertThat(r.notVerifiableCount()).isEqualTo(4);
     }
 
     @Test

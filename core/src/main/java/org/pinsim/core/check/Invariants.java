@@ -117,7 +117,7 @@ public final class Invariants {
         long tableFrames = 0;
         for (int i = 0; i < mms.size(); i++) {
             MmInvariants.checkVmas(names.get(i), mms.get(i));
-            MmInvariants.checkCounters(names.get(i), mms.get(i));
+            MmInvariants.checkCounters(names.get(i), mms.get(i), k.profile().mlock().hasVmPinned());
             tableFrames += MmInvariants.checkTables(names.get(i), mms.get(i), ft, tables);
         }
         checkPageTableStat(k.vmstat(), tableFrames);
@@ -134,9 +134,8 @@ public final class Invariants {
 
     private static void checkPins(Kernel k, List<Mm> mms, List<String> names) {
         PinInvariants.checkCharges(k);
-        List<org.pinsim.core.gup.IoRingCtx> rings = k.rings();
         for (int i = 0; i < mms.size(); i++) {
-            PinInvariants.checkUncharged(k, rings, mms.get(i), names.get(i));
+            PinInvariants.checkMm(k, mms.get(i), names.get(i));
         }
     }
 
@@ -169,7 +168,7 @@ public final class Invariants {
         long tableFrames = 0;
         for (int i = 0; i < mms.size(); i++) {
             MmInvariants.checkVmas(names.get(i), mms.get(i));
-            MmInvariants.checkCounters(names.get(i), mms.get(i));
+            MmInvariants.checkCounters(names.get(i), mms.get(i), k.profile().mlock().hasVmPinned());
             tableFrames += MmInvariants.checkTables(names.get(i), mms.get(i), ft, tables);
         }
         checkPageTableStat(k.vmstat(), tableFrames);

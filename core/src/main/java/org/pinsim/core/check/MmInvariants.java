@@ -43,11 +43,16 @@ final class MmInvariants {
     /**
      * total_vm, locked_vm, data_vm, exec_vm and stack_vm recomputed from the VMAs;
      * locked_vm also carries {@link Mm#lockedVmDrift()}, the charges the kernel is known to
-     * leave behind. pinned_vm and the rss counters must not be negative.
+     * leave behind, and the drivers' charges. Under a profile with VM_PINNED ({@code
+     * vmPinned}: mpin-2013), a VMA with VM_PINNED counts in pinned_vm and not in locked_vm;
+     * elsewhere no VMA has it. pinned_vm is its VM_PINNED VMAs plus the drivers' charges.
+     * Neither counter, less what the kernel's wrong-mm uncharges took from it
+     * ({@link Mm#unownedLockedVm()}), is negative, nor are the rss counters.
      */
-    static void checkCounters(String who, Mm mm) {
+    static void checkCounters(String who, Mm mm, boolean vmPinned) {
         long total = 0;
         long locked = 0;
+        long pinned = 0;
         long data = 0;
         long exec = 0;
         long stack = 0;
@@ -57,7 +62,12 @@ final class MmInvariants {
             long pages = v.pages();
             long f = v.flags();
             total += pages;
-            if ((f & VmFlags.VM_LOCKED) != 0) {
+            if ((f & VmFlags.VM_PINNED) != 0) {
+                if (!vmPinned) {
+                    Invariants.fail(who + ": VMA " + v + " has VM_PINNED under a profile without it");
+                }
+                pinned += pages;
+            } else if ((f & VmFlags.VM_LOCKED) != 0) {
                 locked += pages;
             }
             // vm_stat_account's if/else-if chain
@@ -73,11 +83,13 @@ final class MmInvariants {
         expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift() + mm.driverLockedVm(),
                 "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift()
                         + ") + driver charges (" + mm.driverLockedVm() + ")");
+        expect(who, "pinned_vm", mm.pinnedVm(), pinned + mm.driverPinnedVm(),
+                "pages of its VM_PINNED VMAs (" + pinned + ") + driver charges (" + mm.driverPinnedVm() + ")");
         expect(who, "data_vm", mm.dataVm(), data, "pages of its VMAs with is_data_mapping");
         expect(who, "exec_vm", mm.execVm(), exec, "pages of its VMAs with is_exec_mapping");
         expect(who, "stack_vm", mm.stackVm(), stack, "pages of its VMAs with is_stack_mapping");
-        nonNegative(who, "pinned_vm", mm.pinnedVm());
-        nonNegative(who, "locked_vm", mm.lockedVm());
+        nonNegative(who, "pinned_vm (less wrong-mm uncharges)", mm.pinnedVm() - Math.min(0, mm.unownedPinnedVm()));
+        nonNegative(who, "locked_vm (less wrong-mm uncharges)", mm.lockedVm() - Math.min(0, mm.unownedLockedVm()));
         nonNegative(who, "MM_FILEPAGES", mm.rss(Mm.MM_FILEPAGES));
         nonNegative(who, "MM_ANONPAGES", mm.rss(Mm.MM_ANONPAGES));
         nonNegative(who, "MM_SWAPENTS", mm.rss(Mm.MM_SWAPENTS));

@@ -8,25 +8,32 @@ import org.pinsim.core.Kernel;
 import org.pinsim.core.gup.IoRingCtx;
 import org.pinsim.core.gup.PerfEvent;
 import org.pinsim.core.gup.UserStruct;
+import org.pinsim.core.gup.Uverbs;
+import org.pinsim.core.gup.VfioContainer;
 import org.pinsim.core.mm.Memory;
 import org.pinsim.core.mm.Mm;
 
 /**
- * The pin holders and their charges: every reference a ring holds (its region frames, one
- * each; its registered buffers' pins, GUP_PIN_COUNTING_BIAS each), and the identities of the
- * counters they charge (linux-6.18): user->locked_vm is the ring regions and buffer charges
- * of the rings whose ctx->user it is; an mm's pinned_vm is the buffer charges of the rings
- * it accounts (ctx->mm_account).
+ * The pin holders and their charges: every reference a holder keeps (io_uring ring region
+ * frames, one each; registered buffers, MRs and DMA mappings, GUP_PIN_COUNTING_BIAS a
+ * pinned page; perf ring buffer frames, one each), and the counters they charge, recomputed
+ * from the holders: user->locked_vm is the ring regions and buffer charges of the rings whose
+ * ctx->user it is, plus the perf buffers' user charges; an mm's driver part of pinned_vm and
+ * of locked_vm is what the live rings, perf buffers, MRs and DMA mappings charged to it, plus
+ * the charges the kernel leaves without an owner or takes from the wrong mm
+ * ({@link Mm#unownedPinnedVm()}).
  */
 final class PinInvariants {
     private PinInvariants() {
     }
 
-    /** The references the live rings and perf ring buffers hold, by frame. */
+    /** The references the live rings, perf ring buffers, MRs and DMA mappings hold, by frame. */
     static Invariants.ExtraRefs pinHolderRefs(Kernel k) {
         List<IoRingCtx> rings = k.rings();
         List<PerfEvent> events = k.perfEvents();
-        if (rings.isEmpty() && events.isEmpty()) {
+        List<Uverbs> devices = k.uverbsDevices();
+        List<VfioContainer> containers = k.vfioContainers();
+        if (rings.isEmpty() && events.isEmpty() && devices.isEmpty() && containers.isEmpty()) {
             return Invariants.ExtraRefs.NONE;
         }
         Map<Integer, Integer> refs = new HashMap<>(); // the checker's own map: boxing is fine off the model's paths
@@ -43,24 +50,34 @@ final class PinInvariants {
                 refs.merge(pfn, 1, Integer::sum);
             }
             for (IoRingCtx.Buffer b : r.buffers()) {
-                for (int pfn : b.pfns()) {
-                    refs.merge(pfn, Memory.GUP_PIN_COUNTING_BIAS, Integer::sum);
-                }
+                pinned(refs, b.pfns(), b.pfns().length);
+            }
+        }
+        for (Uverbs u : devices) {
+            for (Uverbs.Mr mr : u.mrs()) {
+                pinned(refs, mr.pfns(), mr.npages());
+            }
+        }
+        for (VfioContainer c : containers) {
+            for (VfioContainer.Dma d : c.dmas()) {
+                pinned(refs, d.pfns(), d.pfns().length);
             }
         }
         return pfn -> refs.getOrDefault(pfn, 0);
     }
 
-    /** user->locked_vm and mm->pinned_vm equal what the live rings charged. */
+    private static void pinned(Map<Integer, Integer> refs, int[] pfns, int n) {
+        for (int i = 0; i < n; i++) {
+            refs.merge(pfns[i], Memory.GUP_PIN_COUNTING_BIAS, Integer::sum);
+        }
+    }
+
+    /** user->locked_vm of every user_struct equals what the live rings and perf buffers charged it. */
     static void checkCharges(Kernel k) {
         Map<UserStruct, Long> user = new IdentityHashMap<>();
-        Map<Mm, Long> pinned = new IdentityHashMap<>();
         for (IoRingCtx r : k.rings()) {
             if (r.user() != null) {
                 user.merge(r.user(), r.regionPages() + r.bufferAcctPages(), Long::sum);
-            }
-            if (r.mmAccount() != null) {
-                pinned.merge(r.mmAccount(), r.bufferAcctPages(), Long::sum);
             }
         }
         for (PerfEvent e : k.perfEvents()) {
@@ -76,33 +93,50 @@ final class PinInvariants {
                         + " of them by second mmaps of a perf event, never returned)");
             }
         }
-        for (Map.Entry<Mm, Long> e : pinned.entrySet()) {
-            checkMm(k, e.getKey(), "mm " + e.getKey().id(), e.getValue());
-        }
     }
 
-    /** pinned_vm (and the driver part of locked_vm) against the io_uring and perf charges. */
-    private static void checkMm(Kernel k, Mm mm, String who, long rings) {
-        long perf = k.perf().charged(mm);
-        boolean perfLocked = k.perf().chargesLockedVm();
-        long wantPinned = rings + (perfLocked ? 0 : perf);
-        if (mm.pinnedVm() != wantPinned) {
-            Invariants.fail(who + ": pinned_vm " + mm.pinnedVm() + " pages but io_uring buffers charged " + rings
-                    + (perfLocked ? "" : " and perf buffers " + perf));
-        }
-        if (mm.driverLockedVm() != (perfLocked ? perf : 0)) {
-            Invariants.fail(who + ": locked_vm holds " + mm.driverLockedVm() + " pages of driver charges but perf"
-                    + " buffers charged " + (perfLocked ? perf : 0));
-        }
-    }
-
-    /** An mm no ring accounts to holds only perf charges in pinned_vm. */
-    static void checkUncharged(Kernel k, List<IoRingCtx> rings, Mm mm, String who) {
-        for (IoRingCtx r : rings) {
+    /** The driver parts of {@code mm}'s pinned_vm and locked_vm against what its holders charged. */
+    static void checkMm(Kernel k, Mm mm, String who) {
+        long rings = 0;
+        for (IoRingCtx r : k.rings()) {
             if (r.mmAccount() == mm) {
-                return;
+                rings += r.bufferAcctPages();
             }
         }
-        checkMm(k, mm, who, 0);
+        long mrPinned = 0;
+        long mrLocked = 0;
+        for (Uverbs u : k.uverbsDevices()) {
+            for (Uverbs.Mr mr : u.mrs()) {
+                if (mr.chargedMm() == mm) {
+                    if (mr.lockedVmCounter()) {
+                        mrLocked += mr.ledgerPages();
+                    } else {
+                        mrPinned += mr.ledgerPages();
+                    }
+                }
+            }
+        }
+        long dma = 0;
+        for (VfioContainer c : k.vfioContainers()) {
+            for (VfioContainer.Dma d : c.dmas()) {
+                if (d.mm() == mm) {
+                    dma += d.lockedPages();
+                }
+            }
+        }
+        long perf = k.perf().charged(mm);
+        boolean perfLocked = k.perf().chargesLockedVm();
+        long wantPinned = rings + mrPinned + (perfLocked ? 0 : perf) + mm.unownedPinnedVm();
+        if (mm.driverPinnedVm() != wantPinned) {
+            Invariants.fail(who + ": pinned_vm holds " + mm.driverPinnedVm() + " pages of driver charges but io_uring"
+                    + " buffers charged " + rings + ", MRs " + mrPinned + (perfLocked ? "" : ", perf buffers " + perf)
+                    + ", and " + mm.unownedPinnedVm() + " have no owner");
+        }
+        long wantLocked = mrLocked + dma + (perfLocked ? perf : 0) + mm.unownedLockedVm();
+        if (mm.driverLockedVm() != wantLocked) {
+            Invariants.fail(who + ": locked_vm holds " + mm.driverLockedVm() + " pages of driver charges but MRs"
+                    + " charged " + mrLocked + ", DMA mappings " + dma + (perfLocked ? ", perf buffers " + perf : "")
+                    + ", and " + mm.unownedLockedVm() + " have no owner");
+        }
     }
 }

@@ -10,6 +10,7 @@ import static org.pinsim.core.uapi.Errno.EPERM;
 import java.util.function.IntFunction;
 import org.pinsim.core.Profile;
 import org.pinsim.core.Sysctl;
+import org.pinsim.core.account.PerfAccounting;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mm.Caller;
 import org.pinsim.core.mm.Memory;
@@ -180,7 +181,7 @@ public final class PerfOps {
             }
             ev.rb.mmapCount++;
             ev.mmapCount++;
-            if (profile == Profile.LINUX_6_18) {
+            if (profile.perf() == PerfAccounting.USER_THEN_PINNED_VM) {
                 // perf_mmap_account(vma, user_extra, 0) with user_extra = every page of the VMA:
                 // charged to current_user() and never uncharged (perf_mmap_close uncharges once)
                 user.addLockedVm(vmaPages);
@@ -191,7 +192,7 @@ public final class PerfOps {
             long extra = 0;
             long userLockLimit = (sysctl.get(Sysctl.PERF_EVENT_MLOCK_KB) >> (MmContext.PAGE_SHIFT - 10)) * cpus;
             long userLocked = user.lockedVm();
-            boolean sixEighteen = profile == Profile.LINUX_6_18;
+            boolean sixEighteen = profile.perf() == PerfAccounting.USER_THEN_PINNED_VM;
             if (sixEighteen && userLocked > userLockLimit) {
                 userLocked = userLockLimit; // perf_mmap_calc_limits: "sysctl may have shrunk"
             }
@@ -203,11 +204,11 @@ public final class PerfOps {
                 }
             }
             long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> MmContext.PAGE_SHIFT;
-            long mmCounter = profile == Profile.LINUX_3_1 ? mm.lockedVm() : mm.pinnedVm();
+            long mmCounter = chargesLockedVm() ? mm.lockedVm() : mm.pinnedVm();
             long locked = mmCounter + extra;
             boolean paranoid = sysctl.get(Sysctl.PERF_EVENT_PARANOID) > -1;
             if (Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
-                c.refuse("perf mmap: " + (profile == Profile.LINUX_3_1 ? "locked_vm" : "pinned_vm") + " " + mmCounter
+                c.refuse("perf mmap: " + (chargesLockedVm() ? "locked_vm" : "pinned_vm") + " " + mmCounter
                         + " + " + extra + " pages beyond the perf_event_mlock_kb allowance > RLIMIT_MEMLOCK " + lockLimit
                         + " pages, without CAP_IPC_LOCK (perf_mmap_calc_limits)");
                 return -EPERM;
@@ -252,7 +253,7 @@ public final class PerfOps {
         if (pages != 0) {
             charged.merge(mm, pages, Long::sum);
         }
-        if (profile == Profile.LINUX_3_1) {
+        if (chargesLockedVm()) {
             mm.addDriverLockedVm(pages);
         } else {
             mm.addPinnedVm(pages);
@@ -310,6 +311,6 @@ public final class PerfOps {
 
     /** Whether this profile's perf charges an mm's locked_vm (linux-3.1) rather than its pinned_vm. */
     public boolean chargesLockedVm() {
-        return profile == Profile.LINUX_3_1;
+        return profile.perf() == PerfAccounting.LOCKED_VM;
     }
 }

@@ -25,12 +25,24 @@ import org.pinsim.core.mm.VmFlags;
  * never has anything to migrate; no fsdax or secretmem mappings exist.
  */
 public final class Pins {
+    /** include/linux/mm_types.h enum fault_flag... gup flags: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM. */
+    public static final int FOLL_WRITE = 1;
+    public static final int FOLL_FORCE = 1 << 3;
+    public static final int FOLL_LONGTERM = 1 << 8;
+
     private final Memory memory;
     private final Gup gup;
+    private final org.pinsim.core.Profile profile;
 
-    public Pins(Memory memory, Gup gup) {
+    public Pins(Memory memory, Gup gup, org.pinsim.core.Profile profile) {
         this.memory = memory;
         this.gup = gup;
+        this.profile = profile;
+    }
+
+    /** pin_user_pages_fast(FOLL_LONGTERM [| FOLL_WRITE]): see {@link #pinUserPages(Mm, long, int, int, int[])}. */
+    public long pinUserPages(Mm mm, long start, int nrPages, boolean write, int[] pfns) {
+        return pinUserPages(mm, start, nrPages, FOLL_LONGTERM | (write ? FOLL_WRITE : 0), pfns, 0);
     }
 
     /**
@@ -38,12 +50,25 @@ public final class Pins {
      * {@code start}: faults each page in (a write fault for FOLL_WRITE, which breaks COW of
      * private file and shared anonymous pages) and pins it.
      *
-     * @param pfns receives the pinned frames, in address order
+     * <p>{@code gupFlags}: FOLL_WRITE, FOLL_FORCE (Linux 3.x RDMA pinned read-only
+     * registrations with write + force), FOLL_LONGTERM (the checks of check_vma_flags for
+     * long-term pins; 3.x had no such flag). Every profile takes the pin as FOLL_PIN does,
+     * GUP_PIN_COUNTING_BIAS references a page (3.x callers took one reference with
+     * get_user_pages, a difference no counter pinsim models shows but nr_foll_pin_*); fork's
+     * early copy of maybe-pinned pages (MMF_HAS_PINNED) exists from Linux 5.9.
+     *
+     * @param pfns receives the pinned frames, in address order, from {@code at}
      * @return pages pinned (possibly fewer than asked: the caller decides), or -errno when none
      */
-    public long pinUserPages(Mm mm, long start, int nrPages, boolean write, int[] pfns) {
+    public long pinUserPages(Mm mm, long start, int nrPages, int gupFlags, int[] pfns, int at) {
+        boolean write = (gupFlags & FOLL_WRITE) != 0;
+        boolean force = (gupFlags & FOLL_FORCE) != 0;
+        boolean longterm = (gupFlags & FOLL_LONGTERM) != 0;
         // gup_fast_fallback: "if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(mm)", before any check
-        mm.setHasPinned();
+        // (mm->has_pinned arrived with the early COW at fork, Linux 5.9)
+        if (profile.since(5, 9)) {
+            mm.setHasPinned();
+        }
         long len = (long) nrPages << MmContext.PAGE_SHIFT;
         long end = start + len;
         if (Long.compareUnsigned(end, start) < 0) {
@@ -60,12 +85,12 @@ public final class Pins {
             if (vma == null || Long.compareUnsigned(a, vma.start()) < 0) {
                 return done > 0 ? done : -EFAULT;
             }
-            int err = checkLongtermFlags(vma, write);
+            int err = longterm ? checkLongtermFlags(vma, write) : 0;
             if (err != 0) {
                 return done > 0 ? done : err;
             }
             int n = (int) Math.min(nrPages - done, (vma.end() - a) >>> MmContext.PAGE_SHIFT);
-            long got = gup.getUserPages(mm, vma, a, n, write, false);
+            long got = gup.getUserPages(mm, vma, a, n, write, force);
             if (got < 0) {
                 return done > 0 ? done : got;
             }
@@ -79,9 +104,9 @@ public final class Pins {
                     leaf = mm.pageTable().leaf(x, false);
                     leafBase = base;
                 }
-                pfns[done + k] = Pte.pfn(leaf.e[PageTable.pteIndex(x)]);
+                pfns[at + done + k] = Pte.pfn(leaf.e[PageTable.pteIndex(x)]);
             }
-            memory.pinPages(pfns, done, done + (int) got);
+            memory.pinPages(pfns, at + done, at + done + (int) got);
             done += (int) got;
             if (got < n) {
                 break;

@@ -16,9 +16,11 @@ import static org.pinsim.core.uapi.Mman.MCL_ONFAULT;
 import static org.pinsim.core.uapi.Mman.MLOCK_ONFAULT;
 
 import org.pinsim.core.Profile;
+import org.pinsim.core.account.MlockAccounting;
 import org.pinsim.core.mm.Caller;
 import org.pinsim.core.mm.Gup;
 import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.MmContext;
 import org.pinsim.core.mm.Mmap;
 import org.pinsim.core.mm.Pte;
 import org.pinsim.core.mm.Vma;
@@ -38,16 +40,18 @@ import org.pinsim.core.uapi.Resource;
  * VMAs they create or remove).
  */
 public final class Mlock {
+    private final MmContext ctx;
     private final Vmas vmas;
     private final Gup gup;
     private final MlockFolio folios;
     private final Profile profile;
 
-    public Mlock(Vmas vmas, Gup gup, MlockFolio folios, Profile profile) {
+    public Mlock(MmContext ctx, Vmas vmas, Gup gup, MlockFolio folios) {
+        this.ctx = ctx;
         this.vmas = vmas;
         this.gup = gup;
         this.folios = folios;
-        this.profile = profile;
+        this.profile = ctx.profile();
     }
 
     /** SYSCALL_DEFINE2(mlock). */
@@ -80,45 +84,68 @@ public final class Mlock {
         }
         len = pageAlign(len + (start & (PAGE_SIZE - 1)));
         start &= ~(PAGE_SIZE - 1);
-        Mm mm = c.mm();
-        long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT;
-        long want = len >>> PAGE_SHIFT;
-        long locked = want + mm.lockedVm();
-        boolean cap = c.capable(Caps.CAP_IPC_LOCK);
-        long overlap = 0;
-        if (Long.compareUnsigned(locked, lockLimit) > 0 && !cap && profile.mlockSubtractsOverlap()) {
-            // "the regions requested intersect with previously mlocked areas"
-            overlap = countMmMlockedPageNr(mm, start, len);
-            locked -= overlap;
-        }
-        if (Long.compareUnsigned(locked, lockLimit) > 0 && !cap) {
-            c.refuse("mlock: " + want + " pages - " + overlap + " already locked + locked_vm " + mm.lockedVm()
-                    + " > RLIMIT_MEMLOCK " + lockLimit + " pages");
+        if (!withinLimit(c, "mlock", start, len)) {
             return -ENOMEM;
         }
-        int error = applyVmaLockFlags(c, start, len, flags);
+        int error = applyVmaLockFlags(c, start, len, VM_LOCKED_MASK, flags);
         if (error != 0) {
             return error;
         }
-        error = gup.mmPopulate(mm, start, len, false);
+        error = gup.mmPopulate(c.mm(), start, len, false);
         if (error != 0) {
             c.refuse("mlock: the range is locked but could not be populated (PROT_NONE, beyond EOF or out of memory)");
         }
         return error;
     }
 
+    /**
+     * The RLIMIT_MEMLOCK test of mlock(2) and of the proposal's mm_mpin: the request plus what
+     * the limit counts ({@link MmContext#lockedForLimit}: locked_vm, or mm_locked_pages under
+     * mpin-2013), less the pages of the range already counted where the profile subtracts them
+     * (count_mm_mlocked_page_nr since 4.9; locked or pinned ones in mpin-2013-dedup).
+     */
+    boolean withinLimit(Caller c, String who, long start, long len) {
+        Mm mm = c.mm();
+        long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT;
+        long want = len >>> PAGE_SHIFT;
+        long counted = ctx.lockedForLimit(mm);
+        long locked = want + counted;
+        if (Long.compareUnsigned(locked, lockLimit) <= 0 || c.capable(Caps.CAP_IPC_LOCK)) {
+            return true;
+        }
+        long overlap = 0;
+        if (profile.mlock() == MlockAccounting.MM_LOCKED_PAGES_DEDUP) {
+            overlap = countMmLockedPageNr(mm, start, len, VM_LOCKED | VmFlags.VM_PINNED);
+        } else if (profile.mlockSubtractsOverlap()) {
+            // "the regions requested intersect with previously mlocked areas"
+            overlap = countMmLockedPageNr(mm, start, len, VM_LOCKED);
+        }
+        locked -= overlap;
+        if (Long.compareUnsigned(locked, lockLimit) <= 0) {
+            return true;
+        }
+        String already = profile.mlock() == MlockAccounting.MM_LOCKED_PAGES_DEDUP ? " already locked or pinned + "
+                : " already locked + ";
+        c.refuse(who + ": " + want + " pages - " + overlap + already + ctx.lockedForLimitName() + " "
+                + counted + " > RLIMIT_MEMLOCK " + lockLimit + " pages");
+        return false;
+    }
+
     private static long pageAlign(long x) {
         return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     }
 
-    /** mm/mlock.c count_mm_mlocked_page_nr: pages of [start, start+len) already in VM_LOCKED VMAs. */
-    static long countMmMlockedPageNr(Mm mm, long start, long len) {
+    /**
+     * mm/mlock.c count_mm_mlocked_page_nr: pages of [start, start+len) already in VMAs with
+     * any of {@code mask} (VM_LOCKED; for mpin-2013-dedup also VM_PINNED).
+     */
+    static long countMmLockedPageNr(Mm mm, long start, long len, long mask) {
         long end = Long.compareUnsigned(-1L - len, start) < 0 ? -1L : start + len;
         long count = 0;
         VmaTree t = mm.vmas();
         for (int i = t.findIndex(start); i < t.size() && Long.compareUnsigned(t.get(i).start(), end) < 0; i++) {
             Vma v = t.get(i);
-            if (v.has(VM_LOCKED)) {
+            if ((v.flags() & mask) != 0) {
                 if (Long.compareUnsigned(start, v.start()) > 0) {
                     count -= start - v.start();
                 }
@@ -136,14 +163,16 @@ public final class Mlock {
     public int munlock(Caller c, long start, long len) {
         len = pageAlign(len + (start & (PAGE_SIZE - 1)));
         start &= ~(PAGE_SIZE - 1);
-        return applyVmaLockFlags(c, start, len, 0);
+        return applyVmaLockFlags(c, start, len, VM_LOCKED_MASK, 0);
     }
 
     /**
-     * mm/mlock.c apply_vma_lock_flags: (un)lock every VMA of [start, start+len) in order. A hole
-     * gives ENOMEM after the VMAs before it were changed: not atomic, as in the kernel.
+     * mm/mlock.c apply_vma_lock_flags: set the {@code mask} bits of every VMA of
+     * [start, start+len) to {@code flags}, in order (VM_LOCKED_MASK for mlock and munlock;
+     * VM_PINNED for the proposal's mm_mpin and mm_munpin, its do_mlock with MLOCK_F_PIN). A
+     * hole gives ENOMEM after the VMAs before it were changed: not atomic, as in the kernel.
      */
-    int applyVmaLockFlags(Caller c, long start, long len, long flags) {
+    int applyVmaLockFlags(Caller c, long start, long len, long mask, long flags) {
         long end = start + len;
         if (Long.compareUnsigned(end, start) < 0) {
             c.refuse("mlock: start + len wraps around");
@@ -166,7 +195,7 @@ public final class Mlock {
                 c.refuse("mlock: hole at 0x" + Long.toHexString(tmp) + " (the range before it stays changed)");
                 return -ENOMEM;
             }
-            long newflags = (vma.flags() & ~VM_LOCKED_MASK) | flags;
+            long newflags = (vma.flags() & ~mask) | flags;
             tmp = Math.min(vma.end(), end);
             Vma done = mlockFixup(c, vma, nstart, tmp, newflags);
             if (done == null) {
@@ -201,16 +230,36 @@ public final class Mlock {
             return null;
         }
         long nrPages = (end - start) >>> PAGE_SHIFT;
-        if ((newflags & VM_LOCKED) == 0) {
-            nrPages = -nrPages;
-        } else if ((oldflags & VM_LOCKED) != 0) {
-            nrPages = 0;
+        if (profile.mlock().hasVmPinned()) {
+            chargePinnedTransition(mm, oldflags, newflags, nrPages);
+        } else if ((newflags & VM_LOCKED) == 0) {
+            mm.addLockedVm(-nrPages);
+        } else if ((oldflags & VM_LOCKED) == 0) {
+            mm.addLockedVm(nrPages);
         }
-        mm.addLockedVm(nrPages);
-        if ((newflags & VM_LOCKED) == 0 || (oldflags & VM_LOCKED) == 0) {
+        if (((newflags ^ oldflags) & VM_LOCKED) != 0) {
             mlockVmaPagesRange(mm, v, start, end, (newflags & VM_LOCKED) != 0);
         }
         return v;
+    }
+
+    /**
+     * [PROPOSAL] mlock_fixup of "mm: Introduce VM_PINNED and interfaces": a range counts in
+     * pinned_vm when VM_PINNED, else in locked_vm when VM_LOCKED, never in both. Its table
+     * (P = VM_PINNED, L = VM_LOCKED; old, new, delta pinned/locked): 00 01 0+, 00 10 +0,
+     * 01 11 +-, 01 00 0-, 10 00 -0, 10 11 00, 11 01 -+, 11 10 00.
+     */
+    private static void chargePinnedTransition(Mm mm, long oldflags, long newflags, long nrPages) {
+        long oldPinned = (oldflags & VmFlags.VM_PINNED) != 0 ? 1 : 0;
+        long newPinned = (newflags & VmFlags.VM_PINNED) != 0 ? 1 : 0;
+        long oldLocked = oldPinned == 0 && (oldflags & VM_LOCKED) != 0 ? 1 : 0;
+        long newLocked = newPinned == 0 && (newflags & VM_LOCKED) != 0 ? 1 : 0;
+        if (newPinned != oldPinned) {
+            mm.addVmaPinnedVm((newPinned - oldPinned) * nrPages);
+        }
+        if (newLocked != oldLocked) {
+            mm.addLockedVm((newLocked - oldLocked) * nrPages);
+        }
     }
 
     /** mm/internal.h vma_supports_mlock: not VM_SPECIAL, VM_DROPPABLE, hugetlb, DAX or the gate VMA. */

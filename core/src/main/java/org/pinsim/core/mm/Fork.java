@@ -32,6 +32,8 @@ public final class Fork {
             }
             Vma tmp = v.copy();
             tmp.flags &= ~VM_LOCKED_MASK;
+            // [PROPOSAL] mpin-2013's dup_mmap: "if (tmp->vm_flags & VM_PINNED) mm->pinned_vm += vma_pages(tmp)"
+            ctx.accountLock(mm, tmp.flags & VmFlags.VM_PINNED, tmp.pages());
             if (v.has(VM_WIPEONFORK)) {
                 tmp.anonVma = Vma.NO_ANON_VMA; // the child starts with empty anonymous memory
             } else if (v.anonVma != Vma.NO_ANON_VMA) {
@@ -46,6 +48,13 @@ public final class Fork {
             if (needsCopy && !v.has(VM_WIPEONFORK)) {
                 memory.copyPageRange(mm, tmp, old, v);
             }
+        }
+        if (ctx.profile.forkCopiesPinnedVm() && old.pinnedVm() != 0) {
+            // dup_mm's "memcpy(mm, oldmm, sizeof(*mm))": dup_mmap resets locked_vm but not
+            // pinned_vm, so the child starts with the parent's pinned_vm and no pin behind it
+            long stale = old.pinnedVm();
+            mm.addPinnedVm(stale);
+            mm.addUnownedDriverCharge(false, stale);
         }
         return mm;
     }

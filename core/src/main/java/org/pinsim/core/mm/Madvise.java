@@ -7,6 +7,7 @@ import static org.pinsim.core.uapi.Errno.ENOMEM;
 import static org.pinsim.core.uapi.Errno.EPERM;
 import static org.pinsim.core.uapi.Mman.*;
 
+import org.pinsim.core.Profile;
 import org.pinsim.core.task.Caps;
 
 /**
@@ -41,10 +42,43 @@ public final class Madvise {
         }
     }
 
+    /**
+     * The kernel release whose madvise_behavior_valid first accepted {@code advice}
+     * (LINUX_VERSION_CODE; include/uapi/asm-generic/mman-common.h history): before it the
+     * advice is unknown and madvise fails with EINVAL.
+     */
+    static int introducedIn(int advice) {
+        switch (advice) {
+            case MADV_DONTDUMP: case MADV_DODUMP:
+                return Profile.kernelVersion(3, 4);
+            case MADV_FREE:
+                return Profile.kernelVersion(4, 5);
+            case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+                return Profile.kernelVersion(4, 14);
+            case MADV_COLD: case MADV_PAGEOUT:
+                return Profile.kernelVersion(5, 4);
+            case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+                return Profile.kernelVersion(5, 14);
+            case MADV_DONTNEED_LOCKED:
+                return Profile.kernelVersion(5, 18);
+            case MADV_COLLAPSE:
+                return Profile.kernelVersion(6, 1);
+            case MADV_GUARD_INSTALL: case MADV_GUARD_REMOVE:
+                return Profile.kernelVersion(6, 13);
+            default:
+                return 0; // 2.6 or older
+        }
+    }
+
     /** mm/madvise.c do_madvise. */
     public int madvise(Caller c, long start, long lenIn, long behavior) {
         if (!behaviorValid(behavior)) {
             c.refuse("madvise: unknown advice " + behavior);
+            return -EINVAL;
+        }
+        if (introducedIn((int) behavior) > ctx.profile.version()) {
+            c.refuse("madvise: advice " + behavior + " is unknown to Linux " + ctx.profile.versionName()
+                    + " (madvise_behavior_valid; profile " + ctx.profile.id() + ")");
             return -EINVAL;
         }
         if (MmContext.offsetInPage(start)) {

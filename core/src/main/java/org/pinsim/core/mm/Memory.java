@@ -112,12 +112,19 @@ public final class Memory implements PageTable.TablePages {
     /**
      * mm/gup.c try_grab_folio(FOLL_PIN) for small folios {@code pfns[from..to)}: each gets
      * GUP_PIN_COUNTING_BIAS references; nr_foll_pin_acquired counts the pages, updated once.
+     * The shared zero page (a read-only pin of untouched anonymous memory) takes no reference
+     * and is not counted.
      */
     public void pinPages(int[] pfns, int from, int to) {
+        final int zero = mem.zeroPfn();
+        int n = 0;
         for (int i = from; i < to; i++) {
-            ft.refAdd(pfns[i], GUP_PIN_COUNTING_BIAS);
+            if (pfns[i] != zero) { // try_grab_folio: "if (is_zero_folio(folio)) return 0"
+                ft.refAdd(pfns[i], GUP_PIN_COUNTING_BIAS);
+                n++;
+            }
         }
-        stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, to - from);
+        stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, n);
     }
 
     /**
@@ -126,14 +133,20 @@ public final class Memory implements PageTable.TablePages {
      * with it; nr_foll_pin_released counts the pages, updated once.
      */
     public void unpinPages(int[] pfns, int n) {
-        stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, n);
+        final int zero = mem.zeroPfn();
+        int released = 0;
         for (int i = 0; i < n; i++) {
             int pfn = pfns[i];
+            if (pfn == zero) {
+                continue; // gup_put_folio: the zero page was never counted
+            }
+            released++;
             if (ft.refSub(pfn, GUP_PIN_COUNTING_BIAS) == 0) {
                 ft.refInc(pfn); // the last reference goes through folio_put
                 putPage(pfn);
             }
         }
+        stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, released);
     }
 
     /** include/linux/mm.h folio_maybe_dma_pinned for a small folio: refcount at or above the bias. */

@@ -30,6 +30,9 @@ public final class Mm {
     /** Charges drivers made to locked_vm (perf beyond its allowance, in linux-3.1). */
     private long driverLockedVm;
     private long pinnedVm;
+    private long driverPinnedVm;
+    private long unownedLockedVm;
+    private long unownedPinnedVm;
     private long dataVm;
     private long execVm;
     private long stackVm;
@@ -121,8 +124,43 @@ public final class Mm {
         return lockedVmDrift;
     }
 
+    /** A driver's charge to pinned_vm (RDMA, perf beyond its allowance, io_uring's mirror). */
     public void addPinnedVm(long pages) {
+        driverPinnedVm += pages;
         pinnedVm += pages;
+    }
+
+    /** The part of pinned_vm that drivers charged. */
+    public long driverPinnedVm() {
+        return driverPinnedVm;
+    }
+
+    /** [PROPOSAL] mpin-2013: pinned_vm += pages of VM_PINNED VMAs (mlock_fixup, mmap_region, do_munmap). */
+    public void addVmaPinnedVm(long pages) {
+        pinnedVm += pages;
+    }
+
+    /**
+     * A driver charge this mm holds that no live owner accounts for, or (negative) an
+     * uncharge it took for a charge made to another mm: Linux 3.x's ib_umem_release and
+     * vfio_lock_acct uncharge {@code current->mm}, whichever mm that is, and 3.2 to 3.15 copied
+     * pinned_vm into a forked child (dup_mm's memcpy; only locked_vm was reset). Recorded so
+     * that the invariants can still recompute every counter.
+     */
+    public void addUnownedDriverCharge(boolean lockedVmCounter, long pages) {
+        if (lockedVmCounter) {
+            unownedLockedVm += pages;
+        } else {
+            unownedPinnedVm += pages;
+        }
+    }
+
+    public long unownedLockedVm() {
+        return unownedLockedVm;
+    }
+
+    public long unownedPinnedVm() {
+        return unownedPinnedVm;
     }
 
     /** include/linux/mm.h add_mm_counter. */

@@ -44,6 +44,44 @@ public final class MmContext {
         return mem;
     }
 
+    /**
+     * Charges (or, negative, uncharges) {@code pages} of a VMA with {@code vmFlags} to the
+     * counter its lock bits name: locked_vm for VM_LOCKED; under a profile with VM_PINNED
+     * ([PROPOSAL] mpin-2013), pinned_vm for VM_PINNED whether or not VM_LOCKED is set too,
+     * so a locked and pinned page counts once ("mm: Introduce VM_PINNED and interfaces":
+     * mmap_region "if (vm_flags & VM_PINNED) mm->pinned_vm += ...; else if (vm_flags &
+     * VM_LOCKED)", and do_munmap likewise). The posted series patched only mmap_region,
+     * mlock_fixup, do_munmap and dup_mmap; brk, stack growth and mremap follow the same rule
+     * here, as its intent is (docs/PROFILES.md).
+     */
+    public void accountLock(Mm mm, long vmFlags, long pages) {
+        if ((vmFlags & VmFlags.VM_PINNED) != 0 && profile.mlock().hasVmPinned()) {
+            mm.addVmaPinnedVm(pages);
+        } else if ((vmFlags & VmFlags.VM_LOCKED) != 0) {
+            mm.addLockedVm(pages);
+        }
+    }
+
+    /** Whether a VMA with {@code vmFlags} counts in locked_vm or (VM_PINNED, mpin-2013) pinned_vm. */
+    public boolean countsLocked(long vmFlags) {
+        return (vmFlags & VmFlags.VM_LOCKED) != 0
+                || ((vmFlags & VmFlags.VM_PINNED) != 0 && profile.mlock().hasVmPinned());
+    }
+
+    /**
+     * What the RLIMIT_MEMLOCK checks of mlock(2), mmap and brk (mlock_future_ok), stack
+     * growth and mm_mpin add the request to: locked_vm, or under mpin-2013
+     * mm_locked_pages(mm) = pinned_vm + locked_vm.
+     */
+    public long lockedForLimit(Mm mm) {
+        return profile.mlock().checksLockedPlusPinned() ? mm.lockedVm() + mm.pinnedVm() : mm.lockedVm();
+    }
+
+    /** "locked_vm" or "locked_vm + pinned_vm": how refusals name {@link #lockedForLimit}. */
+    public String lockedForLimitName() {
+        return profile.mlock().checksLockedPlusPinned() ? "mm_locked_pages (locked_vm + pinned_vm)" : "locked_vm";
+    }
+
     public Mm newMm() {
         return new Mm(nextMmId++, memory);
     }

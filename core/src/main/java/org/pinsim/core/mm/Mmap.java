@@ -62,12 +62,16 @@ public final class Mmap {
         return c.rlimit(Resource.RLIMIT_MEMLOCK) != 0 || c.capable(Caps.CAP_IPC_LOCK);
     }
 
-    /** mm/mmap.c mlock_future_ok: would locking {@code bytes} more stay within RLIMIT_MEMLOCK? */
-    public static boolean mlockFutureOk(Caller c, long flags, long bytes) {
-        if ((flags & VM_LOCKED) == 0 || c.capable(Caps.CAP_IPC_LOCK)) {
+    /**
+     * mm/mmap.c mlock_future_ok: would locking {@code bytes} more stay within RLIMIT_MEMLOCK?
+     * Under mpin-2013 the proposal's mlock_future_check adds mm_locked_pages, and a
+     * VM_PINNED VMA growing (a stack) is checked as a locked one.
+     */
+    public boolean mlockFutureOk(Caller c, long flags, long bytes) {
+        if (!ctx.countsLocked(flags) || c.capable(Caps.CAP_IPC_LOCK)) {
             return true;
         }
-        long locked = (bytes >>> PAGE_SHIFT) + c.mm().lockedVm();
+        long locked = (bytes >>> PAGE_SHIFT) + ctx.lockedForLimit(c.mm());
         long limit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT;
         return Long.compareUnsigned(locked, limit) <= 0;
     }
@@ -160,7 +164,8 @@ public final class Mmap {
             return -EPERM;
         }
         if (!mlockFutureOk(c, vmFlags, len)) {
-            c.refuse("mmap: " + (len >>> PAGE_SHIFT) + " pages + locked_vm " + mm.lockedVm()
+            c.refuse("mmap: " + (len >>> PAGE_SHIFT) + " pages + " + ctx.lockedForLimitName() + " "
+                    + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK " + (c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT)
                     + " pages (mlock_future_ok)");
             return -EAGAIN;
@@ -220,6 +225,11 @@ public final class Mmap {
     /** do_mmap's switch on MAP_TYPE for a file mapping. */
     private int fileMapType(Caller c, Inode file, int fmode, long prot, long flags, long[] vf) {
         long type = flags & MAP_TYPE;
+        if (type == MAP_SHARED_VALIDATE && !ctx.profile.hasMapSharedValidate()) {
+            c.refuse("mmap: mapping type 3 (MAP_SHARED_VALIDATE) is unknown before Linux 4.15 (profile "
+                    + ctx.profile.id() + ")");
+            return -EINVAL;
+        }
         if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
             if (type == MAP_SHARED) {
                 flags &= Mman.LEGACY_MAP_MASK;
@@ -417,9 +427,14 @@ public final class Mmap {
     /**
      * mm/vma.c __mmap_complete: a VM_LOCKED mapping is charged to locked_vm, unless the VMA
      * cannot be mlocked (!vma_supports_mlock: VM_SPECIAL, hugetlb, droppable), which loses
-     * VM_LOCKED_MASK instead.
+     * VM_LOCKED_MASK instead. [PROPOSAL] mpin-2013's mmap_region charges a VM_PINNED VMA (a
+     * perf ring buffer's) to pinned_vm first, special or not.
      */
-    private static void completeLocked(Mm mm, Vma vma, long vmFlags, long pglen) {
+    private void completeLocked(Mm mm, Vma vma, long vmFlags, long pglen) {
+        if ((vmFlags & VmFlags.VM_PINNED) != 0 && ctx.profile.mlock().hasVmPinned()) {
+            ctx.accountLock(mm, vmFlags, pglen);
+            return;
+        }
         if ((vmFlags & VM_LOCKED) == 0) {
             return;
         }
@@ -529,7 +544,8 @@ public final class Mmap {
             return origbrk;
         }
         if (!mlockFutureOk(c, mm.defFlags, delta)) {
-            c.refuse("brk: growth of " + (delta >>> PAGE_SHIFT) + " pages + locked_vm " + mm.lockedVm()
+            c.refuse("brk: growth of " + (delta >>> PAGE_SHIFT) + " pages + " + ctx.lockedForLimitName() + " "
+                    + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK under MCL_FUTURE (check_brk_limits)");
             return origbrk;
         }
@@ -572,9 +588,7 @@ public final class Mmap {
             Vmas.insert(mm, vma);
         }
         mm.vmStatAccount(flags, pages);
-        if ((flags & VM_LOCKED) != 0) {
-            mm.addLockedVm(pages);
-        }
+        ctx.accountLock(mm, flags, pages);
         return 0;
     }
 
@@ -609,13 +623,11 @@ public final class Mmap {
             return -ENOMEM;
         }
         if (!mlockFutureOk(c, vma.flags, grow << PAGE_SHIFT)) {
-            c.refuse("stack growth: " + grow + " pages + locked_vm " + mm.lockedVm()
+            c.refuse("stack growth: " + grow + " pages + " + ctx.lockedForLimitName() + " " + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK for a VM_LOCKED stack (acct_stack_growth)");
             return -ENOMEM;
         }
-        if (vma.has(VM_LOCKED)) {
-            mm.addLockedVm(grow);
-        }
+        ctx.accountLock(mm, vma.flags, grow);
         mm.vmStatAccount(vma.flags, grow);
         vma.start = addr;
         vma.pgoff -= grow;

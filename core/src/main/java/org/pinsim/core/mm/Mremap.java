@@ -36,8 +36,10 @@ public final class Mremap {
 
     /** SYSCALL_DEFINE5(mremap). Returns the new address or -errno. */
     public long mremap(Caller c, long addr, long oldLen, long newLen, long flags, long newAddr) {
-        if ((flags & ~(long) (MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) != 0) {
-            c.refuse("mremap: unknown flags");
+        long known = MREMAP_FIXED | MREMAP_MAYMOVE | (ctx.profile().hasMremapDontunmap() ? MREMAP_DONTUNMAP : 0);
+        if ((flags & ~known) != 0) {
+            c.refuse("mremap: unknown flags" + ((flags & MREMAP_DONTUNMAP) != 0 && !ctx.profile().hasMremapDontunmap()
+                    ? " (MREMAP_DONTUNMAP arrived in Linux 5.7; profile " + ctx.profile().id() + ")" : ""));
             return -EINVAL;
         }
         if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) {
@@ -98,9 +100,9 @@ public final class Mremap {
             }
             vma.end += delta; // vma_merge_extend
             mm.vmStatAccount(vma.flags, pages);
-            if (vma.has(VM_LOCKED)) {
-                mm.addLockedVm(pages);
-                locked[0] = true;
+            if (ctx.countsLocked(vma.flags)) {
+                ctx.accountLock(mm, vma.flags, pages);
+                locked[0] = vma.has(VM_LOCKED);
             }
             return addr;
         }
@@ -185,7 +187,9 @@ public final class Mremap {
         if (vma.has(VmFlags.VM_DONTEXPAND | VmFlags.VM_PFNMAP)) {
             return -EFAULT;
         }
-        if (!Mmap.mlockFutureOk(c, vma.flags, newLen - oldLen)) {
+        // mm/mremap.c vma_to_resize -> mlock_future_ok; the VM_PINNED series left this check
+        // on locked_vm alone ("locked = mm->locked_vm << PAGE_SHIFT" in 3.x's vma_to_resize)
+        if (!lockedVmFutureOk(c, vma.flags, newLen - oldLen)) {
             c.refuse("mremap: growing a VM_LOCKED mapping by " + ((newLen - oldLen) >>> PAGE_SHIFT)
                     + " pages + locked_vm " + c.mm().lockedVm() + " > RLIMIT_MEMLOCK "
                     + (c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT) + " pages");
@@ -257,9 +261,9 @@ public final class Mremap {
         // high watermark afterwards"
         long hiwaterVm = mm.hiwaterVmRaw();
         mm.vmStatAccount(vmFlags, newLen >>> PAGE_SHIFT);
-        if ((vmFlags & VM_LOCKED) != 0) {
-            mm.addLockedVm(newLen >>> PAGE_SHIFT);
-            locked[0] = true;
+        if (ctx.countsLocked(vmFlags)) {
+            ctx.accountLock(mm, vmFlags, newLen >>> PAGE_SHIFT);
+            locked[0] = (vmFlags & VM_LOCKED) != 0;
         }
         if (dontunmap) {
             clearOldLock(mm, oldAddr, oldLen);
@@ -287,6 +291,15 @@ public final class Mremap {
             mm.addLockedVmDrift(old.pages());
         }
         old.flags &= ~VM_LOCKED_MASK;
+    }
+
+    /** mlock_future_ok on locked_vm: VM_LOCKED growth must keep locked_vm within RLIMIT_MEMLOCK. */
+    private static boolean lockedVmFutureOk(Caller c, long flags, long bytes) {
+        if ((flags & VM_LOCKED) == 0 || c.capable(org.pinsim.core.task.Caps.CAP_IPC_LOCK)) {
+            return true;
+        }
+        long locked = (bytes >>> PAGE_SHIFT) + c.mm().lockedVm();
+        return Long.compareUnsigned(locked, c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT) <= 0;
     }
 
     /** mm/mremap.c move_page_tables: the PTEs move; pages, counts and mlock state stay. */

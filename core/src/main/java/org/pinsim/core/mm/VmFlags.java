@@ -89,6 +89,7 @@ public final class VmFlags {
         mn(sb, f, VM_MAYSHARE, "ms");
         mn(sb, f, VM_GROWSDOWN, "gd");
         mn(sb, f, VM_PFNMAP, "pf");
+        mn(sb, f, VM_PINNED, "pn"); // [PROPOSAL] pinsim's mnemonic: the series added none
         mn(sb, f, VM_LOCKED, "lo");
         mn(sb, f, VM_IO, "io");
         mn(sb, f, VM_SEQ_READ, "sr");

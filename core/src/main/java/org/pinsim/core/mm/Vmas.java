@@ -304,9 +304,7 @@ public final class Vmas {
         long hi = gone.get(gone.size() - 1).end;
         for (Vma v : gone) {
             mm.vmas.remove(v);
-            if (v.has(VmFlags.VM_LOCKED)) {
-                mm.addLockedVm(-v.pages());
-            }
+            ctx.accountLock(mm, v.flags, -v.pages()); // do_vmi_align_munmap: locked_vm (or pinned_vm: VM_PINNED)
             mm.vmStatAccount(v.flags, -v.pages());
             if (v.file != null) {
                 releaseFile(v.file);

@@ -14,7 +14,9 @@ public enum FlagNames {
     /** io_uring_register's opcode (enum io_uring_register_op). */
     IORING_REGISTER,
     /** perf_event_attr.type, .size and .config, and perf_event_open's flags. */
-    PERF_TYPE, PERF_ATTR_SIZE, PERF_CONFIG, PERF_FLAG, PERF_SAMPLE, PERF_FORMAT;
+    PERF_TYPE, PERF_ATTR_SIZE, PERF_CONFIG, PERF_FLAG, PERF_SAMPLE, PERF_FORMAT,
+    /** ibv_reg_mr's access flags (enum ib_uverbs_access_flags). */
+    IB_ACCESS;
 
     private final Map<String, Long> byName = new LinkedHashMap<>();
 
@@ -70,6 +72,13 @@ public enum FlagNames {
         put(MFD, "MFD_CLOEXEC", Fcntl.MFD_CLOEXEC, "MFD_ALLOW_SEALING", Fcntl.MFD_ALLOW_SEALING,
                 "MFD_HUGETLB", Fcntl.MFD_HUGETLB, "MFD_NOEXEC_SEAL", Fcntl.MFD_NOEXEC_SEAL, "MFD_EXEC", Fcntl.MFD_EXEC);
         put(AT, "AT_FDCWD", Fcntl.AT_FDCWD);
+        put(IB_ACCESS, "IB_ACCESS_LOCAL_WRITE", Verbs.IB_ACCESS_LOCAL_WRITE,
+                "IB_ACCESS_REMOTE_WRITE", Verbs.IB_ACCESS_REMOTE_WRITE, "IB_ACCESS_REMOTE_READ", Verbs.IB_ACCESS_REMOTE_READ,
+                "IB_ACCESS_REMOTE_ATOMIC", Verbs.IB_ACCESS_REMOTE_ATOMIC, "IB_ACCESS_MW_BIND", Verbs.IB_ACCESS_MW_BIND,
+                "IB_ACCESS_ZERO_BASED", Verbs.IB_ACCESS_ZERO_BASED, "IB_ACCESS_ON_DEMAND", Verbs.IB_ACCESS_ON_DEMAND,
+                "IB_ACCESS_HUGETLB", Verbs.IB_ACCESS_HUGETLB, "IB_ACCESS_FLUSH_GLOBAL", Verbs.IB_ACCESS_FLUSH_GLOBAL,
+                "IB_ACCESS_FLUSH_PERSISTENT", Verbs.IB_ACCESS_FLUSH_PERSISTENT,
+                "IB_ACCESS_RELAXED_ORDERING", Verbs.IB_ACCESS_RELAXED_ORDERING);
         put(MPOL, "MPOL_MF_STRICT", Mempolicy.MPOL_MF_STRICT, "MPOL_MF_MOVE", Mempolicy.MPOL_MF_MOVE,
                 "MPOL_MF_MOVE_ALL", Mempolicy.MPOL_MF_MOVE_ALL);
         // move_pages status entries: a node id or -errno, printed by strace as -ENOENT

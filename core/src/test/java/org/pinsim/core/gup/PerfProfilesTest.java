@@ -6,7 +6,8 @@ import static org.pinsim.core.uapi.Mman.PROT_READ;
 import static org.pinsim.core.uapi.Mman.PROT_WRITE;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.pinsim.core.account.PerfAccounting;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.MachineConfig;
 import org.pinsim.core.ProcessSpec;
@@ -37,7 +38,7 @@ class PerfProfilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Profile.class)
+    @MethodSource("org.pinsim.core.Profile#values")
     void bufferBeyondTheAllowance_chargesTheProfilesCounters(Profile p) {
         Kernel k = Kernel.boot(MachineConfig.defaults().withMemory(64L << 20).withProfile(p));
         Task app = k.spawn(ProcessSpec.defaults("app", p).withUid(1000).withCaps(Caps.NONE)
@@ -48,13 +49,13 @@ class PerfProfilesTest {
         long lockedVm = app.mm().lockedVm();
         long pinnedVm = app.mm().pinnedVm();
         long userLocked = k.user(1000).lockedVm();
-        switch (p) {
-            case LINUX_3_1 -> { // "vma->vm_mm->locked_vm += event->mmap_locked", user gets nr_pages + 1
+        switch (p.perf()) {
+            case LOCKED_VM -> { // "vma->vm_mm->locked_vm += event->mmap_locked", user gets nr_pages + 1
                 assertThat(lockedVm).isEqualTo(255);
                 assertThat(pinnedVm).isZero();
                 assertThat(userLocked).isEqualTo(513);
             }
-            case LINUX_3_2, MPIN_2013 -> { // bc3e53f682d9: pinned_vm instead
+            case PINNED_VM -> { // bc3e53f682d9: pinned_vm instead
                 assertThat(lockedVm).isZero();
                 assertThat(pinnedVm).isEqualTo(255);
                 assertThat(userLocked).isEqualTo(513);
@@ -72,7 +73,7 @@ class PerfProfilesTest {
         app.munmap(rb, 513 * PAGE);
         assertThat(app.mm().lockedVm()).isZero();
         assertThat(app.mm().pinnedVm()).isZero();
-        assertThat(k.user(1000).lockedVm()).isEqualTo(p == Profile.LINUX_6_18 ? 513 : 0);
+        assertThat(k.user(1000).lockedVm()).isEqualTo(p.perf() == PerfAccounting.USER_THEN_PINNED_VM ? 513 : 0);
         k.checkInvariantsFull();
     }
 }

@@ -1,0 +1,14 @@
+package org.pinsim.core.account;
+
+/** kernel/events/core.c perf_mmap: which counters a ring buffer charges beyond nothing. */
+public enum PerfAccounting {
+    /** Linux 3.1: the whole buffer to user->locked_vm; the part beyond the allowance also to mm->locked_vm. */
+    LOCKED_VM,
+    /** Linux 3.2 to 3.10: as {@link #LOCKED_VM} with mm->pinned_vm. */
+    PINNED_VM,
+    /**
+     * Linux 6.18: up to the per-user allowance to user->locked_vm, the rest ("extra") to
+     * mm->pinned_vm; a second mmap of the same event charges the user again, for good.
+     */
+    USER_THEN_PINNED_VM
+}
