@@ -5,19 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.pinsim.core.prop.Failure;
+import org.pinsim.core.prop.PropConfig;
+import org.pinsim.core.prop.Property;
+import org.pinsim.core.prop.PropertyRunner;
 
 /**
  * Random alloc/free sequences of orders 0..10 keep every invariant after every step, never
  * hand out overlapping or misaligned blocks, and, once everything is freed, leave the same
- * /proc/buddyinfo as right after boot (the buddy system merges back to a unique layout).
+ * /proc/buddyinfo as right after boot (the buddy system merges back to a unique layout):
+ * 200 tries of up to 120 ops over the 3 machine shapes.
  */
 class BuddyPropertyTest {
 
@@ -31,37 +31,70 @@ class BuddyPropertyTest {
     record Block(int pfn, int order) {
     }
 
-    @Provide
-    Arbitrary<Op> ops() {
-        return Combinators.combine(
-                Arbitraries.integers().between(0, 99).map(p -> p < 60),
-                Arbitraries.integers().between(0, 10).edgeCases(c -> c.add(0)),
-                Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(0, Integer.MAX_VALUE)).as(Op::new);
+    @Test
+    void randomAllocFree_keepsInvariants_andFreeingAllRestoresBootBuddyinfo(TestInfo info) {
+        PropertyRunner.check(PropConfig.of(info, 200, 120), new AllocFree());
     }
 
-    @Property(tries = 200)
-    void randomAllocFree_keepsInvariants_andFreeingAllRestoresBootBuddyinfo(
-            @ForAll @IntRange(min = 0, max = 2) int machine,
-            @ForAll @Size(max = 120) List<@net.jqwik.api.From("ops") Op> ops) {
-        PhysMem mem = boot(machine);
-        String bootBuddyinfo = mem.buddyinfo();
-        List<Block> held = new ArrayList<>();
-        BitSet used = new BitSet(mem.nrFrames());
+    /** The world is the machine shape (0..2), the ops allocations and frees. */
+    static final class AllocFree implements Property<Integer, Op> {
 
-        for (Op op : ops) {
-            step(mem, op, held, used);
-            mem.checkInvariants();
-            assertThat(mem.freePagesCount() + used.cardinality()).isEqualTo(mem.totalPages());
-        }
-        while (!held.isEmpty()) {
-            Block b = held.remove(held.size() - 1);
-            mem.freePages(b.pfn(), b.order());
+        @Override
+        public Case<Integer, Op> generate(SplittableRandom rnd, int steps) {
+            int machine = rnd.nextInt(3);
+            List<Op> ops = new ArrayList<>();
+            for (int n = rnd.nextInt(steps + 1); n > 0; n--) {
+                int order = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(11); // order 0 more often: the common case
+                ops.add(new Op(rnd.nextInt(100) < 60, order, rnd.nextInt(2), rnd.nextInt(Integer.MAX_VALUE)));
+            }
+            return new Case<>(machine, ops);
         }
 
-        mem.checkInvariants();
-        assertThat(mem.buddyinfo()).isEqualTo(bootBuddyinfo);
-        assertThat(mem.freePagesCount()).isEqualTo(mem.totalPages());
+        @Override
+        public Failure run(Integer machine, List<Op> ops) {
+            PhysMem mem = boot(machine);
+            String bootBuddyinfo = mem.buddyinfo();
+            List<Block> held = new ArrayList<>();
+            BitSet used = new BitSet(mem.nrFrames());
+            for (int i = 0; i < ops.size(); i++) {
+                try {
+                    step(mem, ops.get(i), held, used);
+                    mem.checkInvariants();
+                    assertThat(mem.freePagesCount() + used.cardinality()).isEqualTo(mem.totalPages());
+                } catch (AssertionError | RuntimeException e) {
+                    return new Failure(i, e);
+                }
+            }
+            try {
+                freeAll(mem, held);
+                mem.checkInvariants();
+                assertThat(mem.buddyinfo()).isEqualTo(bootBuddyinfo);
+                assertThat(mem.freePagesCount()).isEqualTo(mem.totalPages());
+            } catch (AssertionError | RuntimeException e) {
+                return new Failure(ops.size(), e);
+            }
+            return null;
+        }
+
+        @Override
+        public List<Op> simpler(Op op) {
+            if (op.alloc() && op.order() > 0) {
+                return List.of(new Op(true, 0, op.nid(), op.index()), new Op(true, op.order() - 1, op.nid(), op.index()));
+            }
+            return !op.alloc() && op.index() != 0 ? List.of(new Op(false, op.order(), op.nid(), 0)) : List.of();
+        }
+
+        @Override
+        public String render(Integer machine, List<Op> ops) {
+            StringBuilder sb = new StringBuilder("machine " + machine + " (0: 8 MiB 1 node, 1: 32 MiB 2 nodes, "
+                    + "2: 22 MiB 2 nodes)\n");
+            for (Op op : ops) {
+                String alloc = "alloc order " + op.order() + " nid " + op.nid();
+                sb.append(op.alloc() ? alloc : "free held block " + op.index() + " % held (" + alloc + " if none)")
+                        .append('\n');
+            }
+            return sb.append("free all held blocks, compare buddyinfo with boot's\n").toString();
+        }
     }
 
     private static PhysMem boot(int machine) {
@@ -90,6 +123,13 @@ class BuddyPropertyTest {
             Block b = held.remove(op.index() % held.size());
             mem.freePages(b.pfn(), b.order());
             used.clear(b.pfn(), b.pfn() + (1 << b.order()));
+        }
+    }
+
+    private static void freeAll(PhysMem mem, List<Block> held) {
+        while (!held.isEmpty()) {
+            Block b = held.remove(held.size() - 1);
+            mem.freePages(b.pfn(), b.order());
         }
     }
 }

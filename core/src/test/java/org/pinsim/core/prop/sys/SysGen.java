@@ -1,0 +1,358 @@
+package org.pinsim.core.prop.sys;
+
+import static org.pinsim.core.prop.sys.SysOps.PAGE;
+import static org.pinsim.core.uapi.Mman.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+import org.pinsim.core.ProcessSpec;
+import org.pinsim.core.Profile;
+import org.pinsim.core.prop.Property;
+
+/**
+ * Draws a world and a sequence of ops, without running anything: what earlier ops will
+ * return is not known here, so later ops name it symbolically (region of op j, fd of op j,
+ * child of fork j) and the run resolves the names. The generator only keeps a belief of
+ * which processes are alive and which regions and fds exist, to aim the draws.
+ *
+ * <p>A new call joins with a maker method and one line of {@link #table}; its weight out of
+ * the total says how often it is drawn.
+ */
+final class SysGen {
+
+    /** A region an op made: the op's id and the length it asked for. */
+    private record Region(int op, long len) {
+    }
+
+    private record Weighted(int weight, Maker maker) {
+    }
+
+    @FunctionalInterface
+    private interface Maker {
+        void make(Proc p);
+    }
+
+    private static final int MAX_REGIONS = 64;
+    private static final int MAX_FDS = 16;
+    private static final long LITERAL_BASE = 0x7ffff7000000L;
+
+    private final SplittableRandom rnd;
+    private final List<SysOp> ops = new ArrayList<>();
+    private final List<Proc> live = new ArrayList<>(List.of(Proc.INITIAL));
+    private final List<Region> regions = new ArrayList<>();
+    private final List<Integer> rings = new ArrayList<>();
+    private final List<Integer> perfs = new ArrayList<>();
+
+    /** Out of 23, as the property test has drawn them from the start. */
+    private final List<Weighted> table = List.of(
+            new Weighted(3, this::mmapAnon),
+            new Weighted(1, this::mmapFile),
+            new Weighted(1, this::munmap),
+            new Weighted(1, this::mprotect),
+            new Weighted(2, this::mlock),
+            new Weighted(1, this::mlock2),
+            new Weighted(1, this::munlock),
+            new Weighted(1, this::mlockall),
+            new Weighted(1, this::munlockall),
+            new Weighted(1, this::madvise),
+            new Weighted(1, this::mremap),
+            new Weighted(1, this::brk),
+            new Weighted(1, this::forkOrExit),
+            new Weighted(1, this::exitOrTouch),
+            new Weighted(2, this::touch),
+            new Weighted(2, this::setrlimit),
+            new Weighted(1, this::ioUring),
+            new Weighted(1, this::perf));
+    private final int totalWeight = table.stream().mapToInt(Weighted::weight).sum();
+
+    private SysGen(SplittableRandom rnd) {
+        this.rnd = rnd;
+    }
+
+    static Property.Case<SysWorld, SysOp> generate(SplittableRandom rnd, int steps) {
+        SysGen g = new SysGen(rnd);
+        SysWorld world = g.world();
+        while (g.ops.size() < steps) {
+            g.pick().make(g.live.get(rnd.nextInt(g.live.size())));
+        }
+        // a group of ops (open, mmap, close) may run past the end: exactly `steps` calls
+        return new Property.Case<>(world, List.copyOf(g.ops.subList(0, steps)));
+    }
+
+    /** 64..256 MiB, any profile (their accounting differs, their invariants hold alike). */
+    private SysWorld world() {
+        long memory = (64L + 64L * rnd.nextInt(4)) << 20;
+        Profile profile = Profile.values()[rnd.nextInt(Profile.values().length)];
+        long memlock = new long[] {0, 64 << 10, 256 << 10, 8 << 20}[rnd.nextInt(4)];
+        boolean root = rnd.nextInt(4) == 0;
+        ProcessSpec.Layout layout = rnd.nextBoolean() ? ProcessSpec.Layout.DEFAULT : ProcessSpec.Layout.EMPTY;
+        return new SysWorld(profile, memory, root, memlock, layout);
+    }
+
+    private Maker pick() {
+        int w = rnd.nextInt(totalWeight);
+        for (Weighted x : table) {
+            w -= x.weight();
+            if (w < 0) {
+                return x.maker();
+            }
+        }
+        throw new IllegalStateException("weights");
+    }
+
+    /** Adds the op {@code make} builds from the next id; returns the id. */
+    private int add(IntFunction<SysOp> make) {
+        int id = ops.size();
+        ops.add(make.apply(id));
+        return id;
+    }
+
+    // ---------------------------------------------------------------- address space
+
+    private void mmapAnon(Proc p) {
+        long flags = rnd.nextInt(5) == 0 ? MAP_SHARED | MAP_ANONYMOUS : MAP_PRIVATE | MAP_ANONYMOUS;
+        flags |= rnd.nextInt(6) == 0 ? MAP_LOCKED : 0;
+        flags |= rnd.nextInt(6) == 0 ? MAP_POPULATE : 0;
+        flags |= rnd.nextInt(8) == 0 ? MAP_FIXED : 0;
+        flags |= rnd.nextInt(10) == 0 ? MAP_NORESERVE : 0;
+        long prot = new long[] {PROT_READ | PROT_WRITE, PROT_READ, PROT_NONE, PROT_READ | PROT_WRITE}[rnd.nextInt(4)];
+        Addr hint = (flags & MAP_FIXED) != 0 ? addr(true) : null;
+        long len = len();
+        long f = flags;
+        region(add(id -> new SysOps.Mmap(id, p, hint, len, prot, f, null, 0)), len);
+    }
+
+    /** open, sometimes ftruncate, mmap, close: a file mapping whose fd does not stay open. */
+    private void mmapFile(Proc p) {
+        String path = "/tmp/f" + rnd.nextInt(3);
+        Fd fd = new Fd(add(id -> new SysOps.Openat(id, p, path)), literalFd());
+        if (rnd.nextInt(4) == 0) {
+            long size = (1 + rnd.nextInt(16)) * PAGE;
+            add(id -> new SysOps.Ftruncate(id, p, fd, size));
+        }
+        long len = len();
+        long flags = rnd.nextBoolean() ? MAP_SHARED : MAP_PRIVATE;
+        region(add(id -> new SysOps.Mmap(id, p, null, len, PROT_READ | PROT_WRITE, flags, fd, 0)), len);
+        add(id -> new SysOps.Close(id, p, fd));
+    }
+
+    private void munmap(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        add(id -> new SysOps.Munmap(id, p, a, len));
+    }
+
+    private void mprotect(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        long prot = new long[] {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE}[rnd.nextInt(3)];
+        add(id -> new SysOps.Mprotect(id, p, a, len, prot));
+    }
+
+    private void madvise(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        long advice = new long[] {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
+            MADV_WILLNEED, MADV_WIPEONFORK}[rnd.nextInt(7)];
+        add(id -> new SysOps.Madvise(id, p, a, len, advice));
+    }
+
+    private void mremap(Proc p) {
+        Addr a = addr(false);
+        long len = len();
+        long flags = new long[] {0, MREMAP_MAYMOVE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP}[rnd.nextInt(3)];
+        long newLen = (flags & MREMAP_DONTUNMAP) != 0 ? len : (1 + rnd.nextInt(48)) * PAGE;
+        region(add(id -> new SysOps.Mremap(id, p, a, len, newLen, flags)), newLen);
+    }
+
+    private void brk(Proc p) {
+        long delta = (rnd.nextInt(64) - 24) * PAGE;
+        add(id -> new SysOps.Brk(id, p, delta));
+    }
+
+    private void touch(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        boolean write = rnd.nextBoolean();
+        add(id -> new SysOps.Touch(id, p, a, len, write));
+    }
+
+    // ---------------------------------------------------------------- locking
+
+    private void mlock(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        add(id -> new SysOps.Mlock(id, p, a, len));
+    }
+
+    private void mlock2(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        long flags = rnd.nextInt(4) == 0 ? 2 : MLOCK_ONFAULT; // 2: an unknown flag, EINVAL
+        add(id -> new SysOps.Mlock2(id, p, a, len, flags));
+    }
+
+    private void munlock(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        add(id -> new SysOps.Munlock(id, p, a, len));
+    }
+
+    private void mlockall(Proc p) {
+        long flags = new long[] {MCL_CURRENT, MCL_FUTURE, MCL_CURRENT | MCL_FUTURE, MCL_CURRENT | MCL_ONFAULT,
+            MCL_FUTURE | MCL_ONFAULT, 0, MCL_ONFAULT}[rnd.nextInt(7)];
+        add(id -> new SysOps.Mlockall(id, p, flags));
+    }
+
+    private void munlockall(Proc p) {
+        add(id -> new SysOps.Munlockall(id, p));
+    }
+
+    // ---------------------------------------------------------------- processes and limits
+
+    /** Up to 4 processes: fork below that, exit at it. */
+    private void forkOrExit(Proc p) {
+        if (live.size() < 4) {
+            live.add(new Proc(add(id -> new SysOps.Fork(id, p))));
+        } else {
+            exit(p);
+        }
+    }
+
+    /** Never the last process: the sequence would have nothing left to run. */
+    private void exitOrTouch(Proc p) {
+        if (live.size() > 1 && rnd.nextInt(3) == 0) {
+            exit(p);
+        } else {
+            touch(p);
+        }
+    }
+
+    private void exit(Proc p) {
+        add(id -> new SysOps.Exit(id, p));
+        live.remove(p);
+    }
+
+    private void setrlimit(Proc p) {
+        long cur = new long[] {0, 64 << 10, 1 << 20, 8 << 20}[rnd.nextInt(4)];
+        add(id -> new SysOps.SetrlimitMemlock(id, p, cur, SysWorld.MEMLOCK_MAX));
+    }
+
+    // ---------------------------------------------------------------- pins
+
+    /** A ring, a registration of one or two buffers, an unregistration, a close, or an mmap of a ring region. */
+    private void ioUring(Proc p) {
+        switch (rnd.nextInt(5)) {
+            case 0 -> {
+                long entries = 1 + rnd.nextInt(8) * (rnd.nextInt(4) == 0 ? 64 : 1);
+                remember(rings, add(id -> new SysOps.IoUringSetup(id, p, entries)));
+            }
+            case 1 -> {
+                Fd fd = fd(rings);
+                List<SysOps.Iov> iovs = new ArrayList<>();
+                for (int i = 1 + rnd.nextInt(2); i > 0; i--) {
+                    iovs.add(new SysOps.Iov(bufferBase(), (1 + rnd.nextInt(8)) * PAGE - (rnd.nextInt(4) == 0 ? 100 : 0)));
+                }
+                add(id -> new SysOps.IoUringRegister(id, p, fd, iovs));
+            }
+            case 2 -> {
+                Fd fd = fd(rings);
+                add(id -> new SysOps.IoUringUnregister(id, p, fd));
+            }
+            case 3 -> {
+                Fd fd = fd(rings);
+                add(id -> new SysOps.Close(id, p, fd));
+            }
+            default -> {
+                Fd fd = fd(rings);
+                long off = new long[] {0, 0x8000000L, 0x10000000L}[rnd.nextInt(3)];
+                long flags = rnd.nextInt(4) == 0 ? MAP_PRIVATE : MAP_SHARED;
+                long len = (1 + rnd.nextInt(4)) * PAGE;
+                region(add(id -> new SysOps.Mmap(id, p, null, len, PROT_READ | PROT_WRITE, flags, fd, off)), PAGE);
+            }
+        }
+    }
+
+    /** A software event, an mmap of 1 + 2^n pages of one, or a close. */
+    private void perf(Proc p) {
+        switch (rnd.nextInt(3)) {
+            case 0 -> remember(perfs, add(id -> new SysOps.PerfEventOpen(id, p)));
+            case 1 -> {
+                Fd fd = fd(perfs);
+                long len = (1 + (1L << rnd.nextInt(9))) * PAGE;
+                add(id -> new SysOps.Mmap(id, p, null, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+            }
+            default -> {
+                Fd fd = fd(perfs);
+                add(id -> new SysOps.Close(id, p, fd));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- arguments
+
+    /** 1..32 pages, now and then with a ragged end. */
+    private long len() {
+        return (1 + rnd.nextInt(32)) * PAGE + (rnd.nextInt(8) == 0 ? rnd.nextInt(4096) : 0);
+    }
+
+    /**
+     * Mostly inside or around a region an op made (from 2 pages before it to 2 after, now
+     * and then one byte past a page boundary when {@code unaligned}), else the start of one
+     * of the process's VMAs, else anywhere in the mmap area.
+     */
+    private Addr addr(boolean unaligned) {
+        if (!regions.isEmpty() && rnd.nextInt(8) != 0) {
+            Region reg = regions.get(rnd.nextInt(regions.size()));
+            long off = rnd.nextInt((int) Math.max(1, reg.len() / PAGE + 4)) * PAGE - 2 * PAGE
+                    + (unaligned && rnd.nextInt(10) == 0 ? 1 : 0);
+            return new Addr.InRegion(reg.op(), off, literal() + off);
+        }
+        if (rnd.nextBoolean()) {
+            return new Addr.VmaStart(rnd.nextInt(1 << 16), literal());
+        }
+        return new Addr.Literal(literal());
+    }
+
+    /** A buffer for io_uring: the first or second page of a region, or a low address when there is none. */
+    private Addr bufferBase() {
+        long off = PAGE * rnd.nextInt(2);
+        if (regions.isEmpty()) {
+            return new Addr.Literal(0x10000 + off);
+        }
+        return new Addr.InRegion(regions.get(rnd.nextInt(regions.size())).op(), off, 0x10000 + off);
+    }
+
+    private long literal() {
+        return LITERAL_BASE + rnd.nextInt(4096) * PAGE;
+    }
+
+    /** Mostly an fd of the right kind, sometimes a plain number (another kind's, or none). */
+    private Fd fd(List<Integer> ofKind) {
+        int fallback = literalFd();
+        if (!ofKind.isEmpty() && rnd.nextInt(4) != 0) {
+            return new Fd(ofKind.get(rnd.nextInt(ofKind.size())), fallback);
+        }
+        return new Fd(-1, fallback);
+    }
+
+    private int literalFd() {
+        return 3 + rnd.nextInt(5);
+    }
+
+    private void region(int op, long len) {
+        regions.add(new Region(op, len));
+        if (regions.size() > MAX_REGIONS) {
+            regions.remove(0);
+        }
+    }
+
+    private static void remember(List<Integer> fds, int op) {
+        fds.add(op);
+        if (fds.size() > MAX_FDS) {
+            fds.remove(0);
+        }
+    }
+}
