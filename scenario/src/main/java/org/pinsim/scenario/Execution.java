@@ -275,7 +275,8 @@ final class Execution implements Val.Env {
             if (t != null && !t.exited()) {
                 figures.add(new Report.ProcessFigures(k.name(), k.pid(), proc.statusField(t, "VmSize"),
                         proc.statusField(t, "VmLck"), proc.statusField(t, "VmPin"), proc.statusField(t, "VmRSS"),
-                        proc.mapCount(t)));
+                        proc.mapCount(t), t.uid(), kernel.user(t.uid()).lockedVm() << 2,
+                        org.pinsim.core.account.Exempt.pages(kernel, t) << 2));
             }
         }
         List<Report.SkippedCall> skipped = new ArrayList<>();

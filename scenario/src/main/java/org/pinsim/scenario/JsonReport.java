@@ -108,6 +108,9 @@ public final class JsonReport {
         n.put("VmPin_kB", p.vmPinKb());
         n.put("VmRSS_kB", p.vmRssKb());
         n.put("maps", p.maps());
+        n.put("uid", p.uid());
+        n.put("user_locked_vm_kB", p.userLockedKb());
+        n.put("exempt_kB", p.exemptKb());
         return n;
     }
 

@@ -41,9 +41,14 @@ public record Report(String file, Profile profile, long seed, List<Entry> entrie
                              String actual, boolean match) implements Entry {
     }
 
-    /** Final /proc figures: kB as /proc/PID/status prints them, and the VMA count. */
+    /**
+     * Final figures: kB as /proc/PID/status prints them, and the VMA count; then what /proc
+     * does not show: the process's uid and that uid's user->locked_vm (io_uring and perf
+     * charges, shared by the uid's processes), and the memory the process exempts from
+     * paging ({@link org.pinsim.core.account.Exempt}).
+     */
     public record ProcessFigures(String name, int pid, long vmSizeKb, long vmLckKb, long vmPinKb, long vmRssKb,
-                                 int maps) {
+                                 int maps, int uid, long userLockedKb, long exemptKb) {
     }
 
     /** One skipped call name: how often, on which lines, and why. */

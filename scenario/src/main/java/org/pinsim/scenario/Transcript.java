@@ -50,11 +50,15 @@ public final class Transcript {
         }
     }
 
-    /** {@code final app (pid 1): VmSize 2364 kB, VmLck 64 kB, VmPin 0 kB, VmRSS 120 kB, maps 9}. */
+    /**
+     * {@code final app (pid 1): VmSize 2364 kB, VmLck 64 kB, VmPin 0 kB, VmRSS 120 kB, maps 9; uid 1000
+     * user->locked_vm 0 kB; exempt from paging 64 kB}.
+     */
     static String figures(Report.ProcessFigures p) {
         String who = p.name() == null ? "(pid " + p.pid() + ")" : p.name() + " (pid " + p.pid() + ")";
         return "final " + who + ": VmSize " + p.vmSizeKb() + " kB, VmLck " + p.vmLckKb() + " kB, VmPin " + p.vmPinKb()
-                + " kB, VmRSS " + p.vmRssKb() + " kB, maps " + p.maps();
+                + " kB, VmRSS " + p.vmRssKb() + " kB, maps " + p.maps() + "; uid " + p.uid() + " user->locked_vm "
+                + p.userLockedKb() + " kB; exempt from paging " + p.exemptKb() + " kB";
     }
 
     /** {@code N calls, M matched, K mismatched, S skipped, C checks, F failed}. */

@@ -63,7 +63,7 @@ class RunnerTest {
                 "5  check app VmLck == 40 kB -> ok",
                 "6  check app VmLck == 64 kB -> MISMATCH (got 40 kB)",
                 "7  read(0, \"\", 1) skipped: unknown call",
-                "final app (pid 1000): VmSize 40 kB, VmLck 40 kB, VmPin 0 kB, VmRSS 40 kB, maps 1",
+                "final app (pid 1000): VmSize 40 kB, VmLck 40 kB, VmPin 0 kB, VmRSS 40 kB, maps 1; uid 1000 user->locked_vm 0 kB; exempt from paging 40 kB",
                 "skipped read x1 (line 7): unknown call",
                 "3 calls, 1 matched, 1 mismatched, 1 skipped, 2 checks, 1 failed",
                 ""));
