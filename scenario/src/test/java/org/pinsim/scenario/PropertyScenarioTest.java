@@ -37,9 +37,10 @@ class PropertyScenarioTest {
     private static final long BASE = 0x73636e6172696fL; // not core's base: other sequences than its tries
 
     /** Every call the sequences make; a call added to the op set belongs here. */
-    private static final List<String> CALLS = List.of("brk", "close", "exit", "fork", "ftruncate", "io_uring_register",
-            "io_uring_setup", "madvise", "mlock", "mlock2", "mlockall", "mmap", "mprotect", "mremap", "munlock",
-            "munlockall", "munmap", "openat", "perf_event_open", "setrlimit", "touch");
+    private static final List<String> CALLS = List.of("brk", "close", "execve", "exit", "fork", "ftruncate",
+            "io_uring_register", "io_uring_setup", "madvise", "mlock", "mlock2", "mlockall", "mmap", "mpin", "mprotect",
+            "mremap", "munlock", "munlockall", "munmap", "munpin", "openat", "perf_event_open", "rdma_dereg_mr",
+            "rdma_reg_mr", "setrlimit", "touch", "vfio_map_dma", "vfio_unmap_dma");
 
     @Test
     void renderedSequences_runInTheScenarioRunner_withTheSameCallsAndResults() {

@@ -47,6 +47,6 @@ public class Mpin2013 extends Profile {
 
     @Override
     public PerfAccounting perf() {
-        return PerfAccounting.PINNED_VM;
+        return PerfAccounting.VM_PINNED;
     }
 }

@@ -204,9 +204,15 @@ public final class PerfOps {
                 }
             }
             long lockLimit = c.rlimit(Resource.RLIMIT_MEMLOCK) >>> MmContext.PAGE_SHIFT;
+            boolean paranoid = sysctl.get(Sysctl.PERF_EVENT_PARANOID) > -1;
+            if (profile.perf() == PerfAccounting.VM_PINNED) {
+                if (vmPinnedRefused(c, mm, userLocked > userLockLimit, vmaPages, lockLimit, paranoid)) {
+                    return -EPERM;
+                }
+                extra = 0; // "rb->mmap_locked = extra" is gone: the VMA's VM_PINNED carries the charge
+            }
             long mmCounter = chargesLockedVm() ? mm.lockedVm() : mm.pinnedVm();
             long locked = mmCounter + extra;
-            boolean paranoid = sysctl.get(Sysctl.PERF_EVENT_PARANOID) > -1;
             if (Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
                 c.refuse("perf mmap: " + (chargesLockedVm() ? "locked_vm" : "pinned_vm") + " " + mmCounter
                         + " + " + extra + " pages beyond the perf_event_mlock_kb allowance > RLIMIT_MEMLOCK " + lockLimit
@@ -237,6 +243,11 @@ public final class PerfOps {
         }
         // "Since pinned accounting is per vm we cannot allow fork() to copy our vma"
         vma.setFlags(VmFlags.VM_DONTCOPY | VmFlags.VM_DONTEXPAND | VmFlags.VM_DONTDUMP);
+        if (profile.perf() == PerfAccounting.VM_PINNED) {
+            // "vma->vm_flags |= VM_PINNED | ...": mmap_region then charges the VMA to pinned_vm,
+            // every mapping of the buffer (a second mmap too), and do_munmap uncharges it
+            vma.setFlags(VmFlags.VM_PINNED);
+        }
         vma.setOps(ev);
         ev.fget(); // vma->vm_file
         // map_range -> remap_pfn_range: VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP, special PTEs
@@ -247,6 +258,22 @@ public final class PerfOps {
             }
         }
         return 0;
+    }
+
+    /**
+     * [PROPOSAL] "mm,perf: Make use of VM_PINNED" (2014): "if ((user_locked > user_lock_limit
+     * && locked > lock_limit) && perf_paranoid_tracepoint_raw() && !capable(CAP_IPC_LOCK))",
+     * with locked = mm_locked_pages(mm) + nr_pages + 1: EPERM only past both limits.
+     */
+    private boolean vmPinnedRefused(Caller c, Mm mm, boolean overUser, long lockExtra, long lockLimit,
+                                    boolean paranoid) {
+        long locked = mm.lockedVm() + mm.pinnedVm() + lockExtra;
+        if (overUser && Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
+            c.refuse("perf mmap: beyond the perf_event_mlock_kb allowance and mm_locked_pages " + (locked - lockExtra)
+                    + " + " + lockExtra + " pages > RLIMIT_MEMLOCK " + lockLimit + " pages, without CAP_IPC_LOCK");
+            return true;
+        }
+        return false;
     }
 
     private void chargeMm(Mm mm, long pages) {

@@ -44,8 +44,9 @@ final class SysGen {
     private final List<Region> regions = new ArrayList<>();
     private final List<Integer> rings = new ArrayList<>();
     private final List<Integer> perfs = new ArrayList<>();
+    private final List<Integer> mrs = new ArrayList<>();
 
-    /** Out of 23, as the property test has drawn them from the start. */
+    /** The weights: out of 23 for the calls drawn from the start, then RDMA, vfio, mpin and exec. */
     private final List<Weighted> table = List.of(
             new Weighted(3, this::mmapAnon),
             new Weighted(1, this::mmapFile),
@@ -64,7 +65,11 @@ final class SysGen {
             new Weighted(2, this::touch),
             new Weighted(2, this::setrlimit),
             new Weighted(1, this::ioUring),
-            new Weighted(1, this::perf));
+            new Weighted(1, this::perf),
+            new Weighted(2, this::rdma),
+            new Weighted(1, this::vfio),
+            new Weighted(1, this::mpin),
+            new Weighted(1, this::execOrTouch));
     private final int totalWeight = table.stream().mapToInt(Weighted::weight).sum();
 
     private SysGen(SplittableRandom rnd) {
@@ -291,7 +296,51 @@ final class SysGen {
         }
     }
 
+    /** A registration (mostly writable, sometimes read-only or with flags the kernel refuses) or a deregistration. */
+    private void rdma(Proc p) {
+        if (rnd.nextInt(5) < 3) {
+            Addr a = addr(rnd.nextInt(4) == 0);
+            long len = smallLen();
+            long access = new long[] {1, 1 | 2 | 4, 4, 2, 1 | 64}[rnd.nextInt(5)]; // LOCAL_WRITE, +REMOTE, READ, ...
+            remember(mrs, add(id -> new SysOps.RdmaRegMr(id, p, a, len, access)));
+        } else {
+            Fd mr = fd(mrs);
+            add(id -> new SysOps.RdmaDeregMr(id, p, mr));
+        }
+    }
+
+    private void vfio(Proc p) {
+        Addr a = addr(rnd.nextInt(8) == 0);
+        long len = rnd.nextInt(8) == 0 ? len() : (1 + rnd.nextInt(8)) * PAGE;
+        if (rnd.nextInt(3) < 2) {
+            add(id -> new SysOps.VfioMapDma(id, p, a, len));
+        } else {
+            add(id -> new SysOps.VfioUnmapDma(id, p, a, len));
+        }
+    }
+
+    private void mpin(Proc p) {
+        Addr a = addr(true);
+        long len = smallLen();
+        boolean unpin = rnd.nextInt(3) == 0;
+        add(id -> new SysOps.Mpin(id, p, a, len, unpin));
+    }
+
+    /** Now and then a new image for the process (its address space goes, its MRs and mappings stay). */
+    private void execOrTouch(Proc p) {
+        if (rnd.nextInt(4) == 0) {
+            add(id -> new SysOps.Execve(id, p, "/usr/local/bin/prog"));
+        } else {
+            touch(p);
+        }
+    }
+
     // ---------------------------------------------------------------- arguments
+
+    /** 1..8 pages, now and then with a ragged end: for the pins, which a small limit refuses. */
+    private long smallLen() {
+        return (1 + rnd.nextInt(8)) * PAGE + (rnd.nextInt(8) == 0 ? rnd.nextInt(4096) : 0);
+    }
 
     /** 1..32 pages, now and then with a ragged end. */
     private long len() {

@@ -410,6 +410,92 @@ public final class SysOps {
         }
     }
 
+    // ---------------------------------------------------------------- RDMA, vfio, mpin, exec
+
+    /** An RDMA memory registration on the process's stand-in device; later ops name its handle as an {@link Fd}. */
+    public record RdmaRegMr(int id, Proc proc, Addr addr, long len, long access) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.rdmaRegMr(c.addr(addr, t), len, access);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "rdma_reg_mr(" + c.addrText(addr, t) + ", " + size(len) + ", " + Pin.flags(FlagNames.IB_ACCESS, access)
+                    + ")";
+        }
+
+        public String bindPrefix() {
+            return "q";
+        }
+
+        public List<SysOp> simpler() {
+            return range(addr, len, (a, l) -> new RdmaRegMr(id, proc, a, l, access));
+        }
+    }
+
+    public record RdmaDeregMr(int id, Proc proc, Fd mr) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.rdmaDeregMr(c.fd(mr));
+        }
+
+        public String render(SysRun c, Task t) {
+            return "rdma_dereg_mr(" + c.fdText(mr) + ")";
+        }
+    }
+
+    public record VfioMapDma(int id, Proc proc, Addr addr, long len) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.vfioMapDma(c.addr(addr, t), len);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "vfio_map_dma(" + c.addrText(addr, t) + ", " + size(len) + ")";
+        }
+
+        public List<SysOp> simpler() {
+            return range(addr, len, (a, l) -> new VfioMapDma(id, proc, a, l));
+        }
+    }
+
+    public record VfioUnmapDma(int id, Proc proc, Addr addr, long len) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.vfioUnmapDma(c.addr(addr, t), len);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "vfio_unmap_dma(" + c.addrText(addr, t) + ", " + size(len) + ")";
+        }
+
+        public List<SysOp> simpler() {
+            return range(addr, len, (a, l) -> new VfioUnmapDma(id, proc, a, l));
+        }
+    }
+
+    /** mpin, or munpin when {@code unpin}: ENOSYS outside the VM_PINNED profiles. */
+    public record Mpin(int id, Proc proc, Addr addr, long len, boolean unpin) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return unpin ? t.munpin(c.addr(addr, t), len) : t.mpin(c.addr(addr, t), len);
+        }
+
+        public String render(SysRun c, Task t) {
+            return (unpin ? "munpin(" : "mpin(") + c.addrText(addr, t) + ", " + size(len) + ")";
+        }
+
+        public List<SysOp> simpler() {
+            return range(addr, len, (a, l) -> new Mpin(id, proc, a, l, unpin));
+        }
+    }
+
+    /** execve of a program: a fresh image; the MRs and DMA mappings of the process stay. */
+    public record Execve(int id, Proc proc, String path) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.execve(path);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "execve(\"" + path + "\", NULL, NULL)";
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** The same op run by process {@code p}. */
