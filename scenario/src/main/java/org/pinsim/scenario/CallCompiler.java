@@ -291,7 +291,8 @@ final class CallCompiler {
                 val = address(val); // a trace's address: compared as translated (Execution.place)
             }
             Plan.Expect.Kind kind = anyError ? Plan.Expect.Kind.ANY_ERROR
-                    : spec.binds() == CallSpec.Binds.PROCESS ? Plan.Expect.Kind.SUCCESS : Plan.Expect.Kind.VALUE;
+                    : spec.binds() == CallSpec.Binds.PROCESS || spec.binds() == CallSpec.Binds.HANDLE
+                    ? Plan.Expect.Kind.SUCCESS : Plan.Expect.Kind.VALUE;
             base = new Plan.Expect(kind, val, 0, null, null);
         }
         for (int i = 0; i < spec.params().size() && i < args.size(); i++) {

@@ -51,7 +51,11 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
     enum Style { DECIMAL, ADDRESS }
 
     /** What {@code NAME = call(...)} binds: a value, a region (value and length), or a process. */
-    enum Binds { VALUE, REGION, PROCESS }
+    /**
+     * What a call's result names: a value, a region (mmap, mremap), a process (fork), or a
+     * handle the model chooses (an RDMA MR), whose expected value only says the call succeeded.
+     */
+    enum Binds { VALUE, REGION, PROCESS, HANDLE }
 
     /**
      * A result plus, for getrlimit and prlimit64, the limit the kernel wrote back, and for

@@ -134,7 +134,7 @@ final class Calls {
 
     private static void pins() {
         // drivers without a syscall of their own: the process's stand-in uverbs device and vfio container
-        def("rdma_reg_mr", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.rdmaRegMr(a.num(0), a.num(1), a.num(2))),
+        def("rdma_reg_mr", 2, DECIMAL, CallSpec.Binds.HANDLE, (t, a, k) -> ok(t.rdmaRegMr(a.num(0), a.num(1), a.num(2))),
                 num("addr"), num("length"),
                 new Param("access", Type.NUM, FlagNames.IB_ACCESS, org.pinsim.core.uapi.Verbs.IB_ACCESS_LOCAL_WRITE));
         def("rdma_dereg_mr", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.rdmaDeregMr(a.num(0))), num("mr"));

@@ -84,7 +84,8 @@ final class Judge {
         if (!resultMatches(e, r, env)) {
             String text = step.statement().expectedText();
             if (e.kind() == Plan.Expect.Kind.SUCCESS) {
-                return "expected success (a child, pid " + text + " in the trace)";
+                return step.spec().binds() == CallSpec.Binds.HANDLE ? "expected success (a handle)"
+                        : "expected success (a child, pid " + text + " in the trace)";
             }
             if (e.kind() == Plan.Expect.Kind.VALUE && (!isLiteral(step.statement())
                     || e.value() instanceof Val.Addr a && e.value().eval(env) != a.value())) {

@@ -65,7 +65,11 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
             this(kind, value, errno, outCur, outMax, null);
         }
 
-        /** SUCCESS: a fork-like call whose expected value is the child's pid in a strace log. */
+        /**
+         * SUCCESS: a fork-like call whose expected value is the child's pid in a strace log, or
+         * a call returning a handle the model numbers (rdma_reg_mr), whose expected value is
+         * the handle the author saw elsewhere.
+         */
         enum Kind { NONE, VALUE, SUCCESS, ANY_ERROR, ERRNO }
 
         static final Expect NONE = new Expect(Kind.NONE, null, 0, null, null);
