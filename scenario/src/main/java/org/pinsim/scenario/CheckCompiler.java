@@ -17,7 +17,8 @@ final class CheckCompiler {
             "smaps.Locked", CheckField.SMAPS_LOCKED, "maps", CheckField.MAPS,
             "vmas", CheckField.VMAS, "locked_vmas", CheckField.LOCKED_VMAS, "lck", CheckField.LCK,
             "rss", CheckField.RSS, "smaps_locked", CheckField.SMAPS_LOCKED_REGION,
-            "smaps_shared", CheckField.SMAPS_SHARED_REGION));
+            "smaps_shared", CheckField.SMAPS_SHARED_REGION, "user.locked_vm", CheckField.USER_LOCKED,
+            "exempt", CheckField.EXEMPT));
 
     private CheckCompiler() {
     }

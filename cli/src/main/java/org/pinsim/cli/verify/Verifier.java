@@ -1117,6 +1117,10 @@ public final class Verifier {
                 vmstatCheck(k, se, simVal);
                 return;
             }
+            if (field.equals("USER_LOCKED") || field.equals("EXEMPT")) {
+                nv(line, "a figure of pinsim's that no /proc file shows");
+                return;
+            }
             String proc = k.proc();
             boolean liveAlive = slot.containsKey(proc);
             Long liveVal = null;
