@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "pinsim", mixinStandardHelpOptions = true, version = "pinsim 0.1.0",
         description = "A deterministic simulator of Linux memory locking and pinning.",
-        subcommands = {RunCommand.class, BenchCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, BenchCommand.class, VerifyCommand.class, ExperimentCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;

@@ -213,7 +213,8 @@ public final class PerfOps {
             }
             long mmCounter = chargesLockedVm() ? mm.lockedVm() : mm.pinnedVm();
             long locked = mmCounter + extra;
-            if (Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
+            if (profile.perf() != PerfAccounting.VM_PINNED // the 2014 patch replaced this check
+                    && Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
                 c.refuse("perf mmap: " + (chargesLockedVm() ? "locked_vm" : "pinned_vm") + " " + mmCounter
                         + " + " + extra + " pages beyond the perf_event_mlock_kb allowance > RLIMIT_MEMLOCK " + lockLimit
                         + " pages, without CAP_IPC_LOCK (perf_mmap_calc_limits)");

@@ -1,0 +1,68 @@
+package org.pinsim.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pinsim.bench.BenchRunner;
+import org.pinsim.scenario.experiment.Experiment;
+import org.pinsim.scenario.experiment.Experiments;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pinsim experiment NAME [--limit SIZE[,SIZE...]] [--json]}: runs a named experiment and prints its table. */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = "Runs a named experiment (a search over runs of the model) and prints its table.")
+final class ExperimentCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "the experiment: ${COMPLETION-CANDIDATES}",
+            completionCandidates = Names.class)
+    String name;
+
+    @Option(names = "--limit", paramLabel = "SIZE", split = ",",
+            description = "RLIMIT_MEMLOCK values to try (exempt-limit), e.g. 64KiB,8MiB; default 64KiB and 8MiB")
+    List<String> limits = new ArrayList<>();
+
+    @Option(names = "--json", description = "print one JSON document instead of the table")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    static final class Names extends ArrayList<String> {
+        Names() {
+            Experiments.all().forEach(e -> add(e.name()));
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Experiment e;
+        List<Long> sizes = new ArrayList<>();
+        try {
+            e = Experiments.byName(name);
+            for (String l : limits) {
+                long v = BenchRunner.parseSize(l);
+                if (v < 4096 || v % 4096 != 0 || v > (64L << 20)) {
+                    throw new IllegalArgumentException("size '" + l + "': expected a multiple of 4 KiB from 4KiB to 64MiB");
+                }
+                sizes.add(v);
+            }
+        } catch (IllegalArgumentException ex) {
+            err.println("pinsim: experiment: " + ex.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        Experiment.Result r = e.run(new Experiment.Options(sizes));
+        if (json) {
+            out.println(r.json().toPrettyString());
+        } else {
+            out.print(r.text());
+        }
+        return Main.EXIT_OK;
+    }
+}
