@@ -88,4 +88,26 @@ class PerfProfilesTest {
         assertThat(k.user(1000).lockedVm()).isEqualTo(p.perf() == PerfAccounting.USER_THEN_PINNED_VM ? 513 : 0);
         k.checkInvariantsFull();
     }
+
+    /**
+     * "mm,perf: Make use of VM_PINNED" (2014): "if ((user_locked > user_lock_limit && locked >
+     * lock_limit) && ...)" replaced the 3.x check, so a buffer within the uid's allowance is never
+     * refused for the mm's pinned_vm, however full: 258-page allowance (516 KiB x 2 CPUs).
+     */
+    @org.junit.jupiter.api.Test
+    void bufferWithinTheAllowance_mpin2013_isNotRefusedForAFullPinnedVm() {
+        Profile p = Profile.MPIN_2013;
+        Kernel k = Kernel.boot(MachineConfig.defaults().withMemory(64L << 20).withProfile(p));
+        Task app = k.spawn(ProcessSpec.defaults("app", p).withUid(1000).withCaps(Caps.NONE)
+                .withMemlock(64L << 10, 64L << 10).withLayout(ProcessSpec.Layout.EMPTY));
+        int fd1 = (int) app.perfEventOpen(dummyEvent(), 0, -1, -1, 0).ret();
+        assertThat(app.mmap(0, 257 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd1, 0).isError()).isFalse();
+        assertThat(app.mm().pinnedVm()).isEqualTo(257); // far above RLIMIT_MEMLOCK's 16 pages
+        int fd2 = (int) app.perfEventOpen(dummyEvent(), 0, -1, -1, 0).ret();
+        assertThat(app.mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0).isError()).isFalse(); // 258 <= 258
+        int fd3 = (int) app.perfEventOpen(dummyEvent(), 0, -1, -1, 0).ret();
+        assertThat(app.mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd3, 0).errno())
+                .isEqualTo(org.pinsim.core.uapi.Errno.EPERM); // 259 > 258 and 16 + 258 + 1 > 16
+        k.checkInvariantsFull();
+    }
 }
