@@ -245,4 +245,13 @@ class ComparisonTest {
         assertThat(e).hasMessage("t.pin:7: under mpin-2013: invariant broken: locked_vm").hasCause(cause);
         assertThat(e.line()).isEqualTo(7);
     }
+
+    @Test
+    void compare_lockedThenRegisteredExample_holdsUnderEveryProfile() throws Exception {
+        Comparison c = Comparison.run(ScenarioRunner.parse(java.nio.file.Path.of("..", "examples",
+                "locked-then-registered.pin")), ALL, RunOptions.defaults());
+        assertThat(c.rows()).extracting(Comparison.Row::line).containsExactly(17, 18);
+        assertThat(outcomes(row(c, 17))).containsExactly("-1 ENOMEM", "0", "-1 ENOMEM", "0", "0");
+        assertThat(c.exitCode()).isZero();
+    }
 }
