@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "pinsim", mixinStandardHelpOptions = true, version = "pinsim 0.1.0",
         description = "A deterministic simulator of Linux memory locking and pinning.",
-        subcommands = {RunCommand.class, BenchCommand.class, VerifyCommand.class, ExperimentCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, VerifyCommand.class,
+                ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;
@@ -73,7 +73,7 @@ public final class Main implements Callable<Integer> {
     /** No command: one line, exit 2. */
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("pinsim: expected a command (run, bench), found none (see pinsim --help)");
+        spec.commandLine().getErr().println("pinsim: expected a command (run, compare, experiment, bench, verify), found none (see pinsim --help)");
         return EXIT_INVALID;
     }
 }

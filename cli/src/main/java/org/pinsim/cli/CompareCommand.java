@@ -1,0 +1,129 @@
+package org.pinsim.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pinsim.core.Profile;
+import org.pinsim.scenario.Comparison;
+import org.pinsim.scenario.ComparisonJson;
+import org.pinsim.scenario.ComparisonTable;
+import org.pinsim.scenario.InvalidInputException;
+import org.pinsim.scenario.ModelBugException;
+import org.pinsim.scenario.RunOptions;
+import org.pinsim.scenario.ScenarioRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pinsim compare FILE [--kernels P1,P2,...] [--json] [--seed N] [--strict]}. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Runs a scenario under several kernel profiles and prints one table, a column per profile: "
+                + "the statements whose outcome differs (and those that mismatch or are skipped), the final "
+                + "counters of each process, a summary line per profile. Exit 0 when every expectation and "
+                + "check held under every profile, 1 when one did not under some profile.")
+final class CompareCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the scenario (.pin) to run")
+    Path file;
+
+    @Option(names = "--kernels", paramLabel = "P1,P2,...",
+            description = "the profiles to compare, in this order, overriding the file's kernel directive "
+                    + "(default: all of ${COMPLETION-CANDIDATES}); --kernel is a synonym",
+            completionCandidates = RunCommand.Profiles.class)
+    String kernels;
+
+    /** {@code --kernel}, as {@code run} spells it: a synonym of {@code --kernels}. */
+    @Option(names = "--kernel", paramLabel = "P1,P2,...", hidden = true)
+    String kernel;
+
+    @Option(names = "--json", description = "print one JSON document instead of the table")
+    boolean json;
+
+    @Option(names = "--seed", paramLabel = "N", description = "the machine seed, overriding the file's")
+    Long seed;
+
+    @Option(names = "--strict", description = "an unknown call is invalid input instead of a skipped call")
+    boolean strict;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Profile> profiles;
+        if (kernels != null && kernel != null) {
+            err.println("pinsim: --kernels: given twice (--kernel is its synonym)");
+            return Main.EXIT_INVALID;
+        }
+        try {
+            profiles = profiles(kernels != null ? kernels : kernel);
+        } catch (IllegalArgumentException e) {
+            err.println("pinsim: --kernels: " + e.getMessage());
+            return Main.EXIT_INVALID;
+        }
+        try {
+            Comparison c = Comparison.run(ScenarioRunner.parse(file), profiles,
+                    RunOptions.defaults().withSeed(seed).withStrict(strict));
+            if (json) {
+                ComparisonJson.write(c, out);
+            } else {
+                ComparisonTable.write(c, out);
+            }
+            return c.exitCode();
+        } catch (InvalidInputException e) {
+            err.println(e.getMessage());
+            return Main.EXIT_INVALID;
+        } catch (NoSuchFileException e) {
+            err.println("pinsim: " + file + ": no such file");
+            return Main.EXIT_INVALID;
+        } catch (IOException e) {
+            err.println("pinsim: " + file + ": cannot read: " + (Files.isDirectory(file) ? "is a directory" : e.getMessage()));
+            return Main.EXIT_INVALID;
+        } catch (ModelBugException e) {
+            err.println("pinsim: internal error (a bug in the model, not in the input): " + Main.firstLine(e.getMessage()));
+            if (Boolean.getBoolean("pinsim.debug")) {
+                e.printStackTrace(err);
+            }
+            return Main.EXIT_MODEL_BUG;
+        }
+    }
+
+    /**
+     * The profiles of a {@code --kernels} list (blanks around names are ignored), or every
+     * profile in registry order when there is none.
+     *
+     * @throws IllegalArgumentException an empty list or name, an unknown or repeated name
+     */
+    static List<Profile> profiles(String list) {
+        if (list == null) {
+            return Arrays.asList(Profile.values());
+        }
+        if (list.isBlank()) {
+            throw new IllegalArgumentException("expected a comma-separated list of kernel profiles (known: "
+                    + Profile.known() + "), found none");
+        }
+        List<Profile> out = new ArrayList<>();
+        for (String name : list.split(",", -1)) {
+            String id = name.strip();
+            if (id.isEmpty()) {
+                throw new IllegalArgumentException("expected a kernel profile between commas in '" + list + "', found none");
+            }
+            Profile p = Profile.byId(id);
+            if (out.contains(p)) {
+                throw new IllegalArgumentException("kernel profile '" + id + "' is named twice");
+            }
+            out.add(p);
+        }
+        return List.copyOf(out);
+    }
+}
