@@ -18,8 +18,10 @@ import org.pinsim.core.Profile;
  * overrides the file's {@code kernel} directive, as {@code run --kernel} does.
  *
  * <p>{@link #rows()} holds the statements worth a look: every call or check whose outcome
- * differs between the profiles it applies to ({@link Row#differs()}), and also every one that
- * mismatched its expectation or was skipped under some profile, so that each mismatch behind
+ * differs between the profiles it applies to ({@link Row#differs()}), every one a profile
+ * guard gives to some of the profiles compared and not others (a file states each design's
+ * answer on lines of its own: {@link Row#guarded()}), and also every one that mismatched its
+ * expectation or was skipped under some profile, so that each mismatch behind
  * exit code 1 and each skipped call is in the table. {@link #processes()} holds every process's
  * final figures under each profile, matched by name.
  *
@@ -64,6 +66,11 @@ public record Comparison(String file, List<Profile> profiles, List<Report> repor
 
         public boolean mismatched() {
             return cells.stream().anyMatch(c -> c != null && c.mismatch());
+        }
+
+        /** Whether a profile guard leaves the statement out under some of the profiles compared. */
+        public boolean guarded() {
+            return cells.contains(null);
         }
     }
 
@@ -149,7 +156,7 @@ public record Comparison(String file, List<Profile> profiles, List<Report> repor
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<Integer, Report.Entry[]> line : byLine.entrySet()) {
             Row row = row(line.getKey(), line.getValue());
-            if (row.differs() || row.mismatched() || row.kind() == Kind.SKIPPED) {
+            if (row.differs() || row.guarded() || row.mismatched() || row.kind() == Kind.SKIPPED) {
                 rows.add(row);
             }
         }

@@ -42,6 +42,7 @@ public final class ComparisonJson {
             n.put("text", r.text());
             n.put("expected", r.expected());
             n.put("differs", r.differs());
+            n.put("guarded", r.guarded());
             ObjectNode cells = n.putObject("outcomes");
             for (int i = 0; i < c.profiles().size(); i++) {
                 Comparison.Cell cell = r.cells().get(i);
@@ -69,8 +70,8 @@ public final class ComparisonJson {
                     ObjectNode o = figures.putObject(id);
                     o.put("pid", f.pid());
                     o.put("uid", f.uid());
-                    o.put("VmLck_kB", f.vmLckKb());
-                    o.put("VmPin_kB", f.vmPinKb());
+                    o.put("VmLck_kB", new java.math.BigInteger(Long.toUnsignedString(f.vmLckKb())));
+                    o.put("VmPin_kB", new java.math.BigInteger(Long.toUnsignedString(f.vmPinKb())));
                     o.put("user_locked_vm_kB", f.userLockedKb());
                     o.put("exempt_kB", f.exemptKb());
                 }

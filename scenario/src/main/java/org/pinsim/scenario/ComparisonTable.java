@@ -86,13 +86,16 @@ public final class ComparisonTable {
     }
 
     /**
-     * {@code 2 statements differ between the profiles; mismatches under linux-3.1 (exit 1)}, or
+     * {@code 2 statements differ between the profiles, 3 more are guarded for some of them;
+     * mismatches under linux-3.1 (exit 1)}, or
      * {@code ...; every expectation and check held (exit 0)}.
      */
     static String verdict(Comparison c) {
         long d = c.differences();
+        long g = c.rows().stream().filter(r -> r.guarded() && !r.differs()).count();
         String differ = (d == 0 ? "no statement differs" : d + (d == 1 ? " statement differs" : " statements differ"))
-                + " between the profiles; ";
+                + " between the profiles" + (g == 0 ? "" : ", " + g + " more " + (g == 1 ? "is" : "are")
+                + " guarded for some of them") + "; ";
         List<Profile> bad = c.mismatchedProfiles();
         String held = bad.isEmpty() ? "every expectation and check held"
                 : "mismatches under " + bad.stream().map(Profile::id).collect(Collectors.joining(", "));
@@ -106,7 +109,7 @@ public final class ComparisonTable {
         l[1] = cut("final " + p.name() + " " + what);
         for (int i = 0; i < n; i++) {
             Report.ProcessFigures f = p.figures().get(i);
-            l[i + 2] = f == null ? ABSENT : kb.applyAsLong(f) + " kB";
+            l[i + 2] = f == null ? ABSENT : Long.toUnsignedString(kb.applyAsLong(f)) + " kB"; // as /proc prints it
         }
         return l;
     }

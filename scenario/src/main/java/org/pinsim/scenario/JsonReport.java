@@ -104,8 +104,8 @@ public final class JsonReport {
         n.put("name", p.name());
         n.put("pid", p.pid());
         n.put("VmSize_kB", p.vmSizeKb());
-        n.put("VmLck_kB", p.vmLckKb());
-        n.put("VmPin_kB", p.vmPinKb());
+        n.put("VmLck_kB", new java.math.BigInteger(Long.toUnsignedString(p.vmLckKb())));
+        n.put("VmPin_kB", new java.math.BigInteger(Long.toUnsignedString(p.vmPinKb())));
         n.put("VmRSS_kB", p.vmRssKb());
         n.put("maps", p.maps());
         n.put("uid", p.uid());

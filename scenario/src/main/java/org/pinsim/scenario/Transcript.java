@@ -56,7 +56,9 @@ public final class Transcript {
      */
     static String figures(Report.ProcessFigures p) {
         String who = p.name() == null ? "(pid " + p.pid() + ")" : p.name() + " (pid " + p.pid() + ")";
-        return "final " + who + ": VmSize " + p.vmSizeKb() + " kB, VmLck " + p.vmLckKb() + " kB, VmPin " + p.vmPinKb()
+        // unsigned, as /proc prints them: a 3.x release from the wrong mm wraps the counter
+        return "final " + who + ": VmSize " + Long.toUnsignedString(p.vmSizeKb()) + " kB, VmLck "
+                + Long.toUnsignedString(p.vmLckKb()) + " kB, VmPin " + Long.toUnsignedString(p.vmPinKb())
                 + " kB, VmRSS " + p.vmRssKb() + " kB, maps " + p.maps() + "; uid " + p.uid() + " user->locked_vm "
                 + p.userLockedKb() + " kB; exempt from paging " + p.exemptKb() + " kB";
     }

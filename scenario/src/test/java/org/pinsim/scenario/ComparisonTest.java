@@ -125,7 +125,10 @@ class ComparisonTest {
                 + "[linux-3.1,linux-6.18] kid = fork()\n";
         Comparison c = compare(text);
         assertThat(outcomes(row(c, 3))).containsExactly("-1 ENOSYS", "-", "-", "-", "0");
-        assertThat(c.rows()).extracting(Comparison.Row::line).containsExactly(3);
+        // line 3 differs where it ran; 4 and 5 are shown as each profile's own statements
+        assertThat(c.rows()).extracting(Comparison.Row::line).containsExactly(3, 4, 5);
+        assertThat(c.rows()).extracting(Comparison.Row::differs).containsExactly(true, false, false);
+        assertThat(c.rows()).extracting(Comparison.Row::guarded).containsOnly(true);
         Comparison.ProcessRow kid = c.processes().get(1);
         assertThat(kid.name()).isEqualTo("kid");
         assertThat(kid.figures()).extracting(f -> f == null ? null : f.name()).containsExactly("kid", null, null, null,
@@ -162,6 +165,7 @@ class ComparisonTest {
         assertThat(table(c)).isEqualTo(String.join("\n",
                 "line  statement                                         linux-3.1    mpin-2013-dedup  linux-6.18",
                 "   4  mr = rdma_reg_mr(a, 48KiB) = 0                    -1 ENOMEM !  0                0",
+                "   5  mlock2(a, 4096, MLOCK_ONFAULT) = 0                -            -                0",
                 "   6  check app VmPin == 48 kB                          0 kB !       48 kB            48 kB",
                 "   7  x = mmap(NULL, 4KiB, PROT_READ|PROT_WRITE, MA...  -1 EINVAL    -1 EINVAL        0x7ffff7ff2000",
                 "      final app VmLck                                   48 kB        0 kB             48 kB",
@@ -172,7 +176,8 @@ class ComparisonTest {
                 "linux-3.1        4 calls, 1 matched, 1 mismatched, 0 skipped, 1 checks, 1 failed",
                 "mpin-2013-dedup  4 calls, 2 matched, 0 mismatched, 0 skipped, 1 checks, 0 failed",
                 "linux-6.18       5 calls, 3 matched, 0 mismatched, 0 skipped, 1 checks, 0 failed",
-                "3 statements differ between the profiles; mismatches under linux-3.1 (exit 1)",
+                "3 statements differ between the profiles, 1 more is guarded for some of them; mismatches under"
+                        + " linux-3.1 (exit 1)",
                 ""));
     }
 

@@ -3,7 +3,7 @@ package org.pinsim.core.account;
 import org.pinsim.core.Profile;
 
 /**
- * Linux 3.2 (tag v3.2): Christoph Lameter's "mm: Distinguish between mlocked and pinned
+ * Linux 3.2 (tag v3.2): Christoph Lameter's "mm: distinguish between mlocked and pinned
  * pages" (commit bc3e53f682d9) gives RDMA and perf their own counter, mm->pinned_vm (VmPin),
  * checked against RLIMIT_MEMLOCK separately from locked_vm.
  */

@@ -36,10 +36,13 @@ import org.pinsim.core.uapi.Resource;
  * same event charges user->locked_vm again by all its pages, which perf_mmap_close never
  * returns (the leak 6.18 has, since "perf: Further simplify perf_mmap()").
  *
- * <p>linux-3.1 and linux-3.2 (and mpin-2013, which builds on 3.10-era perf) keep the 3.x
- * accounting: the whole buffer goes to user->locked_vm, the part beyond the allowance is
- * also charged to the mm (locked_vm in 3.1, pinned_vm from 3.2) and checked with it against
- * RLIMIT_MEMLOCK; a second mmap charges nothing. Simplified: those profiles use 6.18's VMA
+ * <p>linux-3.1 and linux-3.2 keep the 3.x accounting: the whole buffer goes to
+ * user->locked_vm, the part beyond the allowance is also charged to the mm (locked_vm in
+ * 3.1, pinned_vm from 3.2) and checked with it against RLIMIT_MEMLOCK; a second mmap charges
+ * nothing. [PROPOSAL] mpin-2013 follows "mm,perf: Make use of VM_PINNED" (2014): the whole
+ * buffer to user->locked_vm, the VMA VM_PINNED (so mmap_region charges it to pinned_vm, each
+ * mapping of it, and munmap uncharges it), EPERM only past both the allowance and
+ * RLIMIT_MEMLOCK on mm_locked_pages. Simplified: the older profiles use 6.18's VMA
  * mechanics (pages mapped at once, VM_DONTCOPY); in 3.x the pages were faulted in lazily and
  * counted as file RSS, and fork copied the mapping. Only PERF_TYPE_SOFTWARE events, without
  * groups, inherited counters across fork or AUX areas, are modelled.

@@ -16,7 +16,9 @@ public final class Fork {
 
     /**
      * kernel/fork.c dup_mm -> dup_mmap: the child gets every VMA but VM_DONTCOPY ones, with
-     * VM_LOCKED and VM_LOCKONFAULT cleared; locked_vm and pinned_vm start at 0 (mm_init);
+     * VM_LOCKED and VM_LOCKONFAULT cleared; locked_vm and pinned_vm start at 0 (mm_init), but
+     * 3.2 to 3.10 copied pinned_vm ({@code Profile.forkCopiesPinnedVm}) and the VM_PINNED
+     * proposal keeps VM_PINNED and charges it to the child;
      * def_flags keeps only VM_INIT_DEF_MASK, so MCL_FUTURE is not inherited. Pages are shared
      * copy-on-write where the VMA has anonymous pages (vma_needs_copy); other VMAs fault later.
      */

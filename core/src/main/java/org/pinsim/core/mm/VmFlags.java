@@ -18,7 +18,7 @@ public final class VmFlags {
     public static final long VM_GROWSDOWN = 0x100;
     public static final long VM_UFFD_MISSING = 0x200;
     public static final long VM_PFNMAP = 0x400;
-    /** [PROPOSAL] Peter Zijlstra's VM_PINNED (2013/2014), never merged; only the mpin-2013 profile sets it. */
+    /** [PROPOSAL] Peter Zijlstra's VM_PINNED (2013/2014), never merged; only the mpin-2013 profiles set it. */
     public static final long VM_PINNED = 0x1000;
     public static final long VM_UFFD_WP = 0x1000;
     public static final long VM_LOCKED = 0x2000;
