@@ -831,12 +831,52 @@ def relation_holds(measured, op, rhs):
     return {'!=': a != b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b}[op]
 
 
+def live_zero_page():
+    """Whether a read fault on anonymous memory maps the shared zero page on this kernel.
+
+    mm/memory.c do_anonymous_page maps the zero page unless mm_forbids_zeropage() is true;
+    some virtual machines' guest kernels forbid it (e.g. booted with pvm_no_zero_page=1).
+    One private anonymous page is read, and pagemap + kpageflags say what backs it."""
+    import ctypes
+    import mmap as mmap_mod
+    m = mmap_mod.mmap(-1, PAGE, flags=mmap_mod.MAP_PRIVATE | mmap_mod.MAP_ANONYMOUS,
+                      prot=mmap_mod.PROT_READ | mmap_mod.PROT_WRITE)
+    try:
+        holder = ctypes.c_char.from_buffer(m)
+        addr = ctypes.addressof(holder)
+        _ = m[0]                              # the read fault
+        used = rss_bytes(os.getpid(), addr, PAGE) == 0
+        del holder
+        return used
+    finally:
+        m.close()
+
+
+def template_zero_page(items):
+    """The template's `machine zero_page=on|off`, or None when it does not say."""
+    for st in items:
+        if st.kind == 'text' and st.raw.split() and st.raw.split()[0] == 'machine':
+            for w in st.raw.split()[1:]:
+                if w.startswith('zero_page='):
+                    return w.split('=', 1)[1] == 'on'
+    return None
+
+
 def render(process, items, run, uname):
     out = []
     header_done = False
+    zero = live_zero_page()
+    said = template_zero_page(items)
+    if said is not None and said != zero:
+        raise RuntimeError('the template is for a machine %s the shared zero page; this kernel %s one'
+                           % ('with' if said else 'without', 'has' if zero else 'lacks'))
     for st in items:
         if not header_done and not st.raw.startswith('#'):
             out.append('# measured on Linux %s by conformance/probes/measure.py' % uname)
+            if not zero and said is None:
+                # the answers below are this machine's: say so, so that pinsim and verify read
+                # them as answers of a kernel whose mm_forbids_zeropage() is true
+                out.append('machine zero_page=off')
             header_done = True
         if st.kind == 'text':
             out.append(st.raw)

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.pinsim.cli.verify.ExecutorBinary;
+import org.pinsim.cli.verify.LiveMachine;
 import org.pinsim.cli.verify.ScenarioResult;
 import org.pinsim.cli.verify.Verifier;
 import org.pinsim.scenario.InvalidInputException;
@@ -113,8 +114,15 @@ final class VerifyCommand implements Callable<Integer> {
             }
             return Main.EXIT_OK;
         }
+        LiveMachine live;
+        try {
+            live = LiveMachine.probe(bin, timeout);
+        } catch (IOException e) {
+            err.println("pinsim: verify: cannot probe the live machine: " + e.getMessage());
+            return Main.EXIT_INVALID;
+        }
         Verifier.Options options = Verifier.Options.defaults().withExecutor(bin).withMaxMem(mem).withTimeout(timeout)
-                .withUidBase(uidBase);
+                .withUidBase(uidBase).withLive(live);
         Verifier v = new Verifier(options, bin);
         List<ScenarioResult> results = new ArrayList<>();
         int i = 0;
@@ -139,10 +147,10 @@ final class VerifyCommand implements Callable<Integer> {
                 + nv + " not verifiable";
         int code = diffs == 0 ? Main.EXIT_OK : Main.EXIT_MISMATCH;
         if (json) {
-            print(out, json(results, bin, release, compared, diffs, nv, code));
+            print(out, json(results, bin, release, live, compared, diffs, nv, code));
         } else {
-            out.println("live kernel " + (release == null ? "?" : release) + ", pinsim profile " + Verifier.PROFILE.id()
-                    + ", executor " + bin);
+            out.println("live kernel " + (release == null ? "?" : release) + " " + live.describe() + ", pinsim profile "
+                    + Verifier.PROFILE.id() + ", executor " + bin);
             out.println(summary);
         }
         out.flush();
@@ -164,11 +172,12 @@ final class VerifyCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static ObjectNode json(List<ScenarioResult> results, Path bin, String release, int compared, int diffs, int nv,
-                                   int code) {
+    private static ObjectNode json(List<ScenarioResult> results, Path bin, String release, LiveMachine live, int compared,
+                                   int diffs, int nv, int code) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("available", true);
         root.put("kernel", release);
+        root.put("zeroPage", live.zeroPage());
         root.put("profile", Verifier.PROFILE.id());
         root.put("executor", bin.toString());
         ArrayNode arr = root.putArray("scenarios");

@@ -75,7 +75,7 @@ public final class Kernel {
         this.config = config;
         this.mem = new PhysMem(config.memoryBytes(), config.nodes());
         this.lru = new Lru(mem);
-        this.memory = new Memory(mem, lru, vmstat);
+        this.memory = new Memory(mem, lru, vmstat, !config.zeroPage());
         this.ctx = new MmContext(memory, mem, sysctl, config.profile());
         this.vmas = new Vmas(ctx);
         this.gup = new Gup(ctx);

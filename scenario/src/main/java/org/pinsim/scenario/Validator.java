@@ -73,11 +73,16 @@ final class Validator {
         long seed = m.seed();
         int nodes = m.nodes();
         int cpus = m.cpus();
+        boolean zeroPage = m.zeroPage();
         Pos at = null;
         for (Directive d : applicable()) {
             if (d instanceof Directive.Machine md) {
                 at = md.pos();
                 for (Directive.Setting s : md.settings()) {
+                    if (s.key().equals("zero_page")) {
+                        zeroPage = onOff(s);
+                        continue;
+                    }
                     long v = resolver.constant(s.value(), null, "machine " + s.key());
                     switch (s.key()) {
                         case "memory" -> memory = v;
@@ -92,11 +97,23 @@ final class Validator {
         if (options.seed() != null) {
             seed = options.seed();
         }
+        if (options.zeroPage() != null) {
+            zeroPage = options.zeroPage();
+        }
         try {
-            return new MachineConfig(memory, nodes, cpus, swap, seed, profile);
+            return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
+    }
+
+    /** {@code zero_page=on|off}. */
+    private boolean onOff(Directive.Setting s) {
+        if (s.value() instanceof Expr.Name n && (n.name().equals("on") || n.name().equals("off"))) {
+            return n.name().equals("on");
+        }
+        throw resolver.error(s.value().pos(), "expected on or off for machine zero_page, found "
+                + Resolver.describe(s.value()));
     }
 
     private List<Plan.SysctlSetting> sysctls() {

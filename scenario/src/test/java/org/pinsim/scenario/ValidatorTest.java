@@ -76,6 +76,21 @@ class ValidatorTest {
     }
 
     @Test
+    void machine_zeroPage_onOffAndOverride() {
+        assertThat(plan("munlockall()").machine().zeroPage()).isTrue();
+        assertThat(plan("machine zero_page=off").machine().zeroPage()).isFalse();
+        assertThat(plan("machine zero_page=off\nmachine zero_page=on").machine().zeroPage()).isTrue();
+        assertThat(plan("machine zero_page=off", RunOptions.defaults().withZeroPage(true)).machine().zeroPage()).isTrue();
+    }
+
+    @Test
+    void error_machineZeroPageValue() {
+        assertThat(error("machine zero_page=1")).isEqualTo("t.pin:1:19: expected on or off for machine zero_page, found '1'");
+        assertThat(error("machine zero_page=maybe")).isEqualTo(
+                "t.pin:1:19: expected on or off for machine zero_page, found 'maybe'");
+    }
+
+    @Test
     void sysctl_settings_keepOrder() {
         Plan p = plan("sysctl vm.max_map_count=100 vm.compact_unevictable_allowed=0");
         assertThat(p.sysctls()).extracting(Plan.SysctlSetting::name)

@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pinsim.cli.Main;
+import org.pinsim.cli.verify.LiveMachine;
 import org.pinsim.cli.verify.ScenarioResult;
 import org.pinsim.cli.verify.Verifier;
 import org.pinsim.scenario.Report;
@@ -56,6 +57,48 @@ class VerifierTest {
         assertThat(r.notVerifiable()).isEmpty();
         assertThat(r.compared()).isEqualTo(6);
         assertThat(r.kernelRelease()).isNotBlank();
+    }
+
+    /** Read faults on a PROT_READ mapping, locked: what is resident depends on the zero page. */
+    private static final String READ_LOCKED = String.join("\n",
+            "process app uid=1000 caps=none rlimit.memlock=64KiB",
+            "buf = mmap(NULL, 32KiB, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+            "mlock(buf, 32KiB) = 0",
+            "check app rss(buf) == 0 kB",
+            "check app lck(buf) == 32 kB",
+            "");
+
+    /**
+     * The live machine is probed; pinsim runs on a machine like it. An expectation written
+     * for the other kind of machine is not verifiable when pinsim on the file's machine gives
+     * it, and a difference when it does not.
+     */
+    @Test
+    void theZeroPageOfTheLiveMachineIsProbedAndFollowed() throws IOException {
+        LiveMachine live = LiveMachine.probe(Live.executor(), 20);
+        Verifier.Options o = Verifier.Options.defaults().withLive(live);
+        String nozero = READ_LOCKED.replace("== 0 kB", "== 32 kB");
+        Path withZero = write("zero.pin", READ_LOCKED);
+        Path without = write("nozero.pin", "machine zero_page=off\n" + nozero);
+        Path mismatched = live.zeroPage() ? without : withZero;
+        Path matched = live.zeroPage() ? withZero : without;
+
+        ScenarioResult same = verify(matched, o);
+        assertThat(same.differences()).isEmpty();
+        assertThat(same.notVerifiable()).isEmpty();
+
+        ScenarioResult other = verify(mismatched, o);
+        assertThat(other.differences()).isEmpty();
+        assertThat(other.notVerifiable()).extracting(ScenarioResult.NotVerifiable::line).containsExactly(
+                live.zeroPage() ? 5 : 4);
+        assertThat(other.notVerifiable().get(0).reason()).contains("the written value is for a machine "
+                + (live.zeroPage() ? "without" : "with") + " the shared zero page");
+        assertThat(other.compared()).isEqualTo(4);
+
+        // a value pinsim does not give on either machine stays a difference
+        ScenarioResult wrong = verify(write("wrong-zero.pin", Files.readString(mismatched).replace("lck(buf) == 32 kB",
+                "lck(buf) == 28 kB")), o);
+        assertThat(wrong.differences()).extracting(ScenarioResult.Difference::kind).containsExactly("expectation");
     }
 
     @Test

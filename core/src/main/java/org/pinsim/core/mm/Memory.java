@@ -45,8 +45,15 @@ public final class Memory implements PageTable.TablePages {
     private final VmStat stat;
     private final MlockFolio mlock;
     private int nextAnonVma = 1;
+    /** mm_forbids_zeropage(): read faults on anonymous memory allocate instead of mapping the zero page. */
+    private final boolean forbidsZeropage;
 
     public Memory(PhysMem mem, Lru lru, VmStat stat) {
+        this(mem, lru, stat, false);
+    }
+
+    public Memory(PhysMem mem, Lru lru, VmStat stat, boolean forbidsZeropage) {
+        this.forbidsZeropage = forbidsZeropage;
         this.mem = mem;
         this.ft = mem.frames();
         this.lru = lru;
@@ -248,7 +255,8 @@ public final class Memory implements PageTable.TablePages {
 
     /** mm/memory.c do_anonymous_page. */
     private int doAnonymousPage(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write) {
-        if (!write) {
+        // "Use the zero-page for reads": if (!(vmf->flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(mm))
+        if (!write && !forbidsZeropage) {
             // Use the zero-page for reads: not counted in RSS, vm_normal_page() is NULL.
             leaf.e[i] = Pte.make(mem.zeroPfn(), false, true);
             return VM_FAULT_OK;

@@ -54,6 +54,31 @@ class PhysicalSideTest {
     }
 
     @Test
+    void readFault_mapsTheZeroPage_unlessTheMachineForbidsIt() {
+        // mm/memory.c do_anonymous_page: the zero page for reads unless mm_forbids_zeropage()
+        Kernel k = boot();
+        Task app = spawn(k, "app");
+        long buf = app.mmap(0, 16 * KIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        app.touch(buf, 16 * KIB, false);
+        assertThat(pfnAt(app, buf)).isEqualTo(k.mem().zeroPfn());
+        assertThat(pfnAt(app, buf + 12 * KIB)).isEqualTo(k.mem().zeroPfn());
+        assertThat(app.mm().rssTotal()).isZero();
+
+        Kernel nz = Kernel.boot(MachineConfig.defaults().withMemory(64L << 20).withZeroPage(false));
+        Task t = spawn(nz, "app");
+        long b = t.mmap(0, 16 * KIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        t.touch(b, 16 * KIB, false);
+        int first = pfnAt(t, b);
+        assertThat(first).isNotEqualTo(nz.mem().zeroPfn());
+        assertThat(pfnAt(t, b + 4 * KIB)).isNotEqualTo(first).isNotEqualTo(nz.mem().zeroPfn());
+        assertThat(t.mm().rssTotal()).isEqualTo(4);
+        // the PTE was made writable (VM_WRITE): a later write keeps the same frame
+        t.touch(b, 1, true);
+        assertThat(pfnAt(t, b)).isEqualTo(first);
+        nz.checkInvariants();
+    }
+
+    @Test
     void sharedFileMapping_twoProcesses_mapTheSameFrames() {
         Kernel k = boot();
         Task a = spawn(k, "a");

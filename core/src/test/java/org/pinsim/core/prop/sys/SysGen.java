@@ -86,14 +86,18 @@ final class SysGen {
         return new Property.Case<>(world, List.copyOf(g.ops.subList(0, steps)));
     }
 
-    /** 64..256 MiB, any profile (their accounting differs, their invariants hold alike). */
+    /**
+     * 64..256 MiB, any profile (their accounting differs, their invariants hold alike), one
+     * machine in four without the shared zero page.
+     */
     private SysWorld world() {
         long memory = (64L + 64L * rnd.nextInt(4)) << 20;
         Profile profile = Profile.values()[rnd.nextInt(Profile.values().length)];
         long memlock = new long[] {0, 64 << 10, 256 << 10, 8 << 20}[rnd.nextInt(4)];
         boolean root = rnd.nextInt(4) == 0;
         ProcessSpec.Layout layout = rnd.nextBoolean() ? ProcessSpec.Layout.DEFAULT : ProcessSpec.Layout.EMPTY;
-        return new SysWorld(profile, memory, root, memlock, layout);
+        boolean zeroPage = rnd.nextInt(4) != 0;
+        return new SysWorld(profile, memory, root, memlock, layout, zeroPage);
     }
 
     private Maker pick() {

@@ -9,17 +9,19 @@ import org.pinsim.core.Profile;
 import org.pinsim.core.task.Caps;
 
 /**
- * Where a sequence starts: the machine (memory, profile; otherwise the default machine) and
+ * Where a sequence starts: the machine (memory, profile, the shared zero page or none;
+ * otherwise the default machine) and
  * the initial process {@code p0}, with a memlock hard limit of 8 MiB so that setrlimit can
  * raise the soft one.
  */
-public record SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout) {
+public record SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
+                       boolean zeroPage) {
 
     public static final String INITIAL = "p0";
     static final long MEMLOCK_MAX = 8 << 20;
 
     public Kernel boot() {
-        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile));
+        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage));
     }
 
     /** uid 0 with every capability, or uid 1000 with none. */
@@ -29,7 +31,7 @@ public record SysWorld(Profile profile, long memory, boolean root, long memlock,
 
     /** The directives that boot the same machine and process in a scenario. */
     public List<String> directives() {
-        return List.of("machine memory=" + Pin.size(memory),
+        return List.of("machine memory=" + Pin.size(memory) + (zeroPage ? "" : " zero_page=off"),
                 "kernel " + profile.id(),
                 "process " + INITIAL + " uid=" + (root ? 0 : 1000) + " caps=" + (root ? "all" : "none")
                         + " rlimit.memlock=" + Pin.size(memlock) + ":" + Pin.size(MEMLOCK_MAX)

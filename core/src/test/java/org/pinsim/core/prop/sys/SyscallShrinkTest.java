@@ -35,7 +35,7 @@ class SyscallShrinkTest {
     };
 
     private static final SysWorld WORLD = new SysWorld(Profile.LINUX_6_18, 64 << 20, false, 8 << 20,
-            ProcessSpec.Layout.EMPTY);
+            ProcessSpec.Layout.EMPTY, true);
 
     @Test
     void generate_sameSeed_sameSequenceAndSamePin() {
