@@ -181,6 +181,17 @@ public final class Madvise {
 
     /** mm/madvise.c madvise_dontneed_free (+ madvise_dontneed_free_valid_vma). */
     private int dontneedFree(Caller c, Vma vma, long start, long end, int behavior) {
+        long hpage = vma.hugePageSize();
+        if (hpage != 0) {
+            // hugetlb: MADV_DONTNEED(_LOCKED) only, from a huge page boundary; the end is
+            // rounded down to one ("avoid unexpected data loss"); no page to zap here
+            if (behavior == MADV_FREE || (start & (hpage - 1)) != 0) {
+                c.refuse("madvise: MADV_FREE, or a start off a huge page boundary, on a hugetlb VMA"
+                        + " (madvise_dontneed_free_valid_vma)");
+                return -EINVAL;
+            }
+            return 0;
+        }
         long forbidden = VM_PFNMAP | (behavior != MADV_DONTNEED_LOCKED ? VM_LOCKED : 0);
         if ((vma.flags & forbidden) != 0) {
             c.refuse("madvise: " + (behavior == MADV_FREE ? "MADV_FREE" : "MADV_DONTNEED")
@@ -202,6 +213,11 @@ public final class Madvise {
         if (vma.has(VM_LOCKED)) {
             c.refuse("madvise: MADV_REMOVE on a VM_LOCKED VMA");
             return -EINVAL;
+        }
+        if (vma.hugePageSize() != 0) {
+            // a hugetlbfs file: vma_is_shared_maywrite, then hugetlbfs_fallocate punches the
+            // whole huge pages inside the range (there are none)
+            return vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_MAYWRITE) ? 0 : -org.pinsim.core.uapi.Errno.EACCES;
         }
         if (vma.file == null || !vma.has(VmFlags.VM_SHARED)) {
             c.refuse("madvise: MADV_REMOVE needs a shared mapping");

@@ -304,6 +304,14 @@ public final class Memory implements PageTable.TablePages {
                 if (!readAround(vma, f, index)) {
                     return VM_FAULT_OOM;
                 }
+                // mm/filemap.c filemap_fault: the read dropped the mmap lock
+                // (maybe_unlock_mmap_for_io), so the fault returns VM_FAULT_RETRY and is taken
+                // again (mm_account_fault counts only the completed attempt: one pgfault); a
+                // read fault then maps, by fault-around, the page and what read-around put in
+                // the cache next to it.
+                if (!write && faultAround(mm, vma, leaf, i, addr)) {
+                    return VM_FAULT_OK;
+                }
             }
         }
         if (write && !vma.has(VM_SHARED)) {

@@ -66,6 +66,17 @@ public final class Mremap {
             c.refuse("mremap: no mapping at the old address");
             return -EFAULT;
         }
+        long hpage = vma.hugePageSize();
+        if (hpage != 0) {
+            // mm/mremap.c align_hugetlb: lengths rounded up to huge pages, both addresses on a
+            // huge page boundary, and no expansion
+            oldLen = (oldLen + hpage - 1) & -hpage;
+            newLen = (newLen + hpage - 1) & -hpage;
+            if (((addr | newAddr) & (hpage - 1)) != 0 || newLen > oldLen) { // new_addr as passed, FIXED or not
+                c.refuse("mremap: a hugetlb mapping moves on huge page boundaries and cannot grow (align_hugetlb)");
+                return -EINVAL;
+            }
+        }
         boolean[] locked = {false};
         long ret;
         if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) {

@@ -22,6 +22,8 @@ public final class Errno {
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
+    public static final int ENOTDIR = 20;
+    public static final int EISDIR = 21;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
@@ -31,7 +33,9 @@ public final class Errno {
     public static final int ESPIPE = 29;
     public static final int EROFS = 30;
     public static final int ERANGE = 34;
+    public static final int ENAMETOOLONG = 36;
     public static final int ENOSYS = 38;
+    public static final int ELOOP = 40;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
     public static final int ENOBUFS = 105;
@@ -57,6 +61,8 @@ public final class Errno {
         def(EBUSY, "EBUSY", "Device or resource busy");
         def(EEXIST, "EEXIST", "File exists");
         def(ENODEV, "ENODEV", "No such device");
+        def(ENOTDIR, "ENOTDIR", "Not a directory");
+        def(EISDIR, "EISDIR", "Is a directory");
         def(EINVAL, "EINVAL", "Invalid argument");
         def(ENFILE, "ENFILE", "Too many open files in system");
         def(EMFILE, "EMFILE", "Too many open files");
@@ -66,7 +72,9 @@ public final class Errno {
         def(ESPIPE, "ESPIPE", "Illegal seek");
         def(EROFS, "EROFS", "Read-only file system");
         def(ERANGE, "ERANGE", "Numerical result out of range");
+        def(ENAMETOOLONG, "ENAMETOOLONG", "File name too long");
         def(ENOSYS, "ENOSYS", "Function not implemented");
+        def(ELOOP, "ELOOP", "Too many levels of symbolic links");
         def(EOVERFLOW, "EOVERFLOW", "Value too large for defined data type");
         def(EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported");
         def(ENOBUFS, "ENOBUFS", "No buffer space available");
