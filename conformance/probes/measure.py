@@ -244,6 +244,8 @@ C_PRELUDE = r'''
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <setjmp.h>
 #include <sys/uio.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
@@ -294,6 +296,18 @@ C_PRELUDE = r'''
 #endif
 #ifndef MAP_DROPPABLE
 #define MAP_DROPPABLE 0x08
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30U << 26)
 #endif
 
 static long V[NVARS + 1];
@@ -351,11 +365,24 @@ static void vmcheck_warm(int idx) {
     int n = snprintf(obuf, sizeof obuf, "V %d %ld\n", 0, v);
     (void)n;
 }
-static void touch(long addr, long len, int wr) {
-    for (long a = addr; a < addr + len; a += 4096) {
+/* a touch that faults (SIGSEGV, or SIGBUS beyond a file's end) answers -1 EFAULT, as pinsim's touch */
+static sigjmp_buf touch_jmp;
+static volatile sig_atomic_t touching;
+static void on_touch_fault(int sig) {
+    if (touching) siglongjmp(touch_jmp, 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+static int touch(long addr, long len, int wr) {
+    volatile long a = addr;
+    if (sigsetjmp(touch_jmp, 1)) { touching = 0; return -1; }
+    touching = 1;
+    for (; a < addr + len; a += 4096) {
         volatile char *p = (volatile char *)a;
         if (wr) *p = 1; else (void)*p;
     }
+    touching = 0;
+    return 0;
 }
 static char mapsbuf[1 << 16];
 __attribute__((noinline)) static void stackgrow(void) {
@@ -391,6 +418,8 @@ int main(void) {
     const char *fds = getenv("PINSIM_FDS");
     if (!fds || sscanf(fds, "%d,%d,%d", &RES, &REQ, &ACK) != 3) return 93;
     for (int i = 0; i < NPROCS; i++) if (pipe(P[i])) return 94;
+    signal(SIGSEGV, on_touch_fault);
+    signal(SIGBUS, on_touch_fault);
     prefault();
     V[0] = getpid();
     out("P 0 %ld\n", V[0]);
@@ -459,7 +488,7 @@ def gen_c(process, items):
             continue
         if c == 'touch':
             wr = '1' if len(a) > 2 and a[2].strip() in ('write', '1', 'WRITE') else '0'
-            body.append('  if (me == %d) { %s touch(%s, %s, %s); out("T %d\\n"); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
+            body.append('  if (me == %d) { %s int tr = touch(%s, %s, %s); out("T %d %%d\\n", tr); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
             continue
         if c not in SYSCALLS:
             raise TemplateError('line %d: call %s not supported by the probe' % (L, c))
@@ -680,6 +709,8 @@ class Run:
                 self.outs[(L, int(f[2]))] = tuple(int(x) for x in f[3:])
             elif kind == 'V':
                 self.checks[L] = int(f[2])
+            elif kind == 'T' and len(f) > 2 and f[2] == '-1':
+                self.results[L] = (-1, errno_mod.EFAULT)  # the touch faulted
             elif kind in ('T', 'X', 'E'):
                 self.results.setdefault(L, None)
 
@@ -721,13 +752,27 @@ class Run:
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 
+def template_files(items):
+    """The /tmp/pinsim-files-* names in the template's string arguments (pinsim's /tmp starts empty)."""
+    out = []
+    for st in items:
+        for arg in getattr(st, 'args', None) or ():
+            m = re.match(r'"(?:/tmp/)?(pinsim-files-[^"/]+)"$', arg.strip())  # relative: to a /tmp dirfd
+            if m and '/tmp/' + m.group(1) not in out:
+                out.append('/tmp/' + m.group(1))
+    return out
+
+
 def run_once(process, items, binary, timeout=30):
     _, names, procs = gen_cache[id(items)]
     run = Run(process, items, names, procs)
-    try:
-        os.unlink(PROBE_FILE)
-    except FileNotFoundError:
-        pass
+    # every run starts from the same /tmp: the shared probe file and the /tmp/pinsim-files-*
+    # names the template opens (regular files; the probes cannot make directories) are removed
+    for path in [PROBE_FILE] + template_files(items):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
     resfd, respath = tempfile.mkstemp(prefix='pinsim-res-')
     os.unlink(respath)
     resfile = os.fdopen(os.dup(resfd), 'rb')
@@ -914,6 +959,9 @@ def render(process, items, run, uname):
                 o = run.outs.get((st.lineno, j))
                 args[j] = '{rlim_cur=%s, rlim_max=%s}' % (fmt_limit(o[0]), fmt_limit(o[1])) if o else 'NULL'
         text = '%s%s(%s)' % (st.head, st.call, ', '.join(args))
+        if st.call == 'touch' and run.results.get(st.lineno):
+            out.append(text + ' = -1 EFAULT' + cm)  # a fault (only a faulting touch carries a result)
+            continue
         if st.call in ('exit', 'exit_group', 'touch'):
             out.append(text + cm)
             continue
@@ -987,6 +1035,7 @@ def main(argv):
             files.append(a)
     if os.geteuid() != 0:
         sys.exit('measure.py must run as root (it reads /proc/PID/pagemap and /proc/kpageflags)')
+    os.umask(0o022)  # the probes create files as pinsim's processes do (fs/namei.c: Namei.UMASK)
     if not files:
         files = sorted(os.path.join(TEMPLATES, f) for f in os.listdir(TEMPLATES) if f.endswith('.pin'))
     uname = os.uname().release
