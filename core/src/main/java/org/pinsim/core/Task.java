@@ -512,7 +512,7 @@ public final class Task implements Caller, Cred {
      */
     public SysResult openat(int dirfd, String path, long flags, long mode) {
         begin();
-        OpenFlags op = OpenFlags.build(flags, mode);
+        OpenFlags op = OpenFlags.build(flags, mode, k.profile().hasTmpfile());
         if (op.err() != 0) {
             refuse("open: O_DIRECTORY with O_CREAT, or O_TMPFILE without O_DIRECTORY or write access (build_open_flags)");
             return done(op.err());

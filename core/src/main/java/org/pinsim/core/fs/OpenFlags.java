@@ -36,9 +36,12 @@ public record OpenFlags(int err, int flags, int mode, int accMode, int fmode) {
     /** include/linux/fs.h ACC_MODE: "\004\002\006\006"[flags & O_ACCMODE]. */
     private static final int[] ACC_MODE = {MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE, MAY_READ | MAY_WRITE};
 
-    /** fs/open.c build_open_how then build_open_flags, for open(2)'s int flags and umode_t mode. */
-    public static OpenFlags build(long rawFlags, long rawMode) {
-        int flags = (int) rawFlags & VALID_OPEN_FLAGS; // openat ignores unknown bits
+    /**
+     * fs/open.c build_open_how then build_open_flags, for open(2)'s int flags and umode_t
+     * mode; a kernel before O_TMPFILE (3.11) ignores its bit as it does every unknown one.
+     */
+    public static OpenFlags build(long rawFlags, long rawMode, boolean hasTmpfile) {
+        int flags = (int) rawFlags & (hasTmpfile ? VALID_OPEN_FLAGS : VALID_OPEN_FLAGS & ~O_TMPFILE_BIT);
         int mode = (int) rawMode & Stat.S_IALLUGO;
         if ((flags & O_PATH) != 0) {
             flags &= O_PATH_FLAGS; // "O_PATH beats everything else"

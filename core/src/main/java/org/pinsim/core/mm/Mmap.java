@@ -247,7 +247,7 @@ public final class Mmap {
             return -EINVAL;
         }
         // FOP_MMAP_SYNC: ext4's regular files take MAP_SYNC (and refuse it later when not DAX)
-        long flagsMask = Mman.LEGACY_MAP_MASK | (ext4Regular(file) ? MAP_SYNC : 0);
+        long flagsMask = Mman.LEGACY_MAP_MASK | (ext4Regular(file) && ctx.profile.hasMapSharedValidate() ? MAP_SYNC : 0);
         if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
             if (type == MAP_SHARED) {
                 flags &= Mman.LEGACY_MAP_MASK;
@@ -455,7 +455,7 @@ public final class Mmap {
         if (unmapped != 0) {
             return unmapped;
         }
-        if (ext4Regular(file) && (vmFlags & VmFlags.VM_SYNC) != 0) {
+        if (ext4Regular(file) && (vmFlags & VmFlags.VM_SYNC) != 0 && ctx.profile.hasMapSharedValidate()) {
             // fs/ext4/file.c ext4_file_mmap_prepare: daxdev_mapping_supported is false for a
             // VM_SYNC mapping of a file that is not DAX. calc_vm_flag_bits set VM_SYNC from
             // MAP_SYNC whatever the mapping type (a legacy MAP_SHARED or MAP_PRIVATE too); the
