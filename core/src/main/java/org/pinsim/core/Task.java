@@ -122,6 +122,11 @@ public final class Task implements Caller {
         return rlim.cur(resource);
     }
 
+    @Override
+    public long rlimitMax(int resource) {
+        return rlim.max(resource);
+    }
+
     /** The current soft and hard limit of a resource (what getrlimit would return). */
     public Rlimit rlimitOf(int resource) {
         return rlim.get(resource);

@@ -13,6 +13,9 @@ public interface Caller {
     /** rlimit(resource): the soft limit, unsigned. */
     long rlimit(int resource);
 
+    /** rlimit_max(resource): the hard limit, unsigned. */
+    long rlimitMax(int resource);
+
     /** The caller's (real) uid: whose user_struct per-user charges go to. */
     int uid();
 

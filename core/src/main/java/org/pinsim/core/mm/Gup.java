@@ -76,7 +76,11 @@ public final class Gup {
         }
         boolean write = (vma.flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
         boolean force = (vma.flags & VmFlags.VM_ACCESS_FLAGS) != 0; // vma_is_accessible
-        return getUserPages(mm, vma, start, nrPages, write, force);
+        long ret = getUserPages(mm, vma, start, nrPages, write, force);
+        // "lru_add_drain()" after __get_user_pages: mlock_drain_local processes the pages
+        // mlock_new_folio queued while faulting them in (culled, NR_MLOCK) before the call returns
+        ctx.memory.mlockFolio().drain();
+        return ret;
     }
 
     /**

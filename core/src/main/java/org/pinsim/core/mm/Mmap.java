@@ -510,8 +510,15 @@ public final class Mmap {
             return false;
         }
         long data = c.rlimit(Resource.RLIMIT_DATA);
-        return !VmFlags.isDataMapping(flags) || data == Resource.RLIM_INFINITY
-                || Long.compareUnsigned(mm.dataVm() + npages, data >>> PAGE_SHIFT) <= 0;
+        if (!VmFlags.isDataMapping(flags) || data == Resource.RLIM_INFINITY
+                || Long.compareUnsigned(mm.dataVm() + npages, data >>> PAGE_SHIFT) <= 0) {
+            return true;
+        }
+        // "Workaround for Valgrind": a soft limit of 0 admits data mappings up to the hard
+        // limit; otherwise refused (ignore_rlimit_data is false by default)
+        long max = c.rlimitMax(Resource.RLIMIT_DATA);
+        return data == 0 && (max == Resource.RLIM_INFINITY
+                || Long.compareUnsigned(mm.dataVm() + npages, max >>> PAGE_SHIFT) <= 0);
     }
 
     // ---- brk ----
