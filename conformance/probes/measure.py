@@ -789,12 +789,13 @@ gen_cache = {}
 def addr_expr(st, r, run):
     vals = getattr(st, 'snapshot', run.values)
     # Only results the kernel's semantics pin down are written as expressions:
-    # brk, MAP_FIXED / MAP_FIXED_NOREPLACE / hinted mmap, and mremap that stays in
-    # place.  Placement chosen by the kernel (top-down search) is layout-specific.
+    # brk, MAP_FIXED / MAP_FIXED_NOREPLACE / hinted mmap, mremap that stays in
+    # place, and an unbound MREMAP_FIXED (a bound one names its result itself).
+    # Placement chosen by the kernel (top-down search) is layout-specific.
     if st.call == 'mmap':
         if not ('MAP_FIXED' in st.args[3] or st.args[0].strip() not in ('NULL', '0')):
             return None
-    elif st.call == 'mremap':
+    elif st.call == 'mremap' and (st.bind or not (len(st.args) > 3 and 'MREMAP_FIXED' in st.args[3])):
         try:
             old = py_eval(st.args[0], vals)
         except TemplateError:
