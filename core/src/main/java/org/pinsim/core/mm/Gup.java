@@ -125,10 +125,17 @@ public final class Gup {
      * FOLL_FORCE nor stack expansion): at each VMA boundary the next VMA must contain the
      * address (vma_lookup, else -ENOMEM) and pass check_vma_flags (else -EINVAL, "incompatible
      * mappings / permissions"); a fault that fails is -EFAULT (SIGBUS, SIGSEGV) or -ENOMEM.
+     * Then "lru_add_drain()": the mlock batch of the pages faulted into VM_LOCKED VMAs drains.
      *
      * @return pages faulted in from {@code start} before the first failure if any, else -errno
      */
     public long faultinPageRange(Mm mm, long start, long end, boolean write) {
+        long ret = getUserPagesPopulate(mm, start, end, write);
+        ctx.memory.mlockFolio().drain();
+        return ret;
+    }
+
+    private long getUserPagesPopulate(Mm mm, long start, long end, boolean write) {
         long done = 0;
         for (long a = start; Long.compareUnsigned(a, end) < 0;) {
             Vma vma = mm.vmas.lookup(a);

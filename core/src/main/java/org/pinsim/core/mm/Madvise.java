@@ -200,6 +200,7 @@ public final class Madvise {
             c.refuse("madvise: MADV_FREE on memory that is not private anonymous (madvise_free_single_vma)");
             return -EINVAL;
         }
+        ctx.memory.mlockFolio().drain(); // lru_add_drain
         forEachPte(c.mm(), start, end, (a, e, i) -> ctx.memory.madvFreePte(e, i));
         return 0;
     }
@@ -266,6 +267,7 @@ public final class Madvise {
         // or modes, so the caller may always open it for writing (file_permission MAY_WRITE)
         Mm mm = c.mm();
         Memory memory = ctx.memory;
+        memory.mlockFolio().drain(); // lru_add_drain
         forEachPte(mm, start, end, (a, e, i) -> {
             int pfn = memory.lruFolioMappedOnce(e[i]);
             if (pfn == FrameTable.NO_FRAME) {
