@@ -245,6 +245,8 @@ C_PRELUDE = r'''
 #include <stdlib.h>
 #include <stdarg.h>
 #include <sys/uio.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
 #ifndef PERF_ATTR_SIZE_VER8
@@ -285,6 +287,12 @@ C_PRELUDE = r'''
 #endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
 #endif
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -351,11 +359,27 @@ static void vmcheck_warm(int idx) {
     int n = snprintf(obuf, sizeof obuf, "V %d %ld\n", 0, v);
     (void)n;
 }
-static void touch(long addr, long len, int wr) {
-    for (long a = addr; a < addr + len; a += 4096) {
-        volatile char *p = (volatile char *)a;
-        if (wr) *p = 1; else (void)*p;
+/* touch: -1 when an access faults (SIGSEGV, SIGBUS: a guard region, beyond the end of a file), as pinsim's touch reports EFAULT */
+static sigjmp_buf touch_jmp;
+static void touch_fault(int sig) { (void)sig; siglongjmp(touch_jmp, 1); }
+static int touch(long addr, long len, int wr) {
+    struct sigaction sa, osegv, obus;
+    volatile int r = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = touch_fault;
+    sigaction(SIGSEGV, &sa, &osegv);
+    sigaction(SIGBUS, &sa, &obus);
+    if (sigsetjmp(touch_jmp, 1) == 0) {
+        for (long a = addr; a < addr + len; a += 4096) {
+            volatile char *p = (volatile char *)a;
+            if (wr) *p = 1; else (void)*p;
+        }
+    } else {
+        r = -1;
     }
+    sigaction(SIGSEGV, &osegv, 0);
+    sigaction(SIGBUS, &obus, 0);
+    return r;
 }
 static char mapsbuf[1 << 16];
 __attribute__((noinline)) static void stackgrow(void) {
@@ -459,7 +483,7 @@ def gen_c(process, items):
             continue
         if c == 'touch':
             wr = '1' if len(a) > 2 and a[2].strip() in ('write', '1', 'WRITE') else '0'
-            body.append('  if (me == %d) { %s touch(%s, %s, %s); out("T %d\\n"); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
+            body.append('  if (me == %d) { %s int t = touch(%s, %s, %s); out("T %d %%d\\n", t); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
             continue
         if c not in SYSCALLS:
             raise TemplateError('line %d: call %s not supported by the probe' % (L, c))
@@ -680,6 +704,8 @@ class Run:
                 self.outs[(L, int(f[2]))] = tuple(int(x) for x in f[3:])
             elif kind == 'V':
                 self.checks[L] = int(f[2])
+            elif kind == 'T' and len(f) > 2 and int(f[2]) < 0:
+                self.results[L] = (-1, errno_mod.EFAULT)  # the access faulted
             elif kind in ('T', 'X', 'E'):
                 self.results.setdefault(L, None)
 
@@ -915,6 +941,9 @@ def render(process, items, run, uname):
                 o = run.outs.get((st.lineno, j))
                 args[j] = '{rlim_cur=%s, rlim_max=%s}' % (fmt_limit(o[0]), fmt_limit(o[1])) if o else 'NULL'
         text = '%s%s(%s)' % (st.head, st.call, ', '.join(args))
+        if st.call == 'touch' and run.results.get(st.lineno):
+            out.append(text + ' = -1 EFAULT' + cm)  # a touch that faulted; one that did not carries no value
+            continue
         if st.call in ('exit', 'exit_group', 'touch'):
             out.append(text + cm)
             continue
