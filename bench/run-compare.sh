@@ -3,7 +3,7 @@
 #
 #   sh bench/run-compare.sh            (from the repo root, as root; about 2 minutes)
 #
-# 1. the real-kernel baseline: ../shared/bench/kernel/run.sh (kbench.c, gcc -O2), one run,
+# 1. the real-kernel baseline: bench/kernel/run.sh (kbench.c, gcc -O2), one run,
 #    sizes up to 1 GiB;
 # 2. pinsim bench (./pinsim bench, or BenchRunner from bench/target/benchmarks.jar when
 #    the launcher is missing), the same ops and sizes;
@@ -15,11 +15,11 @@
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-kbench=../shared/bench/kernel/run.sh
+kbench=bench/kernel/run.sh
 out=${CMP_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 [ "$(id -u)" = 0 ] || { echo "run-compare: kbench must run as root" >&2; exit 2; }
-[ -f "$kbench" ] || { echo "run-compare: $kbench not found (run from a checkout beside shared/)" >&2; exit 2; }
+[ -f "$kbench" ] || { echo "run-compare: $kbench not found" >&2; exit 2; }
 command -v python3 >/dev/null 2>&1 || { echo "run-compare: python3 is needed for the join" >&2; exit 2; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -25,8 +25,11 @@
  *   status PID                    -> ok Name=kB ... maps=N | gone
  *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
- *   vmstat                        -> ok N, then N lines: NAME VALUE (after a write to
- *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact)
+ *   vmstat [drain]                -> ok N, then N lines: NAME VALUE (after a write to
+ *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact;
+ *                                    with `drain`, every CPU's LRU and mlock batches are
+ *                                    drained first, so nothing earlier processes left queued
+ *                                    on some CPU is counted later)
  *   quit                          -> every scenario process killed and reaped, then ok bye
  * Scenario-process commands (after `to SLOT`), answered `r RET ERRNO [OUT...] [; EVENT=DELTA...]`
  * (the vmstat event counters that changed between just before and just after the call):
@@ -720,7 +723,19 @@ static void cmd_rss(int pid, char **t, int n) {
     oprintf(1, "ok %ld\n", bytes);
 }
 
-static void cmd_vmstat(void) {
+static char drain_page[4096] __attribute__((aligned(4096)));
+
+static void cmd_vmstat(int drain) {
+    if (drain) {
+        /* mm/migrate.c: kernel_move_pages -> do_pages_move calls lru_cache_disable(), i.e.
+         * __lru_add_drain_all(), which drains the LRU and mlock folio batches of every CPU
+         * (an exited process's munlocked pages stay counted in nr_mlock while they sit in the
+         * batch of the CPU it ran on) */
+        void *pages[1] = {drain_page};
+        int nodes[1] = {0}, status[1] = {0};
+        drain_page[0] = 1;
+        (void)syscall(SYS_move_pages, 0, 1UL, pages, nodes, status, 0);
+    }
     /* fold the per-cpu differentials first, so that nr_* state counters are exact */
     int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -851,7 +866,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(c, "rss") && n >= 3) {
             cmd_rss((int)num(t[1]), t, n);
         } else if (!strcmp(c, "vmstat")) {
-            cmd_vmstat();
+            cmd_vmstat(n >= 2 && !strcmp(t[1], "drain"));
         } else if (!strcmp(c, "quit")) {
             reap_all();
             oput(1, "ok bye\n");

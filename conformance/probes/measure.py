@@ -244,9 +244,9 @@ C_PRELUDE = r'''
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
-#include <signal.h>
-#include <setjmp.h>
 #include <sys/uio.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
 #ifndef PERF_ATTR_SIZE_VER8
@@ -287,6 +287,12 @@ C_PRELUDE = r'''
 #endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
 #endif
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -365,24 +371,27 @@ static void vmcheck_warm(int idx) {
     int n = snprintf(obuf, sizeof obuf, "V %d %ld\n", 0, v);
     (void)n;
 }
-/* a touch that faults (SIGSEGV, or SIGBUS beyond a file's end) answers -1 EFAULT, as pinsim's touch */
+/* touch: -1 when an access faults (SIGSEGV, SIGBUS: a guard region, beyond the end of a file), as pinsim's touch reports EFAULT */
 static sigjmp_buf touch_jmp;
-static volatile sig_atomic_t touching;
-static void on_touch_fault(int sig) {
-    if (touching) siglongjmp(touch_jmp, 1);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
+static void touch_fault(int sig) { (void)sig; siglongjmp(touch_jmp, 1); }
 static int touch(long addr, long len, int wr) {
-    volatile long a = addr;
-    if (sigsetjmp(touch_jmp, 1)) { touching = 0; return -1; }
-    touching = 1;
-    for (; a < addr + len; a += 4096) {
-        volatile char *p = (volatile char *)a;
-        if (wr) *p = 1; else (void)*p;
+    struct sigaction sa, osegv, obus;
+    volatile int r = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = touch_fault;
+    sigaction(SIGSEGV, &sa, &osegv);
+    sigaction(SIGBUS, &sa, &obus);
+    if (sigsetjmp(touch_jmp, 1) == 0) {
+        for (long a = addr; a < addr + len; a += 4096) {
+            volatile char *p = (volatile char *)a;
+            if (wr) *p = 1; else (void)*p;
+        }
+    } else {
+        r = -1;
     }
-    touching = 0;
-    return 0;
+    sigaction(SIGSEGV, &osegv, 0);
+    sigaction(SIGBUS, &obus, 0);
+    return r;
 }
 static char mapsbuf[1 << 16];
 __attribute__((noinline)) static void stackgrow(void) {
@@ -418,8 +427,6 @@ int main(void) {
     const char *fds = getenv("PINSIM_FDS");
     if (!fds || sscanf(fds, "%d,%d,%d", &RES, &REQ, &ACK) != 3) return 93;
     for (int i = 0; i < NPROCS; i++) if (pipe(P[i])) return 94;
-    signal(SIGSEGV, on_touch_fault);
-    signal(SIGBUS, on_touch_fault);
     prefault();
     V[0] = getpid();
     out("P 0 %ld\n", V[0]);
@@ -488,7 +495,7 @@ def gen_c(process, items):
             continue
         if c == 'touch':
             wr = '1' if len(a) > 2 and a[2].strip() in ('write', '1', 'WRITE') else '0'
-            body.append('  if (me == %d) { %s int tr = touch(%s, %s, %s); out("T %d %%d\\n", tr); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
+            body.append('  if (me == %d) { %s int t = touch(%s, %s, %s); out("T %d %%d\\n", t); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
             continue
         if c not in SYSCALLS:
             raise TemplateError('line %d: call %s not supported by the probe' % (L, c))
@@ -709,8 +716,8 @@ class Run:
                 self.outs[(L, int(f[2]))] = tuple(int(x) for x in f[3:])
             elif kind == 'V':
                 self.checks[L] = int(f[2])
-            elif kind == 'T' and len(f) > 2 and f[2] == '-1':
-                self.results[L] = (-1, errno_mod.EFAULT)  # the touch faulted
+            elif kind == 'T' and len(f) > 2 and int(f[2]) < 0:
+                self.results[L] = (-1, errno_mod.EFAULT)  # the access faulted
             elif kind in ('T', 'X', 'E'):
                 self.results.setdefault(L, None)
 
@@ -834,12 +841,13 @@ gen_cache = {}
 def addr_expr(st, r, run):
     vals = getattr(st, 'snapshot', run.values)
     # Only results the kernel's semantics pin down are written as expressions:
-    # brk, MAP_FIXED / MAP_FIXED_NOREPLACE / hinted mmap, and mremap that stays in
-    # place.  Placement chosen by the kernel (top-down search) is layout-specific.
+    # brk, MAP_FIXED / MAP_FIXED_NOREPLACE / hinted mmap, mremap that stays in
+    # place, and an unbound MREMAP_FIXED (a bound one names its result itself).
+    # Placement chosen by the kernel (top-down search) is layout-specific.
     if st.call == 'mmap':
         if not ('MAP_FIXED' in st.args[3] or st.args[0].strip() not in ('NULL', '0')):
             return None
-    elif st.call == 'mremap':
+    elif st.call == 'mremap' and (st.bind or not (len(st.args) > 3 and 'MREMAP_FIXED' in st.args[3])):
         try:
             old = py_eval(st.args[0], vals)
         except TemplateError:
@@ -960,7 +968,7 @@ def render(process, items, run, uname):
                 args[j] = '{rlim_cur=%s, rlim_max=%s}' % (fmt_limit(o[0]), fmt_limit(o[1])) if o else 'NULL'
         text = '%s%s(%s)' % (st.head, st.call, ', '.join(args))
         if st.call == 'touch' and run.results.get(st.lineno):
-            out.append(text + ' = -1 EFAULT' + cm)  # a fault (only a faulting touch carries a result)
+            out.append(text + ' = -1 EFAULT' + cm)  # a touch that faulted; one that did not carries no value
             continue
         if st.call in ('exit', 'exit_group', 'touch'):
             out.append(text + cm)

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The operations of the real-kernel baseline ({@code shared/bench/kernel/kbench.c}), under
+ * The operations of the real-kernel baseline ({@code bench/kernel/kbench.c}), under
  * kbench's own names so that the two outputs join on {@code op}. A closed set: an enum, in
  * kbench's emission order, each op tagged with the region whose state sequence it belongs to.
  *

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code pinsim bench [--op OP[,OP...]]... [--size SIZE] [--no-warmup]}: times the real-kernel
- * baseline's operations (shared/bench/kernel/kbench.c) on the model and prints kbench's JSON
+ * baseline's operations (bench/kernel/kbench.c) on the model and prints kbench's JSON
  * lines, so that the two outputs join on {@code (op, bytes)}. See docs/PERFORMANCE.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,

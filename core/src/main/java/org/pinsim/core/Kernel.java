@@ -95,6 +95,19 @@ public final class Kernel {
         this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
         this.perf = new org.pinsim.core.gup.PerfOps(memory, sysctl, config.profile(), config.cpus(), this::user);
         sysctl.set(Sysctl.PERF_EVENT_PARANOID, config.profile().defaultPerfParanoid());
+        ctx.setLiveMms(this::liveMms);
+    }
+
+    /** The address spaces of the live tasks, each once, in pid order (threads share one). */
+    private List<Mm> liveMms() {
+        List<Mm> out = new ArrayList<>();
+        for (Task t : tasks.values()) {
+            Mm m = t.mm();
+            if (m != null && !out.contains(m)) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */

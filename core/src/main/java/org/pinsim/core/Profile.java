@@ -130,6 +130,21 @@ public abstract class Profile {
         return since(5, 7);
     }
 
+    /**
+     * Linux 6.17's mremap rework (mm/mremap.c check_mremap_params, check_prep_vma): a new
+     * length beyond TASK_SIZE is EINVAL for every call, and the VMA is validated before
+     * MREMAP_FIXED unmaps the destination, so a refused move leaves it mapped. Before, the
+     * VMA was validated (vma_to_resize, remap_is_valid) after that unmap.
+     */
+    public boolean mremapChecksFirst() {
+        return since(6, 17);
+    }
+
+    /** mm/mremap.c remap_move: MREMAP_FIXED without resize may move several VMAs: Linux 6.17. */
+    public boolean mremapMovesVmaRange() {
+        return since(6, 17);
+    }
+
     /** vfio and its type1 IOMMU backend (drivers/vfio/vfio_iommu_type1.c): Linux 3.6. */
     public boolean hasVfio() {
         return vfio() != VfioAccounting.NONE;

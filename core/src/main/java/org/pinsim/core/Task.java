@@ -137,6 +137,11 @@ public final class Task implements Caller, Cred {
         return rlim.cur(resource);
     }
 
+    @Override
+    public long rlimitMax(int resource) {
+        return rlim.max(resource);
+    }
+
     /** The current soft and hard limit of a resource (what getrlimit would return). */
     public Rlimit rlimitOf(int resource) {
         return rlim.get(resource);
@@ -287,14 +292,20 @@ public final class Task implements Caller, Cred {
                 leaf = mm.pageTable().leaf(a, false); // the TLB and page-table walk, once per 2 MiB
                 leafBase = base;
             }
-            long pte = leaf == null ? Pte.NONE : leaf.e[PageTable.pteIndex(a)];
-            if (pte != Pte.NONE && (!write || Pte.write(pte))) {
+            int pi = PageTable.pteIndex(a);
+            long pte = leaf == null ? Pte.NONE : leaf.e[pi];
+            if (Pte.present(pte) && (!write || Pte.write(pte))) {
+                leaf.e[pi] = pte | Pte.ACCESSED | (write ? Pte.DIRTY : 0); // the MMU sets young and dirty
                 continue;
             }
             leafBase = -1; // the fault may allocate the table
             int r = memory.handleFault(mm, vma, a, write);
             if (r == Memory.VM_FAULT_SIGBUS) {
                 refuse("SIGBUS: access beyond the end of the file at 0x" + Long.toHexString(a));
+                return done(-EFAULT);
+            }
+            if (r == Memory.VM_FAULT_SIGSEGV) {
+                refuse("SIGSEGV: a guard region (MADV_GUARD_INSTALL) at 0x" + Long.toHexString(a));
                 return done(-EFAULT);
             }
             if (r != Memory.VM_FAULT_OK) {
@@ -585,6 +596,11 @@ public final class Task implements Caller, Cred {
         files.put(fd, new OpenFile(f, fmode, cloexec));
         f.fdGet();
         return fd;
+    }
+
+    @Override
+    public boolean ownsOrMayWrite(Inode file) {
+        return uid == file.uid() || capable(Caps.CAP_FOWNER) || Namei.mayWrite(this, file);
     }
 
     /** The inodes this task's file descriptors hold, in descriptor order (for the invariant checker). */

@@ -78,6 +78,11 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
                 boolean isVmstat = c.field() == Plan.CheckField.VMSTAT;
                 List<String> names = isVmstat ? new ArrayList<>(vmstat.keySet()) : meminfo;
                 if (!names.contains(c.procField())) {
+                    if (isVmstat && ProcFs.isLinuxVmstatField(c.procField())) {
+                        throw new InvalidInputException(plan.scenario().file(), c.statement().fieldPos(),
+                                "expected a field of /proc/vmstat that pinsim models, found '" + c.procField()
+                                        + "' (Linux prints it; pinsim does not model that counter yet)");
+                    }
                     String kind = isVmstat ? "vmstat" : "meminfo";
                     throw new InvalidInputException(plan.scenario().file(), c.statement().fieldPos(),
                             "expected a field of /proc/" + kind + ", found '" + c.procField() + "'"

@@ -257,7 +257,15 @@ public final class Executor implements AutoCloseable {
     }
 
     public Map<String, Long> vmstat() throws IOException {
-        String a = ask("vmstat");
+        return vmstat(false);
+    }
+
+    /**
+     * /proc/vmstat after stat_refresh; with {@code drain}, after every CPU's LRU and mlock
+     * batches were drained (for a baseline that earlier processes' queued pages do not skew).
+     */
+    public Map<String, Long> vmstat(boolean drain) throws IOException {
+        String a = ask(drain ? "vmstat drain" : "vmstat");
         if (!a.startsWith("ok ")) {
             throw new IOException("cannot read /proc/vmstat: " + a);
         }

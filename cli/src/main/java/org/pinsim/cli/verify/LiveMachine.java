@@ -1,8 +1,6 @@
 package org.pinsim.cli.verify;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -44,7 +42,7 @@ public record LiveMachine(boolean zeroPage, String cmdlineHint) {
     /** The kernel command-line word that explains a forbidden zero page, or null. */
     private static String readCmdlineHint() {
         try {
-            String cmd = Files.readString(Path.of("/proc/cmdline"), StandardCharsets.UTF_8);
+            String cmd = ProcSys.read(Path.of("/proc/cmdline"));
             for (String w : cmd.trim().split("\\s+")) {
                 if (w.contains("zero_page") || w.contains("zeropage")) {
                     return w;

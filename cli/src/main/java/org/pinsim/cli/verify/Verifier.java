@@ -1,10 +1,8 @@
 package org.pinsim.cli.verify;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,7 +19,6 @@ import org.pinsim.cli.verify.Executor.Vma;
 import org.pinsim.cli.verify.ScenarioResult.Difference;
 import org.pinsim.core.ProcessSpec;
 import org.pinsim.core.Profile;
-import org.pinsim.core.fs.Namei;
 import org.pinsim.core.task.Caps;
 import org.pinsim.core.uapi.Errno;
 import org.pinsim.scenario.Directive;
@@ -30,11 +27,6 @@ import org.pinsim.scenario.Expr;
 import org.pinsim.scenario.ModelBugException;
 import org.pinsim.scenario.Report;
 import org.pinsim.scenario.ResolvedScenario;
-import org.pinsim.scenario.ResolvedScenario.ArrayArg;
-import org.pinsim.scenario.ResolvedScenario.Argument;
-import org.pinsim.scenario.ResolvedScenario.LimitArg;
-import org.pinsim.scenario.ResolvedScenario.NumArg;
-import org.pinsim.scenario.ResolvedScenario.TextArg;
 import org.pinsim.scenario.RunOptions;
 import org.pinsim.scenario.Scenario;
 import org.pinsim.scenario.ScenarioRunner;
@@ -51,15 +43,10 @@ import org.pinsim.scenario.Statement;
 public final class Verifier {
 
     public static final Profile PROFILE = Profile.LINUX_6_18;
-    private static final long TASK_SIZE = 0x7ffffffff000L;
     private static final long MAP_FIXED = 0x10;
     private static final long MAP_FIXED_NOREPLACE = 0x100000;
     private static final long MREMAP_FIXED = 2;
     private static final long MCL_CURRENT = 1;
-    private static final long CLONE_VM = 0x100;
-    private static final long CLONE_VFORK = 0x4000;
-    private static final long CLONE_THREAD = 0x10000;
-    private static final long O_CREAT = 0100;
     private static final Set<String> LOCKING = Set.of("mlock", "mlock2", "mmap", "mremap", "brk", "mlockall");
 
     /**
@@ -120,6 +107,13 @@ public final class Verifier {
     public static Prepared prepare(Path file) throws IOException {
         Scenario sc = ScenarioRunner.parse(file);
         ResolvedScenario rs = ResolvedScenario.resolve(sc, RunOptions.defaults().withKernel(PROFILE));
+        try {
+            // what only a booted model can reject (vmstat and meminfo field names, sysctl
+            // names) is invalid input too, found before any file runs, as `run` finds it
+            ScenarioRunner.run(sc, RunOptions.defaults().withKernel(PROFILE));
+        } catch (ModelBugException e) {
+            // reported as a difference when the scenario runs
+        }
         return new Prepared(file, sc, rs);
     }
 
@@ -170,7 +164,7 @@ public final class Verifier {
 
         private Integer imageLockedLine;
         private String diverged;
-        private int nextSlot;
+        private Commands commands;
         private long mapped;
         private int nprocs;
         private Path workdir;
@@ -179,7 +173,7 @@ public final class Verifier {
         private final boolean quiet;
         /** The vmstat event counters each call changed, by line, in the order the calls ran. */
         private final Map<Integer, Map<String, Long>> callEvents = new java.util.LinkedHashMap<>();
-        private final List<Object[]> deferred = new ArrayList<>();
+        private final List<VmstatRuns.Deferred> deferred = new ArrayList<>();
         /** The vmstat state counters' (nr_*) changes at each check, by line. */
         private final Map<Integer, Long> stateValues = new HashMap<>();
 
@@ -233,7 +227,8 @@ public final class Verifier {
                 whole("live kernel not available");
                 return finish();
             }
-            String why = preflight();
+            nprocs = Preflight.processCount(rs);
+            String why = Preflight.check(rs, options.maxMem());
             if (why != null) {
                 whole(why);
                 return finish();
@@ -287,7 +282,7 @@ public final class Verifier {
             List<Map<Integer, Long>> states = new ArrayList<>();
             runs.add(callEvents);
             states.add(stateValues);
-            Map<Integer, Long> values = eventValues(runs, states);
+            Map<Integer, Long> values = VmstatRuns.values(deferred, callEvents, runs, states);
             while (runs.size() < EVENT_RUNS && deferred.stream().anyMatch(d -> !eventOk(d, values))) {
                 Run again = new Run(p, index, true);
                 again.run();
@@ -296,65 +291,20 @@ public final class Verifier {
                 }
                 runs.add(again.callEvents);
                 states.add(again.stateValues);
-                values.putAll(eventValues(runs, states));
+                values.putAll(VmstatRuns.values(deferred, callEvents, runs, states));
             }
-            for (Object[] d : deferred) {
-                ResolvedScenario.Check k = (ResolvedScenario.Check) d[0];
-                compareCheck(k, (Report.CheckEntry) d[1], values.get(k.line()), (Long) d[2],
+            for (VmstatRuns.Deferred d : deferred) {
+                ResolvedScenario.Check k = d.check();
+                compareCheck(k, d.entry(), values.get(k.line()), d.sim(),
                         runs.size() == 1 ? "" : k.name().startsWith("nr_") ? " (the most frequent value of " + runs.size()
-                                + " runs)" : " (each call's least change over " + runs.size() + " runs)", (Long) d[3]);
+                                + " runs)" : " (each call's least change over " + runs.size() + " runs)", d.want());
             }
         }
 
-        /**
-         * Each deferred check's value: for an event counter the sum over the calls before it of
-         * their least change in any run; for a state counter (whose noise goes both ways) the
-         * value most runs saw (on a tie, the one nearest zero).
-         */
-        private Map<Integer, Long> eventValues(List<Map<Integer, Map<String, Long>>> runs, List<Map<Integer, Long>> states) {
-            Map<Integer, Long> out = new HashMap<>();
-            for (Object[] d : deferred) {
-                ResolvedScenario.Check k = (ResolvedScenario.Check) d[0];
-                String name = k.name();
-                if (name.startsWith("nr_")) {
-                    Map<Long, Integer> seen = new HashMap<>();
-                    states.forEach(st -> {
-                        if (st.containsKey(k.line())) {
-                            seen.merge(st.get(k.line()), 1, Integer::sum);
-                        }
-                    });
-                    long best = 0;
-                    int bestN = -1;
-                    for (Map.Entry<Long, Integer> e : seen.entrySet()) {
-                        if (e.getValue() > bestN || e.getValue() == bestN && Math.abs(e.getKey()) < Math.abs(best)) {
-                            best = e.getKey();
-                            bestN = e.getValue();
-                        }
-                    }
-                    out.put(k.line(), best);
-                    continue;
-                }
-                long sum = 0;
-                for (Integer callLine : callEvents.keySet()) {
-                    if (callLine > k.line()) {
-                        break;
-                    }
-                    long least = Long.MAX_VALUE;
-                    for (Map<Integer, Map<String, Long>> r : runs) {
-                        Map<String, Long> ev = r.get(callLine);
-                        least = Math.min(least, ev == null ? 0 : ev.getOrDefault(name, 0L));
-                    }
-                    sum += least;
-                }
-                out.put(k.line(), sum);
-            }
-            return out;
-        }
-
-        private boolean eventOk(Object[] d, Map<Integer, Long> values) {
-            ResolvedScenario.Check k = (ResolvedScenario.Check) d[0];
+        private boolean eventOk(VmstatRuns.Deferred d, Map<Integer, Long> values) {
+            ResolvedScenario.Check k = d.check();
             long v = values.get(k.line());
-            return v == (Long) d[2] && (!expectations || k.holds(v, (Long) d[3]));
+            return v == d.sim() && (!expectations || k.holds(v, d.want()));
         }
 
         private ScenarioResult finish() {
@@ -420,53 +370,6 @@ public final class Verifier {
 
         // ---------------------------------------------------------------- preparation
 
-        private String preflight() {
-            for (Map.Entry<String, Long> s : rs.sysctls().entrySet()) {
-                Path f = Paths.get("/proc/sys", s.getKey().replace('.', '/'));
-                try {
-                    long v = Long.parseLong(Files.readString(f).trim().split("\\s+")[0]);
-                    if (v != s.getValue()) {
-                        return "sysctl " + s.getKey() + "=" + s.getValue() + " but the live kernel has " + v
-                                + " (verify does not change system settings)";
-                    }
-                } catch (IOException | RuntimeException e) {
-                    return "sysctl " + s.getKey() + ": cannot read " + f;
-                }
-            }
-            long total = 0;
-            nprocs = rs.processes().size();
-            for (ResolvedScenario.Step st : rs.steps()) {
-                if (st instanceof ResolvedScenario.Call c) {
-                    if (List.of("fork", "vfork", "clone", "clone3").contains(c.call())) {
-                        nprocs++;
-                    }
-                    Long len = mappingLength(c, null);
-                    if (len != null) {
-                        total += len;
-                    }
-                }
-            }
-            if (total > 0 && total * nprocs > options.maxMem()) {
-                return "its mappings could exceed --max-mem " + (options.maxMem() >> 20) + " MiB ("
-                        + (total >> 20) + " MiB x " + nprocs + " processes)";
-            }
-            return null;
-        }
-
-        /** The length a call may map (constant when env is null), or null; lengths no mapping can have are 0. */
-        private Long mappingLength(ResolvedScenario.Call c, ResolvedScenario.Env env) {
-            int i = c.call().equals("mmap") ? 1 : c.call().equals("mremap") ? 2 : -1;
-            if (i < 0) {
-                return null;
-            }
-            ResolvedScenario.Num n = ((NumArg) c.args().get(i)).value();
-            Long v = env == null ? n.constant() : (Long) n.eval(env);
-            if (v == null) {
-                return null;
-            }
-            return Long.compareUnsigned(v, TASK_SIZE) > 0 ? 0L : v;
-        }
-
         private long uidFor(long uid) {
             if (uid == 0) {
                 return 0;
@@ -510,7 +413,7 @@ public final class Verifier {
                 capsMissing.put(proc.name(), want & ~r[1]);
                 i++;
             }
-            nextSlot = i;
+            commands = new Commands(workdir, pid.values(), i);
             ex.go();
             for (ResolvedScenario.Process proc : rs.processes()) {
                 List<Vma> v = ex.smaps(pid.get(proc.name()));
@@ -522,7 +425,9 @@ public final class Verifier {
                 lastFig.put(proc.name(), f);
                 startStatus.put(proc.name(), f.status());
             }
-            vmstatBase = ex.vmstat();
+            // the baseline after a drain of every CPU's batches: an earlier run's exited
+            // processes can leave munlocked pages queued (and counted) on the CPU they ran on
+            vmstatBase = ex.vmstat(true);
         }
 
         private boolean usesPerf() {
@@ -573,8 +478,7 @@ public final class Verifier {
         }
 
         private long num(ResolvedScenario.Call c, int i, ResolvedScenario.Env env) {
-            Argument a = c.args().get(i);
-            return a instanceof NumArg n ? n.value().eval(env) : 0;
+            return Commands.num(c, i, env);
         }
 
         private void call(ResolvedScenario.Call c) throws IOException {
@@ -586,14 +490,14 @@ public final class Verifier {
             ResolvedScenario.Env lenv = liveEnv();
             String cmd;
             try {
-                cmd = command(c, lenv);
-            } catch (Unsupported u) {
+                cmd = commands.of(c, lenv);
+            } catch (Commands.Unsupported u) {
                 nv(line, u.getMessage());
                 bindSim(c, se);
                 diverged = "the runs diverged at line " + line + " (" + u.getMessage() + ")";
                 return;
             }
-            Long len = mappingLength(c, lenv);
+            Long len = Preflight.mappingLength(c, lenv);
             if (len != null) {
                 mapped += len;
                 if (mapped * nprocs > options.maxMem()) {
@@ -720,8 +624,17 @@ public final class Verifier {
             switch (c.call()) {
                 case "mmap" -> {
                     long flags = num(c, 3, lenv);
-                    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == 0 && num(c, 0, lenv) == 0) {
-                        return true; // where a new mapping goes is the layout's choice
+                    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == 0) {
+                        long lh = num(c, 0, lenv);
+                        long sh = num(c, 0, senv);
+                        if (lh == 0 && sh == 0) {
+                            return true; // where a new mapping goes is the layout's choice
+                        }
+                        // a hint (arch_get_unmapped_area_topdown: addr &= PAGE_MASK, taken when
+                        // free): declined by both sides, the mapping went where each layout put it
+                        if (l != (lh & ~0xfffL) && s != (sh & ~0xfffL)) {
+                            return true;
+                        }
                     }
                 }
                 case "mremap" -> {
@@ -905,7 +818,7 @@ public final class Verifier {
             if (c.binds().equals("PROCESS") && !a.failed()) {
                 String child = name != null ? name : alias(c);
                 if (child != null) {
-                    slot.put(child, lastForkSlot);
+                    slot.put(child, commands.lastForkSlot());
                     pid.put(child, a.ret());
                     live.put(child, a.ret());
                     image.put(child, image.get(c.proc()));
@@ -944,186 +857,6 @@ public final class Verifier {
         private void exited(String proc) {
             slot.remove(proc);
             lastFig.remove(proc);
-        }
-
-        private int lastForkSlot = -1;
-
-        /** The executor command for a call, with arguments evaluated against the live bindings. */
-        private String command(ResolvedScenario.Call c, ResolvedScenario.Env env) throws IOException {
-            String n = c.call();
-            switch (n) {
-                case "mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "mlock", "mlock2", "munlock", "mlockall",
-                     "munlockall", "touch", "ftruncate", "close" -> {
-                    StringBuilder sb = new StringBuilder(n);
-                    for (int i = 0; i < c.args().size(); i++) {
-                        sb.append(' ').append(num(c, i, env));
-                    }
-                    return sb.toString();
-                }
-                case "exit", "exit_group" -> {
-                    return "exit " + num(c, 0, env);
-                }
-                case "setrlimit" -> {
-                    return "setrlimit " + num(c, 0, env) + " " + limitArgs(c.args().get(1), env);
-                }
-                case "getrlimit" -> {
-                    return "getrlimit " + num(c, 0, env);
-                }
-                case "prlimit64" -> {
-                    long target = num(c, 0, env);
-                    if (target != 0 && !pid.containsValue(target)) {
-                        throw new Unsupported("prlimit64 names pid " + target + ", not a process of this scenario"
-                                + " (the executor only acts on its own processes)");
-                    }
-                    return "prlimit64 " + num(c, 0, env) + " " + num(c, 1, env) + " " + limitArgs(c.args().get(2), env);
-                }
-                case "openat", "open" -> {
-                    int base = n.equals("openat") ? 1 : 0;
-                    long dirfd = n.equals("openat") ? num(c, 0, env) : -100;
-                    String path = ((TextArg) c.args().get(base)).value();
-                    long flags = num(c, base + 1, env);
-                    long mode = num(c, base + 2, env);
-                    return "openat " + dirfd + " " + flags + " " + mode + " " + hex(privatePath(path, dirfd));
-                }
-                case "memfd_create" -> {
-                    return "memfd_create " + num(c, 1, env) + " " + hex(((TextArg) c.args().get(0)).value());
-                }
-                case "fork", "clone", "clone3" -> {
-                    if (!n.equals("fork")) {
-                        long flags = num(c, 0, env);
-                        if ((flags & (CLONE_VM | CLONE_VFORK | CLONE_THREAD)) != 0) {
-                            throw new Unsupported("the executor runs no threads or vfork children (" + n + " with CLONE_VM,"
-                                    + " CLONE_VFORK or CLONE_THREAD)");
-                        }
-                    }
-                    lastForkSlot = nextSlot++;
-                    return "fork " + lastForkSlot;
-                }
-                case "move_pages" -> {
-                    long target = num(c, 0, env);
-                    if (target != 0 && !pid.containsValue(target)) {
-                        throw new Unsupported("move_pages names pid " + target + ", not a process of this scenario"
-                                + " (the executor only acts on its own processes)");
-                    }
-                    long count = num(c, 1, env);
-                    List<Long> pages = array(c.args().get(2), env);
-                    List<Long> nodes = c.args().get(3) instanceof ArrayArg ? array(c.args().get(3), env) : null;
-                    if (count < 0 || count > 256 || pages.size() < count || (nodes != null && nodes.size() < count)) {
-                        throw new Unsupported("move_pages with count " + count + " and arrays of " + pages.size()
-                                + " pages (the executor takes up to 256 entries, at least count in each array)");
-                    }
-                    StringBuilder sb = new StringBuilder("move_pages " + target + " " + count + " " + (nodes != null ? 1 : 0)
-                            + " " + num(c, 5, env));
-                    for (int i = 0; i < count; i++) {
-                        sb.append(' ').append(pages.get(i));
-                    }
-                    for (int i = 0; nodes != null && i < count; i++) {
-                        sb.append(' ').append(nodes.get(i));
-                    }
-                    return sb.toString();
-                }
-                case "io_uring_setup" -> {
-                    return "io_uring_setup " + num(c, 0, env);
-                }
-                case "io_uring_register" -> {
-                    List<Long> iov = c.args().get(2) instanceof ArrayArg ? array(c.args().get(2), env) : null;
-                    if (iov != null && iov.size() / 2 > 250) {
-                        throw new Unsupported("io_uring_register with " + iov.size() / 2 + " iovecs (the executor takes up to 250)");
-                    }
-                    StringBuilder sb = new StringBuilder("io_uring_register " + num(c, 0, env) + " " + num(c, 1, env) + " "
-                            + num(c, 3, env) + " " + (iov == null ? -1 : iov.size() / 2));
-                    for (int i = 0; iov != null && i < iov.size(); i++) {
-                        sb.append(' ').append(iov.get(i));
-                    }
-                    return sb.toString();
-                }
-                case "perf_event_open" -> {
-                    ResolvedScenario.StructArg st = (ResolvedScenario.StructArg) c.args().get(0);
-                    long[] v = new long[st.fields().size()];
-                    boolean[] given = new boolean[v.length];
-                    for (int i = 0; i < v.length; i++) {
-                        ResolvedScenario.Num f = st.fields().get(i);
-                        given[i] = f != null;
-                        v[i] = f == null ? 0 : f.eval(env);
-                    }
-                    StringBuilder hexAttr = new StringBuilder();
-                    for (byte b : org.pinsim.core.uapi.Perf.encode(v, given)) {
-                        hexAttr.append(String.format("%02x", b & 0xff));
-                    }
-                    long target = num(c, 1, env);
-                    if (target > 0 && !pid.containsValue(target)) {
-                        throw new Unsupported("perf_event_open names pid " + target + ", not a process of this scenario"
-                                + " (the executor only acts on its own processes)");
-                    }
-                    return "perf_event_open " + hexAttr + " " + target + " " + num(c, 2, env) + " " + num(c, 3, env) + " "
-                            + num(c, 4, env);
-                }
-                case "rdma_reg_mr", "rdma_dereg_mr" -> throw new Unsupported("this machine has no RDMA device (pinsim's"
-                        + " RDMA model follows drivers/infiniband/core/umem.c of each profile)");
-                case "vfio_map_dma", "vfio_unmap_dma" -> throw new Unsupported("this machine has no vfio device (pinsim's"
-                        + " vfio model follows drivers/vfio/vfio_iommu_type1.c of each profile)");
-                case "mpin", "munpin" -> throw new Unsupported("mpin and munpin were never merged into Linux");
-                case "vfork" -> throw new Unsupported("the executor runs no vfork children");
-                case "execve" -> throw new Unsupported("the executor does not exec (it would replace the image)");
-                default -> throw new Unsupported("the executor cannot run " + n + " on this machine");
-            }
-        }
-
-        private List<Long> array(Argument a, ResolvedScenario.Env env) {
-            List<Long> out = new ArrayList<>();
-            if (a instanceof ArrayArg arr) {
-                for (ResolvedScenario.Num n : arr.items()) {
-                    out.add(n.eval(env));
-                }
-            }
-            return out;
-        }
-
-        private String limitArgs(Argument a, ResolvedScenario.Env env) {
-            if (a instanceof LimitArg l) {
-                return "1 " + l.cur().eval(env) + " " + l.max().eval(env);
-            }
-            return "0 0 0";
-        }
-
-        /**
-         * The scenario's /tmp is a private directory of this run (pinsim's /tmp starts empty):
-         * an absolute name in /tmp, or a relative one from the working directory (pinsim's is
-         * the root), becomes the same name under it; a name relative to a directory fd is
-         * passed as written. Names outside /tmp are the machine's files, which pinsim does not
-         * know and the executor does not touch; so are names with ".." (they could leave the
-         * private directory) and names the private prefix would make longer than PATH_MAX.
-         */
-        private String privatePath(String path, long dirfd) throws Unsupported {
-            boolean fromCwd = path.startsWith("/") || dirfd == org.pinsim.core.uapi.Fcntl.AT_FDCWD;
-            if (path.isEmpty()) {
-                return path; // ENOENT on both sides
-            }
-            if (fromCwd ? !Namei.namesTmp(path) : List.of(path.split("/")).contains("..")) {
-                throw new Unsupported("openat of \"" + (path.length() > 60 ? path.substring(0, 60) + "..." : path)
-                        + "\" names a file outside /tmp or passes through \"..\" (the executor has only a private copy of /tmp)");
-            }
-            if (!fromCwd) {
-                return path;
-            }
-            String p = workdir + (path.startsWith("/") ? "" : "/") + path;
-            if (p.getBytes(StandardCharsets.UTF_8).length >= Namei.PATH_MAX
-                    && path.getBytes(StandardCharsets.UTF_8).length < Namei.PATH_MAX) {
-                throw new Unsupported("openat of a name that the private directory's prefix makes longer than PATH_MAX");
-            }
-            return p;
-        }
-
-        private String hex(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            if (b.length == 0) {
-                return "-";
-            }
-            StringBuilder sb = new StringBuilder();
-            for (byte x : b) {
-                sb.append(String.format("%02x", x & 0xff));
-            }
-            return sb.toString();
         }
 
         // ---------------------------------------------------------------- figures after a call
@@ -1294,7 +1027,7 @@ public final class Verifier {
             }
             // an event counter is the sum of the calls' windows (callEvents), taken in eventChecks()
             long sv = simVal == null ? 0 : name.startsWith("nr_") ? simVal - sim.vmstatBase(name) : simVal;
-            deferred.add(new Object[] {k, se, sv, k.value().eval(liveEnv())});
+            deferred.add(new VmstatRuns.Deferred(k, se, sv, k.value().eval(liveEnv())));
             compared(line);
         }
 
@@ -1387,15 +1120,6 @@ public final class Verifier {
         private static final long serialVersionUID = 1L;
 
         Abort(String m) {
-            super(m);
-        }
-    }
-
-    /** A call the executor does not run. */
-    private static final class Unsupported extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        Unsupported(String m) {
             super(m);
         }
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pinsim.cli.Main;
 import org.pinsim.cli.verify.LiveMachine;
+import org.pinsim.cli.verify.ProcSys;
 import org.pinsim.cli.verify.ScenarioResult;
 import org.pinsim.cli.verify.Verifier;
 import org.pinsim.scenario.Report;
@@ -197,5 +198,67 @@ class VerifierTest {
         code = Main.execute(new PrintWriter(out), new PrintWriter(err), "verify", "--json", good.toString());
         assertThat(code).isZero();
         assertThat(out.toString()).contains("\"differences\" : 0").contains("\"compared\" : 6");
+    }
+
+    /** The live value of a sysctl as cat(1) prints it (not through verify's own reader). */
+    private static long catSysctl(String path) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("cat", path).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor();
+        return Long.parseLong(text);
+    }
+
+    /** A /proc/sys value is read whole (one read): kernel.perf_event_mlock_kb is 516 by default. */
+    @Test
+    void aMultiDigitSysctlIsReadWhole() throws IOException, InterruptedException {
+        Live.executor();
+        long v = catSysctl("/proc/sys/kernel/perf_event_mlock_kb");
+        org.junit.jupiter.api.Assumptions.assumeTrue(v >= 10, "a multi-digit value is needed, found " + v);
+        assertThat(ProcSys.sysctl("kernel.perf_event_mlock_kb")).isEqualTo(v);
+        String body = "process app uid=1000 caps=none\n"
+                + "a = mmap(NULL, 16KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                + "mlock(a, 16KiB) = 0\n";
+        ScenarioResult same = verify(write("sysctl.pin", "sysctl kernel.perf_event_mlock_kb=" + v + "\n" + body),
+                Verifier.Options.defaults());
+        assertThat(same.wholeScenario()).isNull();
+        assertThat(same.compared()).isEqualTo(2);
+        ScenarioResult other = verify(write("sysctl2.pin", "sysctl kernel.perf_event_mlock_kb=" + (v + 1) + "\n" + body),
+                Verifier.Options.defaults());
+        assertThat(other.wholeScenario()).isEqualTo("sysctl kernel.perf_event_mlock_kb=" + (v + 1)
+                + " but the live kernel has " + v + " (verify does not change system settings)");
+    }
+
+    /** A vmstat name Linux has but pinsim does not model: one line, exit 2, as `run` gives. */
+    @Test
+    void anUnmodelledVmstatNameIsInvalidInputForVerifyAsForRun() throws IOException {
+        Live.executor();
+        Path f = write("thp.pin", "a = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                + "check vmstat.thp_fault_alloc == 0\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int verifyCode = Main.execute(new PrintWriter(out), new PrintWriter(err), "verify", "--uid-base", "20960",
+                f.toString());
+        String verifyErr = err.toString();
+        err.getBuffer().setLength(0);
+        int runCode = Main.execute(new PrintWriter(out), new PrintWriter(err), "run", f.toString());
+        assertThat(verifyCode).isEqualTo(2);
+        assertThat(runCode).isEqualTo(2);
+        assertThat(verifyErr).isEqualTo(err.toString()).isEqualTo(f + ":2:7: expected a field of /proc/vmstat that pinsim"
+                + " models, found 'thp_fault_alloc' (Linux prints it; pinsim does not model that counter yet)"
+                + System.lineSeparator());
+    }
+
+    /** mmap hints both sides decline (taken, or above TASK_SIZE): the layouts place them, nothing to compare. */
+    @Test
+    void hintsBothSidesDeclineAreTheLayoutsChoice() throws IOException {
+        ScenarioResult r = verify(write("hints.pin", String.join("\n",
+                "process app uid=1000 caps=none",
+                "c = mmap(0x800000000000, 16KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+                "a = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+                "b = mmap(a + 4KiB, 16KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+                "check app vmas(a) == 1",
+                "")), Verifier.Options.defaults());
+        assertThat(r.differences()).isEmpty();
+        assertThat(r.compared()).isEqualTo(4);
     }
 }

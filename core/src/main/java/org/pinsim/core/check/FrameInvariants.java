@@ -101,9 +101,31 @@ final class FrameInvariants {
                 "shmem (PG_swapbacked, not PG_anon) pages its PTEs map");
     }
 
+    /**
+     * A non-present entry is a guard marker (mm/madvise.c madvise_guard_install), in a VMA
+     * whose page tables the core manages alone (is_valid_guard_vma: no VM_SPECIAL, no hugetlb)
+     * and that carries VM_MAYBE_GUARD (so that fork copies the marker), an anonymous one with
+     * an anon_vma (anon_vma_prepare).
+     */
+    private void guardMarker(String who, Vma v, long addr, long e) {
+        if (!Pte.isGuardMarker(e)) {
+            failPte(who, v, addr, "is neither present nor a guard marker: 0x" + Long.toHexString(e));
+        }
+        if ((v.flags() & (VmFlags.VM_SPECIAL | VmFlags.VM_HUGETLB)) != 0) {
+            failPte(who, v, addr, "is a guard marker in a VM_SPECIAL or hugetlb VMA");
+        }
+        if ((v.flags() & VmFlags.VM_MAYBE_GUARD) == 0) {
+            failPte(who, v, addr, "is a guard marker in a VMA without VM_MAYBE_GUARD");
+        }
+        if (v.isAnonymous() && v.anonVma() == Vma.NO_ANON_VMA) {
+            failPte(who, v, addr, "is a guard marker in an anonymous VMA without an anon_vma");
+        }
+    }
+
     private void pteEntry(String who, Vma v, long addr, long e, boolean mlocks, long[] rss) {
         if (!Pte.present(e)) {
-            return; // swap and migration entries: not in the model yet
+            guardMarker(who, v, addr, e); // the only non-present entry modelled
+            return;
         }
         int pfn = Pte.pfn(e);
         if (pfn >= ft.nrFrames()) {

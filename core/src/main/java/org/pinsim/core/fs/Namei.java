@@ -269,6 +269,11 @@ public final class Namei {
         return -EACCES;
     }
 
+    /** fs/namei.c inode_permission(MAY_WRITE) == 0 (file_permission for writing). */
+    public static boolean mayWrite(Cred cred, Inode i) {
+        return permission(cred, i, MAY_WRITE) == 0;
+    }
+
     private static boolean isDots(String name) {
         return name.equals(".") || name.equals("..");
     }

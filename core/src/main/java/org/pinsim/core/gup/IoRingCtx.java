@@ -115,6 +115,12 @@ public final class IoRingCtx implements FileOps, VmOps {
         return ops.getUnmappedArea(c, this, addr, pgoff);
     }
 
+    /** io_uring_fops.get_unmapped_area = io_uring_get_unmapped_area. */
+    @Override
+    public boolean hasGetUnmappedArea() {
+        return true;
+    }
+
     @Override
     public int mmap(Caller c, Mm mm, Vma vma) {
         return ops.mmap(c, this, mm, vma);

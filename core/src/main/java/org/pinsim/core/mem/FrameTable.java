@@ -19,10 +19,10 @@ import java.util.Arrays;
  *
  * <h2>Layout of {@code flags}</h2>
  * <pre>
- *   31    28 27  24 23               13 12  11  10   9   8   7   6   5   4   3   2   1   0
- *  +--------+------+-------------------+---+---+---+---+---+---+---+---+---+---+---+---+---+
- *  |  free  |order |   free for later  |zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
- *  +--------+------+-------------------+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *   31    28 27  24 23           14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
+ *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |  free  |order | free for later|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
+ *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
  *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel)
  * </pre>
  * The {@code PG_*} constants are bit numbers, as in the kernel's {@code enum pageflags}; the
@@ -74,6 +74,12 @@ public final class FrameTable {
     public static final int PG_pgtable = 11;
     /** The shared zero page (the kernel tests is_zero_pfn()). */
     public static final int PG_zero = 12;
+    /**
+     * To be reclaimed when its writeback ends; the same bit is PG_readahead, so fault-around
+     * (filemap_map_pages) skips the folio and the next fault on it clears the bit
+     * (page_cache_async_ra). Set on dirty file folios MADV_PAGEOUT could not reclaim.
+     */
+    public static final int PG_reclaim = 13;
 
     static final int ORDER_SHIFT = 24;
     static final int ORDER_MASK = 0xF << ORDER_SHIFT;
@@ -102,7 +108,7 @@ public final class FrameTable {
 
     private static final String[] FLAG_NAMES = {
         "referenced", "dirty", "lru", "head", "active", "reserved", "swapbacked",
-        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero",
+        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim",
     };
 
     final int nrFrames;

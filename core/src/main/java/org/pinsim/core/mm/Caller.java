@@ -13,9 +13,20 @@ public interface Caller {
     /** rlimit(resource): the soft limit, unsigned. */
     long rlimit(int resource);
 
+    /** rlimit_max(resource): the hard limit, unsigned. */
+    long rlimitMax(int resource);
+
     /** The caller's (real) uid: whose user_struct per-user charges go to. */
     int uid();
 
     /** Records the rule that refused the current call, for SysResult.reason(). */
     void refuse(String reason);
+
+    /**
+     * mm/madvise.c can_do_file_pageout's test of a file: the caller owns it (or has
+     * CAP_FOWNER: inode_owner_or_capable) or could open it for writing (file_permission).
+     */
+    default boolean ownsOrMayWrite(Inode file) {
+        return true;
+    }
 }

@@ -27,4 +27,12 @@ public interface FileOps {
     default long hugePageSize() {
         return 0;
     }
+
+    /**
+     * Whether the file has an f_op->get_unmapped_area of its own that may not obey
+     * MAP_FIXED (mm/mremap.c vma_multi_allowed: such a mapping moves only alone).
+     */
+    default boolean hasGetUnmappedArea() {
+        return false;
+    }
 }

@@ -2,8 +2,6 @@ package org.pinsim.core.mm;
 
 import static org.pinsim.core.mm.VmFlags.VM_DONTCOPY;
 import static org.pinsim.core.mm.VmFlags.VM_LOCKED_MASK;
-import static org.pinsim.core.mm.VmFlags.VM_MIXEDMAP;
-import static org.pinsim.core.mm.VmFlags.VM_PFNMAP;
 import static org.pinsim.core.mm.VmFlags.VM_WIPEONFORK;
 
 /** kernel/fork.c dup_mmap and kernel/fork.c mmput -> mm/mmap.c exit_mmap. */
@@ -46,7 +44,8 @@ public final class Fork {
             if (tmp.ops != null) {
                 tmp.ops.open(tmp); // dup_mmap: "if (tmp->vm_ops && tmp->vm_ops->open)"
             }
-            boolean needsCopy = v.has(VM_PFNMAP | VM_MIXEDMAP) || v.anonVma != Vma.NO_ANON_VMA;
+            // mm/memory.c vma_needs_copy: VM_COPY_ON_FORK (a guard marker cannot be faulted back) or an anon_vma
+            boolean needsCopy = tmp.has(VmFlags.VM_COPY_ON_FORK) || v.anonVma != Vma.NO_ANON_VMA;
             if (needsCopy && !v.has(VM_WIPEONFORK)) {
                 memory.copyPageRange(mm, tmp, old, v);
             }

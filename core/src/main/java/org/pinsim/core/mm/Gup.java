@@ -3,6 +3,7 @@ package org.pinsim.core.mm;
 import static org.pinsim.core.mm.MmContext.PAGE_SIZE;
 import static org.pinsim.core.uapi.Errno.EAGAIN;
 import static org.pinsim.core.uapi.Errno.EFAULT;
+import static org.pinsim.core.uapi.Errno.EINVAL;
 import static org.pinsim.core.uapi.Errno.ENOMEM;
 
 /**
@@ -76,7 +77,11 @@ public final class Gup {
         }
         boolean write = (vma.flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
         boolean force = (vma.flags & VmFlags.VM_ACCESS_FLAGS) != 0; // vma_is_accessible
-        return getUserPages(mm, vma, start, nrPages, write, force);
+        long ret = getUserPages(mm, vma, start, nrPages, write, force);
+        // "lru_add_drain()" after __get_user_pages: mlock_drain_local processes the pages
+        // mlock_new_folio queued while faulting them in (culled, NR_MLOCK) before the call returns
+        ctx.memory.mlockFolio().drain();
+        return ret;
     }
 
     /**
@@ -101,7 +106,12 @@ public final class Gup {
                 leafBase = base;
             }
             long pte = leaf == null ? Pte.NONE : leaf.e[PageTable.pteIndex(a)];
-            if (pte != Pte.NONE && (!write || Pte.write(pte))) {
+            if (Pte.present(pte) && (!write || Pte.write(pte))) {
+                if (write && !Pte.dirty(pte) && !Pte.special(pte)) {
+                    // follow_page_pte with FOLL_TOUCH: "if ((flags & FOLL_WRITE) && !pte_dirty(pte) && ...)
+                    // folio_mark_dirty(folio)" (a lazyfree page so written is kept by reclaim)
+                    memory.frames().setFlag(Pte.pfn(pte), org.pinsim.core.mem.FrameTable.PG_dirty);
+                }
                 continue;
             }
             leafBase = -1; // the fault may allocate the table
@@ -110,6 +120,45 @@ public final class Gup {
                 int e = r == Memory.VM_FAULT_OOM ? -ENOMEM : -EFAULT;
                 return done > 0 ? done : e;
             }
+        }
+        return done;
+    }
+
+    /**
+     * mm/gup.c faultin_page_range -> __get_user_pages with FOLL_MADV_POPULATE (and neither
+     * FOLL_FORCE nor stack expansion): at each VMA boundary the next VMA must contain the
+     * address (vma_lookup, else -ENOMEM) and pass check_vma_flags (else -EINVAL, "incompatible
+     * mappings / permissions"); a fault that fails is -EFAULT (SIGBUS, SIGSEGV) or -ENOMEM.
+     * Then "lru_add_drain()": the mlock batch of the pages faulted into VM_LOCKED VMAs drains.
+     *
+     * @return pages faulted in from {@code start} before the first failure if any, else -errno
+     */
+    public long faultinPageRange(Mm mm, long start, long end, boolean write) {
+        long ret = getUserPagesPopulate(mm, start, end, write);
+        ctx.memory.mlockFolio().drain();
+        return ret;
+    }
+
+    private long getUserPagesPopulate(Mm mm, long start, long end, boolean write) {
+        long done = 0;
+        for (long a = start; Long.compareUnsigned(a, end) < 0;) {
+            Vma vma = mm.vmas.lookup(a);
+            if (vma == null) {
+                return done > 0 ? done : -ENOMEM;
+            }
+            if (checkVmaFlags(vma, write, false) != 0) {
+                return done > 0 ? done : -EINVAL;
+            }
+            long want = (Math.min(end, vma.end) - a) >>> 12;
+            long r = getUserPages(mm, vma, a, want, write, false);
+            if (r < 0) {
+                return done > 0 ? done : r;
+            }
+            done += r;
+            if (r < want) {
+                return done; // the fault at the next page failed: the caller's next call reports it
+            }
+            a += r * PAGE_SIZE;
         }
         return done;
     }

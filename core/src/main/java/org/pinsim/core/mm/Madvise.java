@@ -2,19 +2,24 @@ package org.pinsim.core.mm;
 
 import static org.pinsim.core.mm.VmFlags.VM_LOCKED;
 import static org.pinsim.core.mm.VmFlags.VM_PFNMAP;
+import static org.pinsim.core.uapi.Errno.EACCES;
+import static org.pinsim.core.uapi.Errno.EAGAIN;
+import static org.pinsim.core.uapi.Errno.EFAULT;
 import static org.pinsim.core.uapi.Errno.EINVAL;
+import static org.pinsim.core.uapi.Errno.ENODEV;
 import static org.pinsim.core.uapi.Errno.ENOMEM;
 import static org.pinsim.core.uapi.Errno.EPERM;
 import static org.pinsim.core.uapi.Mman.*;
 
 import org.pinsim.core.Profile;
+import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.task.Caps;
 
 /**
- * mm/madvise.c: do_madvise, madvise_walk_vmas and the per-VMA behaviours the model acts on.
- * Hints without an effect on what /proc shows (MADV_COLD, MADV_PAGEOUT without swap,
- * MADV_FREE without memory pressure, WILLNEED on anonymous memory) are accepted after the
- * kernel's checks and change nothing.
+ * mm/madvise.c: do_madvise, madvise_walk_vmas and the per-VMA behaviours. Hints without an
+ * effect on what the model shows (WILLNEED on anonymous or shmem memory without swap, the
+ * memory-failure advice) and MADV_COLLAPSE (huge pages are not modelled) are accepted after
+ * the kernel's checks and change nothing.
  */
 public final class Madvise {
     private final MmContext ctx;
@@ -70,7 +75,7 @@ public final class Madvise {
         }
     }
 
-    /** mm/madvise.c do_madvise. */
+    /** mm/madvise.c do_madvise: madvise_should_skip, then madvise_do_behavior. */
     public int madvise(Caller c, long start, long lenIn, long behavior) {
         if (!behaviorValid(behavior)) {
             c.refuse("madvise: unknown advice " + behavior);
@@ -98,6 +103,10 @@ public final class Madvise {
         }
         if ((behavior == MADV_HWPOISON || behavior == MADV_SOFT_OFFLINE) && !c.capable(Caps.CAP_SYS_ADMIN)) {
             return -EPERM;
+        }
+        // mm/madvise.c madvise_do_behavior: the populate advice walks the range itself
+        if (behavior == MADV_POPULATE_READ || behavior == MADV_POPULATE_WRITE) {
+            return populate(c, start, end, behavior == MADV_POPULATE_WRITE);
         }
         return walkVmas(c, start, end, (int) behavior);
     }
@@ -137,7 +146,6 @@ public final class Madvise {
 
     /** mm/madvise.c madvise_vma_behavior for one VMA piece [start, end). */
     private int visit(Caller c, Vma vma, long start, long end, int behavior, long[] doneEnd) {
-        Mm mm = c.mm();
         switch (behavior) {
             case MADV_DONTNEED:
             case MADV_DONTNEED_LOCKED:
@@ -146,28 +154,17 @@ public final class Madvise {
             case MADV_REMOVE:
                 return remove(c, vma, start, end);
             case MADV_WILLNEED:
+                return willneed(vma, start, end);
             case MADV_COLD:
-                if (behavior == MADV_COLD && !canMadvLru(vma)) {
-                    c.refuse("madvise: MADV_COLD on a VM_LOCKED, VM_PFNMAP or hugetlb VMA");
-                    return -EINVAL;
-                }
-                return 0;
             case MADV_PAGEOUT:
-                if (!canMadvLru(vma)) {
-                    c.refuse("madvise: MADV_PAGEOUT on a VM_LOCKED, VM_PFNMAP or hugetlb VMA");
-                    return -EINVAL;
-                }
-                return 0;
-            case MADV_POPULATE_READ:
-            case MADV_POPULATE_WRITE:
-                return populate(c, vma, start, end, behavior == MADV_POPULATE_WRITE);
+                return coldOrPageout(c, vma, start, end, behavior == MADV_PAGEOUT);
             case MADV_GUARD_INSTALL:
+                return guardInstall(c, vma, start, end);
             case MADV_GUARD_REMOVE:
+                return guardRemove(c, vma, start, end);
             case MADV_COLLAPSE:
             case MADV_SOFT_OFFLINE:
             case MADV_HWPOISON:
-            case MADV_MERGEABLE:
-            case MADV_UNMERGEABLE:
                 return 0;
             default:
                 return updateFlags(c, vma, start, end, behavior, doneEnd);
@@ -199,50 +196,209 @@ public final class Madvise {
             return -EINVAL;
         }
         if (behavior == MADV_FREE) {
-            if (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED)) {
-                return -EINVAL;
-            }
-            return 0; // lazily freed: the pages stay until reclaim needs them
+            return free(c, vma, start, end);
         }
-        ctx.memory.zapRange(c.mm(), vma, start, end);
+        ctx.memory.zapRange(c.mm(), vma, start, end); // guard markers stay
         return 0;
     }
 
-    /** mm/madvise.c madvise_remove: punch a hole in a shared mapping's backing object. */
+    /**
+     * mm/madvise.c madvise_free_single_vma: private anonymous memory only; each page becomes
+     * lazyfree (madvise_free_pte_range), to be dropped rather than swapped when reclaimed.
+     */
+    private int free(Caller c, Vma vma, long start, long end) {
+        if (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED)) {
+            c.refuse("madvise: MADV_FREE on memory that is not private anonymous (madvise_free_single_vma)");
+            return -EINVAL;
+        }
+        ctx.memory.mlockFolio().drain(); // lru_add_drain
+        forEachPte(c.mm(), start, end, (a, e, i) -> ctx.memory.madvFreePte(e, i));
+        return 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_remove: punch a hole (vfs_fallocate(FALLOC_FL_PUNCH_HOLE |
+     * FALLOC_FL_KEEP_SIZE), ext4_punch_hole or shmem_fallocate) in the file a shared writable
+     * mapping maps: its pages leave the page cache and every mapping of the file, mlocked and
+     * other processes' ones included (unmap_mapping_range); private copies stay.
+     */
     private int remove(Caller c, Vma vma, long start, long end) {
         if (vma.has(VM_LOCKED)) {
-            c.refuse("madvise: MADV_REMOVE on a VM_LOCKED VMA");
+            c.refuse("madvise: MADV_REMOVE on a VM_LOCKED VMA (madvise_remove)");
             return -EINVAL;
+        }
+        if (vma.file == null && vma.ops == null) {
+            c.refuse("madvise: MADV_REMOVE needs a file mapping (madvise_remove: no vm_file)");
+            return -EINVAL;
+        }
+        // vma_is_shared_maywrite: MAP_PRIVATE, or MAP_SHARED of a file not opened for writing
+        if ((vma.flags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) != (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) {
+            c.refuse("madvise: MADV_REMOVE on a mapping that is not shared and writable (vma_is_shared_maywrite)");
+            return -EACCES;
         }
         if (vma.hugePageSize() != 0) {
-            // a hugetlbfs file: vma_is_shared_maywrite, then hugetlbfs_fallocate punches the
-            // whole huge pages inside the range (there are none)
-            return vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_MAYWRITE) ? 0 : -org.pinsim.core.uapi.Errno.EACCES;
+            return 0; // hugetlbfs_fallocate punches the whole huge pages of the range: none here
         }
-        if (vma.file == null || !vma.has(VmFlags.VM_SHARED)) {
-            c.refuse("madvise: MADV_REMOVE needs a shared mapping");
+        if (vma.file == null) {
+            // a driver's anonymous inode (io_uring, perf) is no regular file: vfs_fallocate
+            c.refuse("madvise: MADV_REMOVE: vfs_fallocate on a file that is not regular (" + vma.ops.name() + ")");
+            return -ENODEV;
+        }
+        Inode f = vma.file;
+        long first = vma.pgoffOf(start);
+        long last = vma.pgoffOf(end);
+        ctx.memory.unmapMappingRange(ctx.liveMms(), f, first, last);
+        for (long i = first; i < Math.min(last, f.cacheSpan()); i++) {
+            ctx.memory.deleteFromPageCache(f, i); // truncate_inode_pages_range / shmem_undo_range
+        }
+        return 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_willneed: a regular file's range is read into the page cache
+     * (vfs_fadvise(POSIX_FADV_WILLNEED) -> force_page_cache_readahead, up to the end of the
+     * file); shmem and anonymous memory have nothing to read in without swap.
+     */
+    private int willneed(Vma vma, long start, long end) {
+        if (vma.file != null && !vma.file.shmem()) {
+            ctx.memory.readahead(vma.file, vma.pgoffOf(start), vma.pgoffOf(end));
+        }
+        return 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_cold and madvise_pageout (madvise_cold_or_pageout_pte_range): the
+     * pages mapped only here and on an LRU list are deactivated (COLD) or reclaimed now
+     * (PAGEOUT, {@link Memory#pageoutFolio}); EINVAL on VM_LOCKED, VM_PFNMAP and hugetlb VMAs.
+     */
+    private int coldOrPageout(Caller c, Vma vma, long start, long end, boolean pageout) {
+        if (!canMadvLru(vma)) {
+            c.refuse("madvise: " + (pageout ? "MADV_PAGEOUT" : "MADV_COLD")
+                    + " on a VM_LOCKED, VM_PFNMAP or hugetlb VMA (can_madv_lru_vma)");
             return -EINVAL;
         }
-        ctx.memory.zapRange(c.mm(), vma, start, end);
+        // madvise_pageout: page cache only of a file the caller owns or could open for writing
+        // (can_do_file_pageout, "otherwise we'd be including shared non-exclusive mappings,
+        // which opens a side channel"): else nothing for a shared mapping, and only the
+        // anonymous (COW) pages of a private one (pageout_anon_only_filter)
+        boolean anonOnly = pageout && !(vma.file != null && c.ownsOrMayWrite(vma.file));
+        if (anonOnly && !vma.isAnonymous() && vma.has(VmFlags.VM_MAYSHARE)) {
+            return 0;
+        }
+        Mm mm = c.mm();
+        Memory memory = ctx.memory;
+        memory.mlockFolio().drain(); // lru_add_drain
+        forEachPte(mm, start, end, (a, e, i) -> {
+            int pfn = memory.lruFolioMappedOnce(e[i]);
+            if (pfn == FrameTable.NO_FRAME || (anonOnly && !memory.isAnonFolio(pfn))) {
+                return;
+            }
+            if (pageout) {
+                memory.pageoutFolio(mm, vma, e, i, pfn);
+            } else {
+                memory.coldFolio(e, i, pfn);
+            }
+        });
+        return 0;
+    }
+
+    /**
+     * mm/madvise.c is_valid_guard_vma: guard regions need page tables the core manages alone
+     * (no VM_SPECIAL, no hugetlb); installing them on a VM_LOCKED VMA would zap locked pages.
+     */
+    private static boolean isValidGuardVma(Vma vma, boolean allowLocked) {
+        long disallowed = VmFlags.VM_SPECIAL | VmFlags.VM_HUGETLB | (allowLocked ? 0 : VM_LOCKED);
+        return (vma.flags & disallowed) == 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_guard_install: the whole VMA gets VM_MAYBE_GUARD (set atomically,
+     * no split; fork then copies its page tables), an anonymous one an anon_vma
+     * (anon_vma_prepare), the pages of the range are zapped (zap_page_range_single, which
+     * leaves existing markers) and every PTE becomes a guard marker.
+     */
+    private int guardInstall(Caller c, Vma vma, long start, long end) {
+        if (!isValidGuardVma(vma, false)) {
+            c.refuse("madvise: MADV_GUARD_INSTALL on a VM_LOCKED, VM_SPECIAL or hugetlb VMA (is_valid_guard_vma)");
+            return -EINVAL;
+        }
+        Mm mm = c.mm();
+        vma.flags |= VmFlags.VM_MAYBE_GUARD; // vma_set_atomic_flag(vma, VMA_MAYBE_GUARD_BIT)
+        if (vma.isAnonymous()) {
+            ctx.memory.anonVmaPrepare(mm, vma);
+        }
+        ctx.memory.zapRange(mm, vma, start, end);
         for (long a = start; a < end; a += MmContext.PAGE_SIZE) {
-            ctx.memory.deleteFromPageCache(vma.file, vma.pgoffOf(a)); // other mappers keep theirs mapped
+            PageTable.Leaf leaf = mm.pt.leaf(a, true);
+            if (leaf == null) {
+                return -ENOMEM;
+            }
+            leaf.e[PageTable.pteIndex(a)] = Pte.GUARD_MARKER;
         }
         return 0;
     }
 
-    /** mm/madvise.c madvise_populate: fault in, EFAULT or ENOMEM from the faults. */
-    private int populate(Caller c, Vma vma, long start, long end, boolean write) {
-        if (vma.has(VmFlags.VM_IO | VM_PFNMAP)) {
+    /** mm/madvise.c madvise_guard_remove: clears the guard markers, VM_LOCKED VMAs included. */
+    private int guardRemove(Caller c, Vma vma, long start, long end) {
+        if (!isValidGuardVma(vma, true)) {
+            c.refuse("madvise: MADV_GUARD_REMOVE on a VM_SPECIAL or hugetlb VMA (is_valid_guard_vma)");
             return -EINVAL;
         }
-        long r = gup.getUserPages(c.mm(), vma, start, (end - start) >>> 12, write, false);
-        if (r < 0) {
-            return (int) r == -org.pinsim.core.uapi.Errno.EFAULT ? -org.pinsim.core.uapi.Errno.EFAULT : (int) r;
+        forEachPte(c.mm(), start, end, (a, e, i) -> {
+            if (Pte.isGuardMarker(e[i])) {
+                e[i] = Pte.NONE;
+            }
+        });
+        return 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_populate: fault the range in step by step (faultin_page_range) until
+     * done or an error: EINVAL for a VMA the access is not allowed on (PROT_NONE, read-only for
+     * POPULATE_WRITE, VM_IO/VM_PFNMAP), ENOMEM at a hole (nothing after it is populated),
+     * EFAULT when a fault fails (beyond the end of a file, a guard region), even after some
+     * pages were populated.
+     */
+    private int populate(Caller c, long start, long end, boolean write) {
+        while (Long.compareUnsigned(start, end) < 0) {
+            long pages = gup.faultinPageRange(c.mm(), start, end, write);
+            if (pages == -EINVAL) {
+                c.refuse("madvise: populate: the access is not allowed on the mapping at 0x"
+                        + Long.toHexString(start) + " (check_vma_flags)");
+                return -EINVAL;
+            }
+            if (pages == -EFAULT) {
+                c.refuse("madvise: populate: the fault at 0x" + Long.toHexString(start)
+                        + " failed (SIGBUS beyond the end of the file, or SIGSEGV in a guard region)");
+                return -EFAULT;
+            }
+            if (pages < 0) {
+                c.refuse(pages == -ENOMEM && c.mm().vmas.lookup(start) == null
+                        ? "madvise: populate: no mapping at 0x" + Long.toHexString(start) + " (vma_lookup)"
+                        : "madvise: populate: out of memory");
+                return -ENOMEM;
+            }
+            start += pages << MmContext.PAGE_SHIFT;
         }
         return 0;
     }
 
-    /** mm/madvise.c madvise_update_vma for the advice that only changes vm_flags. */
+    /**
+     * mm/ksm.c ksm_madvise: MADV_MERGEABLE sets VM_MERGEABLE on a VMA KSM can scan
+     * (vma_ksm_compatible: not shared, not VM_PFNMAP, VM_IO, VM_DONTEXPAND, VM_MIXEDMAP,
+     * hugetlb or VM_DROPPABLE; otherwise the advice is ignored); MADV_UNMERGEABLE clears it
+     * (no page was ever merged: ksmd does not run here).
+     */
+    private static long ksmMadvise(Vma vma, int behavior, long f) {
+        if (behavior == MADV_UNMERGEABLE) {
+            return f & ~VmFlags.VM_MERGEABLE;
+        }
+        long incompatible = VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE | VM_PFNMAP | VmFlags.VM_IO
+                | VmFlags.VM_DONTEXPAND | VmFlags.VM_HUGETLB | VmFlags.VM_MIXEDMAP | VmFlags.VM_DROPPABLE;
+        return (vma.flags & incompatible) != 0 ? f : f | VmFlags.VM_MERGEABLE;
+    }
+
+    /** mm/madvise.c madvise_vma_behavior for the advice that only changes vm_flags (madvise_update_vma). */
     private int updateFlags(Caller c, Vma vma, long start, long end, int behavior, long[] doneEnd) {
         long f = vma.flags;
         switch (behavior) {
@@ -271,16 +427,26 @@ public final class Madvise {
                 f |= VmFlags.VM_WIPEONFORK;
                 break;
             case MADV_KEEPONFORK:
+                if ((f & VmFlags.VM_DROPPABLE) != 0) {
+                    c.refuse("madvise: MADV_KEEPONFORK on MAP_DROPPABLE memory (madvise_vma_behavior)");
+                    return -EINVAL; // MAP_DROPPABLE memory is always wiped on fork
+                }
                 f &= ~VmFlags.VM_WIPEONFORK;
                 break;
             case MADV_DONTDUMP:
                 f |= VmFlags.VM_DONTDUMP;
                 break;
             case MADV_DODUMP:
-                if ((f & VmFlags.VM_SPECIAL) != 0) {
+                if ((!vma.has(VmFlags.VM_HUGETLB) && (f & VmFlags.VM_SPECIAL) != 0)
+                        || (f & VmFlags.VM_DROPPABLE) != 0) {
+                    c.refuse("madvise: MADV_DODUMP on a VM_SPECIAL or MAP_DROPPABLE mapping (madvise_vma_behavior)");
                     return -EINVAL;
                 }
                 f &= ~VmFlags.VM_DONTDUMP;
+                break;
+            case MADV_MERGEABLE:
+            case MADV_UNMERGEABLE:
+                f = ksmMadvise(vma, behavior, f);
                 break;
             case MADV_HUGEPAGE:
                 f = (f & ~VmFlags.VM_NOHUGEPAGE) | VmFlags.VM_HUGEPAGE;
@@ -297,9 +463,30 @@ public final class Madvise {
         Vma v = vmas.modifyFlags(c.mm(), vma, start, end, f);
         if (v == null) {
             c.refuse("madvise: the VMA cannot be split");
-            return vmas.lastError();
+            int err = vmas.lastError();
+            return err == -ENOMEM ? -EAGAIN : err; // madvise_vma_behavior: "if (error == -ENOMEM) error = -EAGAIN"
         }
         doneEnd[0] = v.end;
         return 0;
+    }
+
+    /** A step of {@link #forEachPte}: the address, its PTE table and the entry's index. */
+    @FunctionalInterface
+    private interface PteStep {
+        void at(long addr, long[] table, int index);
+    }
+
+    /** walk_page_range_vma over [start, end): every entry of every PTE table that exists. */
+    private static void forEachPte(Mm mm, long start, long end, PteStep step) {
+        for (long a = start; Long.compareUnsigned(a, end) < 0;) {
+            long stop = Math.min((a | (MmContext.PMD_SIZE - 1)) + 1, end);
+            PageTable.Leaf leaf = mm.pt.leaf(a, false);
+            if (leaf != null) {
+                for (long x = a; x < stop; x += MmContext.PAGE_SIZE) {
+                    step.at(x, leaf.e, PageTable.pteIndex(x));
+                }
+            }
+            a = stop;
+        }
     }
 }

@@ -2,13 +2,17 @@ package org.pinsim.core.mm;
 
 import static org.pinsim.core.mem.FrameTable.NO_FRAME;
 import static org.pinsim.core.mem.FrameTable.NO_OWNER;
+import static org.pinsim.core.mem.FrameTable.PG_active;
 import static org.pinsim.core.mem.FrameTable.PG_anon;
 import static org.pinsim.core.mem.FrameTable.PG_dirty;
 import static org.pinsim.core.mem.FrameTable.PG_lru;
 import static org.pinsim.core.mem.FrameTable.PG_mlocked;
 import static org.pinsim.core.mem.FrameTable.PG_pgtable;
+import static org.pinsim.core.mem.FrameTable.PG_reclaim;
 import static org.pinsim.core.mem.FrameTable.PG_referenced;
 import static org.pinsim.core.mem.FrameTable.PG_swapbacked;
+import static org.pinsim.core.mem.FrameTable.PG_unevictable;
+import static org.pinsim.core.mm.VmFlags.VM_DROPPABLE;
 import static org.pinsim.core.mm.VmFlags.VM_LOCKED;
 import static org.pinsim.core.mm.VmFlags.VM_SHARED;
 import static org.pinsim.core.mm.VmFlags.VM_SPECIAL;
@@ -161,6 +165,11 @@ public final class Memory implements PageTable.TablePages {
         return ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS;
     }
 
+    /** folio_test_anon. */
+    public boolean isAnonFolio(int pfn) {
+        return ft.testFlag(pfn, PG_anon);
+    }
+
     /** include/linux/mm.h GUP_PIN_COUNTING_BIAS. */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
 
@@ -182,6 +191,9 @@ public final class Memory implements PageTable.TablePages {
         }
         int i = PageTable.pteIndex(addr);
         long e = leaf.e[i];
+        if (Pte.isGuardMarker(e)) {
+            return VM_FAULT_SIGSEGV; // mm/memory.c do_swap_page -> handle_pte_marker: a guard region
+        }
         if (vma.ops != null) {
             return driverFault(mm, vma, leaf, i, addr, write, e);
         }
@@ -313,6 +325,10 @@ public final class Memory implements PageTable.TablePages {
                     return VM_FAULT_OK;
                 }
             }
+        } else if (!vma.has(VmFlags.VM_RAND_READ)) {
+            // mm/filemap.c do_async_mmap_readahead -> page_cache_async_ra: folio_clear_readahead
+            // (the asynchronous readahead it then starts is not modelled)
+            ft.clearFlag(page, PG_reclaim);
         }
         if (write && !vma.has(VM_SHARED)) {
             return doCowPage(mm, vma, leaf, i, addr, Inode.NO_PAGE);
@@ -350,7 +366,8 @@ public final class Memory implements PageTable.TablePages {
             }
             long index = vma.pgoffOf(base + ((long) p << 12));
             int page = index < eof ? f.page(index) : Inode.NO_PAGE;
-            if (page != Inode.NO_PAGE) {
+            // next_uptodate_folio: "if (!folio_test_uptodate(folio) || folio_test_readahead(folio)) goto skip"
+            if (page != Inode.NO_PAGE && !ft.testFlag(page, PG_reclaim)) {
                 mapFilePage(mm, vma, leaf, p, page, false);
             }
         }
@@ -374,6 +391,20 @@ public final class Memory implements PageTable.TablePages {
             }
         }
         return true;
+    }
+
+    /**
+     * mm/readahead.c force_page_cache_ra (POSIX_FADV_WILLNEED, MADV_WILLNEED): the pages of
+     * [from, to) below the end of the file that are not cached are read in. The kernel reads at
+     * most max(io_pages, ra_pages) pages a call, more than a scenario maps (8 MiB here).
+     */
+    public void readahead(Inode f, long from, long to) {
+        long end = Math.min(to, f.nrPagesInFile());
+        for (long x = from; x < end; x++) {
+            if (f.page(x) == Inode.NO_PAGE && addToPageCache(f, x) == NO_FRAME) {
+                return;
+            }
+        }
     }
 
     /** mm/filemap.c filemap_add_folio / mm/shmem.c shmem_get_folio: a new page-cache page. */
@@ -473,7 +504,7 @@ public final class Memory implements PageTable.TablePages {
     private static boolean reusable(Vma old, Vma a, Vma b) {
         return old.anonVma != Vma.NO_ANON_VMA && old.anonChainSingular
                 && a.end == b.start && a.file == b.file
-                && ((a.flags ^ b.flags) & ~(VmFlags.VM_ACCESS_FLAGS | VmFlags.VM_SOFTDIRTY)) == 0
+                && ((a.flags ^ b.flags) & ~(VmFlags.VM_ACCESS_FLAGS | VmFlags.VM_STICKY)) == 0
                 && b.pgoff == a.pgoff + ((b.start - a.start) >>> 12);
     }
 
@@ -483,10 +514,16 @@ public final class Memory implements PageTable.TablePages {
 
     // ---- rmap and references ----
 
-    /** mm/rmap.c folio_add_new_anon_rmap: a fresh exclusive anonymous page. */
+    /**
+     * mm/rmap.c folio_add_new_anon_rmap: a fresh exclusive anonymous page, swap-backed unless
+     * the VMA is VM_DROPPABLE ("VM_DROPPABLE mappings don't swap; instead they're just dropped
+     * when under memory pressure"), which puts it on the file LRU like a lazyfree page.
+     */
     private void addNewAnonRmap(int pfn, Vma vma, long addr) {
         ft.setFlag(pfn, PG_anon);
-        ft.setFlag(pfn, PG_swapbacked);
+        if (!vma.has(VM_DROPPABLE)) {
+            ft.setFlag(pfn, PG_swapbacked);
+        }
         ft.setMapcount(pfn, 1);
         ft.setOwner(pfn, ((long) vma.anonVma << 36) | (vma.pgoffOf(addr) & INDEX_MASK));
         stat.mod(NodeStat.NR_ANON_MAPPED, 1);
@@ -530,7 +567,7 @@ public final class Memory implements PageTable.TablePages {
         if ((vma.flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) {
             mlock.mlockNewFolio(pfn);
         } else {
-            lru.add(pfn, Lru.LRU_INACTIVE_ANON);
+            lru.add(pfn, lru.folioLruList(pfn)); // folio_lru_list: PG_swapbacked picks anon over file
         }
     }
 
@@ -554,6 +591,7 @@ public final class Memory implements PageTable.TablePages {
         ft.clearFlag(pfn, PG_swapbacked);
         ft.clearFlag(pfn, PG_dirty);
         ft.clearFlag(pfn, PG_referenced);
+        ft.clearFlag(pfn, PG_reclaim);
         ft.setOwner(pfn, NO_OWNER);
         ft.setMapcount(pfn, 0);
         mem.freeUnrefPage(pfn);
@@ -576,11 +614,29 @@ public final class Memory implements PageTable.TablePages {
 
     // ---- zap and copy ----
 
-    /**
-     * mm/memory.c zap_pte_range over [start, end) of one VMA: unmap every page, with
-     * munlock for a VM_LOCKED VMA, and drop the references.
-     */
+    /** What a zap removes: the zap_details its kernel caller passes to mm/memory.c zap_pte_range. */
+    public enum Zap {
+        /** MADV_DONTNEED, MADV_GUARD_INSTALL (zap_page_range_single): every page; guard markers stay. */
+        PAGES,
+        /** unmap_vmas (munmap, exit): every page and every marker (ZAP_FLAG_DROP_MARKER). */
+        ALL,
+        /**
+         * unmap_mapping_range without even_cows (truncate, hole punch): page-cache pages only;
+         * a private mapping's anonymous copies and the markers stay (should_zap_folio).
+         */
+        FILE_PAGES
+    }
+
+    /** {@link #zapRange(Mm, Vma, long, long, Zap)} with {@link Zap#PAGES}. */
     public void zapRange(Mm mm, Vma vma, long start, long end) {
+        zapRange(mm, vma, start, end, Zap.PAGES);
+    }
+
+    /**
+     * mm/memory.c zap_pte_range over [start, end) of one VMA: unmap the pages {@code what}
+     * names, with munlock for a VM_LOCKED VMA, and drop the references.
+     */
+    public void zapRange(Mm mm, Vma vma, long start, long end, Zap what) {
         final int zero = mem.zeroPfn();
         final long[] rss = new long[4];
         for (long a = start; a < end;) {
@@ -595,8 +651,17 @@ public final class Memory implements PageTable.TablePages {
                     if (pte == Pte.NONE) {
                         continue;
                     }
-                    e[i] = Pte.NONE;
+                    if (!Pte.present(pte)) { // zap_nonpresent_ptes: a guard marker
+                        if (what == Zap.ALL) {
+                            e[i] = Pte.NONE;
+                        }
+                        continue;
+                    }
                     int pfn = Pte.pfn(pte);
+                    if (what == Zap.FILE_PAGES && (Pte.special(pte) || ft.testFlag(pfn, PG_anon))) {
+                        continue;
+                    }
+                    e[i] = Pte.NONE;
                     if (Pte.special(pte) || pfn == zero) {
                         continue;
                     }
@@ -608,6 +673,168 @@ public final class Memory implements PageTable.TablePages {
             a = stop;
         }
         addRss(mm, rss); // zap_pte_range: add_mm_rss_vec once per batch
+    }
+
+    /**
+     * mm/memory.c unmap_mapping_range(mapping, first, last - first, even_cows = 0) over every
+     * address space: the page-cache pages of {@code f} at indexes [first, last) leave every
+     * VMA that maps them (VM_LOCKED ones included, which munlocks them); private anonymous
+     * copies and guard markers stay. The caller then drops the pages from the cache.
+     */
+    public void unmapMappingRange(Iterable<Mm> mms, Inode f, long first, long last) {
+        for (Mm mm : mms) {
+            for (int i = 0; i < mm.vmas.size(); i++) {
+                Vma v = mm.vmas.get(i);
+                if (v.file != f || v.pgoff >= last || v.pgoff + v.pages() <= first) {
+                    continue;
+                }
+                long from = v.start + (Math.max(first, v.pgoff) - v.pgoff) * 4096;
+                long to = v.start + (Math.min(last, v.pgoff + v.pages()) - v.pgoff) * 4096;
+                zapRange(mm, v, from, to, Zap.FILE_PAGES);
+            }
+        }
+    }
+
+    // ---- madvise: MADV_FREE, MADV_COLD, MADV_PAGEOUT ----
+
+    /**
+     * mm/madvise.c madvise_free_pte_range for one PTE of a private anonymous VMA: a dirty
+     * folio mapped more than once is left alone; otherwise the PTE loses its young and dirty
+     * bits (clear_young_dirty_ptes) and the folio becomes lazyfree (folio_mark_lazyfree).
+     */
+    public void madvFreePte(long[] e, int i) {
+        long pte = e[i];
+        if (!Pte.present(pte) || Pte.special(pte)) {
+            return; // pte_none, a marker, the zero page: vm_normal_folio is NULL
+        }
+        int pfn = Pte.pfn(pte);
+        if (ft.testFlag(pfn, PG_dirty)) { // folio_test_swapcache || folio_test_dirty
+            if (ft.mapcount(pfn) != 1) {
+                return;
+            }
+            ft.clearFlag(pfn, PG_dirty);
+        }
+        e[i] = pte & ~(Pte.ACCESSED | Pte.DIRTY);
+        folioMarkLazyfree(pfn);
+    }
+
+    /**
+     * mm/swap.c folio_mark_lazyfree -> lru_lazyfree: an anonymous swap-backed evictable folio
+     * loses PG_swapbacked, PG_active and PG_referenced and moves to the inactive file list,
+     * at once (the kernel defers it to the next drain of the per-CPU lru_lazyfree batch).
+     */
+    private void folioMarkLazyfree(int pfn) {
+        if (!ft.testFlag(pfn, PG_anon) || !ft.testFlag(pfn, PG_swapbacked) || ft.testFlag(pfn, PG_unevictable)
+                || !lru.del(pfn)) {
+            return;
+        }
+        ft.clearFlag(pfn, PG_active);
+        ft.clearFlag(pfn, PG_referenced);
+        ft.clearFlag(pfn, PG_swapbacked);
+        lru.putback(pfn);
+    }
+
+    /**
+     * The folio madvise_cold_or_pageout_pte_range acts on behind a PTE, or NO_FRAME: a normal
+     * page on an LRU list, evictable, mapped exactly once ("Do not interfere with other
+     * mappings of this folio and non-LRU folio").
+     */
+    public int lruFolioMappedOnce(long pte) {
+        if (!Pte.present(pte) || Pte.special(pte)) {
+            return NO_FRAME;
+        }
+        int pfn = Pte.pfn(pte);
+        int f = ft.flags(pfn);
+        if ((f & (1 << PG_lru)) == 0 || (f & (1 << PG_unevictable | 1 << PG_mlocked)) != 0
+                || ft.mapcount(pfn) != 1) {
+            return NO_FRAME;
+        }
+        return pfn;
+    }
+
+    /**
+     * mm/madvise.c madvise_cold_or_pageout_pte_range for MADV_COLD: the PTE gets old, the
+     * folio loses PG_referenced and an active one moves to its inactive list
+     * (folio_deactivate; applied at once, where the kernel batches it per CPU).
+     */
+    public void coldFolio(long[] e, int i, int pfn) {
+        e[i] &= ~Pte.ACCESSED;
+        ft.clearFlag(pfn, PG_referenced);
+        if (ft.testFlag(pfn, PG_active) && lru.del(pfn)) {
+            ft.clearFlag(pfn, PG_active);
+            lru.putback(pfn);
+        }
+    }
+
+    /**
+     * mm/vmscan.c reclaim_pages -> shrink_folio_list (references ignored, no swap) for a
+     * folio {@link #lruFolioMappedOnce} picked, behind entry {@code i} of the PTE table
+     * {@code e} in {@code vma}. Isolated and
+     * made inactive (reclaim_pages: folio_clear_active), then:
+     * <ul>
+     * <li>anonymous and swap-backed: add_to_swap fails without swap; it stays mapped and is
+     * activated (activate_locked);
+     * <li>anonymous, not swap-backed (lazyfree, or VM_DROPPABLE): try_to_unmap_one discards it,
+     * unless its PTE or folio is dirty in a VMA that is not VM_DROPPABLE (it is swap-backed
+     * again) or something else holds a reference; then it stays mapped and is activated;
+     * <li>page cache (file or shmem): unmapped (try_to_unmap, the PTE's dirty bit passed to the
+     * folio); a dirty one stays cached and is activated (only kswapd writes file folios back,
+     * and marks them PG_reclaim; shmem_writeout redirties without swap); a clean one leaves
+     * the page cache unless another reference holds it (__remove_mapping).
+     * </ul>
+     */
+    public void pageoutFolio(Mm mm, Vma vma, long[] e, int i, int pfn) {
+        lru.del(pfn);
+        ft.clearFlag(pfn, PG_active);
+        long pte = e[i];
+        boolean anon = ft.testFlag(pfn, PG_anon);
+        if (anon && ft.testFlag(pfn, PG_swapbacked)) {
+            activate(pfn);
+            return;
+        }
+        if (anon) {
+            boolean dirty = Pte.dirty(pte) || ft.testFlag(pfn, PG_dirty);
+            if (dirty && !vma.has(VM_DROPPABLE)) {
+                ft.setFlag(pfn, PG_dirty);
+                ft.setFlag(pfn, PG_swapbacked);
+                activate(pfn);
+                return;
+            }
+            if (ft.refcount(pfn) != ft.mapcount(pfn)) { // "ref_count != 1 + map_count": 1 is the isolation's
+                activate(pfn);
+                return;
+            }
+            unmapOne(mm, vma, e, i, pfn, Mm.MM_ANONPAGES); // discard: the last reference goes
+            return;
+        }
+        if (Pte.dirty(pte)) {
+            ft.setFlag(pfn, PG_dirty);
+        }
+        unmapOne(mm, vma, e, i, pfn, mmCounterFile(pfn));
+        if (ft.testFlag(pfn, PG_dirty)) {
+            if (!ft.testFlag(pfn, PG_swapbacked)) {
+                ft.setFlag(pfn, PG_reclaim); // "Only kswapd can writeback filesystem folios": folio_set_reclaim
+            }
+            activate(pfn);
+        } else if (ft.refcount(pfn) != 1) {
+            lru.putback(pfn);
+        } else {
+            deleteFromPageCache(vma.file, ft.owner(pfn) & INDEX_MASK); // the VMA's file caches it
+        }
+    }
+
+    /** shrink_folio_list activate_locked + the putback: the folio returns to its active list. */
+    private void activate(int pfn) {
+        ft.setFlag(pfn, PG_active);
+        lru.putback(pfn);
+    }
+
+    /** try_to_unmap_one for the one PTE mapping a folio: rss, rmap and the mapping's reference. */
+    private void unmapOne(Mm mm, Vma vma, long[] e, int i, int pfn, int counter) {
+        e[i] = Pte.NONE;
+        mm.addRss(counter, -1);
+        removeRmap(pfn, vma);
+        putPage(pfn);
     }
 
     private static void addRss(Mm mm, long[] rss) {
@@ -643,6 +870,10 @@ public final class Memory implements PageTable.TablePages {
                         if (dl == null) {
                             throw new IllegalStateException("out of memory copying page tables at fork");
                         }
+                    }
+                    if (!Pte.present(pte)) {
+                        dl.e[i] = pte; // copy_nonpresent_pte -> copy_pte_marker: the child keeps the guard
+                        continue;
                     }
                     // the refcount first: the one load dupRmap needs anyway decides for most pages
                     if (pinned && !Pte.special(pte) && ft.refcount(Pte.pfn(pte)) >= GUP_PIN_COUNTING_BIAS

@@ -1,5 +1,7 @@
 package org.pinsim.core.mm;
 
+import java.util.List;
+
 import org.pinsim.core.Profile;
 import org.pinsim.core.Sysctl;
 import org.pinsim.core.mem.PhysMem;
@@ -20,6 +22,7 @@ public final class MmContext {
     final Profile profile;
     private int nextMmId = 1;
     private int nextIno = 1;
+    private java.util.function.Supplier<List<Mm>> liveMms = List::of;
 
     public MmContext(Memory memory, PhysMem mem, Sysctl sysctl, Profile profile) {
         this.memory = memory;
@@ -80,6 +83,19 @@ public final class MmContext {
     /** "locked_vm" or "locked_vm + pinned_vm": how refusals name {@link #lockedForLimit}. */
     public String lockedForLimitName() {
         return profile.mlock().checksLockedPlusPinned() ? "mm_locked_pages (locked_vm + pinned_vm)" : "locked_vm";
+    }
+
+    /** Sets where {@link #liveMms} comes from: the kernel's live tasks. */
+    public void setLiveMms(java.util.function.Supplier<List<Mm>> mms) {
+        liveMms = mms;
+    }
+
+    /**
+     * Every address space in use, each once, in the pid order of the first task using it:
+     * what the rmap of a file (mapping->i_mmap) reaches.
+     */
+    public List<Mm> liveMms() {
+        return liveMms.get();
     }
 
     public Mm newMm() {

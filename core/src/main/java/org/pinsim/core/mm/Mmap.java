@@ -469,7 +469,7 @@ public final class Mmap {
             file.coverMapping((pgoff << PAGE_SHIFT) + len);
         }
         if (file == null && (vmFlags & VmFlags.VM_SHARED) != 0) {
-            file = shmemZeroSetup(len); // mm/shmem.c shmem_zero_setup
+            file = shmemZeroSetup(c, len); // mm/shmem.c shmem_zero_setup
         } else {
             vma = vmas.mergeNewRange(mm, addr, end, vmFlags, file, pgoff, Vma.NO_ANON_VMA, null);
         }
@@ -536,9 +536,11 @@ public final class Mmap {
         return addr;
     }
 
-    private Inode shmemZeroSetup(long len) {
-        // dev 00:01, as the reference machine shows "/dev/zero (deleted)"
-        return new Inode(ctx.nextIno() + 1000, "/dev/zero (deleted)", true, 0x0001, len, false);
+    private Inode shmemZeroSetup(Caller c, long len) {
+        // dev 00:01, as the reference machine shows "/dev/zero (deleted)"; shmem_get_inode
+        // makes it S_IRWXUGO and the caller's (inode_init_owner)
+        return new Inode(ctx.nextIno() + 1000, "/dev/zero (deleted)", true, 0x0001, len, false)
+                .own(org.pinsim.core.uapi.Stat.S_IFREG | 0777, c.uid());
     }
 
     private static long accountedPages(Mm mm, long start, long end) {
@@ -573,8 +575,15 @@ public final class Mmap {
             return false;
         }
         long data = c.rlimit(Resource.RLIMIT_DATA);
-        return !VmFlags.isDataMapping(flags) || data == Resource.RLIM_INFINITY
-                || Long.compareUnsigned(mm.dataVm() + npages, data >>> PAGE_SHIFT) <= 0;
+        if (!VmFlags.isDataMapping(flags) || data == Resource.RLIM_INFINITY
+                || Long.compareUnsigned(mm.dataVm() + npages, data >>> PAGE_SHIFT) <= 0) {
+            return true;
+        }
+        // "Workaround for Valgrind": a soft limit of 0 admits data mappings up to the hard
+        // limit; otherwise refused (ignore_rlimit_data is false by default)
+        long max = c.rlimitMax(Resource.RLIMIT_DATA);
+        return data == 0 && (max == Resource.RLIM_INFINITY
+                || Long.compareUnsigned(mm.dataVm() + npages, max >>> PAGE_SHIFT) <= 0);
     }
 
     // ---- brk ----

@@ -10,8 +10,9 @@ package org.pinsim.core.mm;
  * +------------+-----------------------------+------+---------+---+---+-+-+
  * </pre>
  *
- * 0 is pte_none. A non-present, non-zero entry is reserved for swap and migration entries
- * (a later issue). SPECIAL marks the shared zero page (vm_normal_page returns NULL for it).
+ * 0 is pte_none. SPECIAL marks the shared zero page (vm_normal_page returns NULL for it).
+ * A non-present, non-zero entry is a PTE marker; the one modelled is {@link #GUARD_MARKER}
+ * (bit 10 alone: no pfn, not present). Swap and migration entries are not modelled.
  */
 public final class Pte {
     public static final long NONE = 0;
@@ -20,6 +21,12 @@ public final class Pte {
     public static final long ACCESSED = 1L << 5;
     public static final long DIRTY = 1L << 6;
     public static final long SPECIAL = 1L << 9;
+    /**
+     * include/linux/swapops.h make_pte_marker(PTE_MARKER_GUARD): a guard region's page
+     * (MADV_GUARD_INSTALL). It maps nothing; an access faults with SIGSEGV
+     * (mm/memory.c handle_pte_marker), ordinary zaps keep it and only an unmap drops it.
+     */
+    public static final long GUARD_MARKER = 1L << 10;
     private static final long PFN_MASK = ((1L << 40) - 1) << 12;
 
     private Pte() {
@@ -38,6 +45,11 @@ public final class Pte {
 
     public static boolean present(long e) {
         return (e & PRESENT) != 0;
+    }
+
+    /** A guard-region PTE marker (mm/madvise.c is_guard_pte_marker). */
+    public static boolean isGuardMarker(long e) {
+        return e == GUARD_MARKER;
     }
 
     public static boolean write(long e) {

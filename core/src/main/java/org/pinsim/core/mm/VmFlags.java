@@ -18,6 +18,12 @@ public final class VmFlags {
     public static final long VM_GROWSDOWN = 0x100;
     public static final long VM_UFFD_MISSING = 0x200;
     public static final long VM_PFNMAP = 0x400;
+    /**
+     * include/linux/mm.h VM_MAYBE_GUARD (smaps "gu"): MADV_GUARD_INSTALL set it on the VMA,
+     * which may hold guard markers; sticky (never cleared, kept by merges) and copy-on-fork.
+     * In the 6.18 stable kernels (with "mm: introduce VM_MAYBE_GUARD and make it sticky").
+     */
+    public static final long VM_MAYBE_GUARD = 0x800;
     /** [PROPOSAL] Peter Zijlstra's VM_PINNED (2013/2014), never merged; only the mpin-2013 profiles set it. */
     public static final long VM_PINNED = 0x1000;
     public static final long VM_UFFD_WP = 0x1000;
@@ -47,6 +53,14 @@ public final class VmFlags {
     public static final long VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
     public static final long VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
     public static final long VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
+    /** include/linux/mm.h VM_STICKY: flags a merge ignores and the merged VMA keeps (VM_IGNORE_MERGE). */
+    public static final long VM_STICKY = VM_SOFTDIRTY | VM_MAYBE_GUARD;
+    /**
+     * include/linux/mm.h VM_COPY_ON_FORK: flags for which fork copies the page tables
+     * (vma_needs_copy); VM_UFFD_WP is left out: userfaultfd is not modelled, and its value is
+     * VM_PINNED's in the mpin-2013 profiles.
+     */
+    public static final long VM_COPY_ON_FORK = VM_PFNMAP | VM_MIXEDMAP | VM_MAYBE_GUARD;
     /** include/linux/mm.h: the only def_flags bits fork and exec keep. */
     public static final long VM_INIT_DEF_MASK = VM_NOHUGEPAGE;
     /** include/linux/mm.h VM_DATA_FLAGS_NON_EXEC: brk and heap VMAs. */
@@ -89,6 +103,7 @@ public final class VmFlags {
         mn(sb, f, VM_MAYSHARE, "ms");
         mn(sb, f, VM_GROWSDOWN, "gd");
         mn(sb, f, VM_PFNMAP, "pf");
+        mn(sb, f, VM_MAYBE_GUARD, "gu");
         mn(sb, f, VM_PINNED, "pn"); // [PROPOSAL] pinsim's mnemonic: the series added none
         mn(sb, f, VM_LOCKED, "lo");
         mn(sb, f, VM_IO, "io");

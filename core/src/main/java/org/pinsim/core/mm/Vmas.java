@@ -23,10 +23,22 @@ public final class Vmas {
 
     // ---- merge rules ----
 
-    /** mm/vma.c is_mergeable_vma: same flags (but VM_SOFTDIRTY), same file, no special mapping. */
+    /**
+     * mm/vma.c is_mergeable_vma: same flags but the sticky ones (VM_IGNORE_MERGE: VM_SOFTDIRTY,
+     * VM_MAYBE_GUARD), same file, no special mapping.
+     */
     private static boolean isMergeable(Vma v, long flags, Inode file) {
-        return ((v.flags ^ flags) & ~VmFlags.VM_SOFTDIRTY) == 0 && v.file == file && v.specialName == null
+        return ((v.flags ^ flags) & ~VmFlags.VM_STICKY) == 0 && v.file == file && v.specialName == null
                 && v.ops == null;
+    }
+
+    /** The sticky flags of the VMAs a merge joins go to the result (mm/vma.c: VM_STICKY). */
+    private static long sticky(long... flags) {
+        long s = 0;
+        for (long f : flags) {
+            s |= f & VmFlags.VM_STICKY;
+        }
+        return s;
     }
 
     /**
@@ -75,17 +87,20 @@ public final class Vmas {
         }
         if (left && right) {
             prev.anonVma = firstAnon(prev.anonVma, anonVma, next.anonVma);
+            prev.flags |= sticky(flags, next.flags);
             prev.end = next.end;
             removeMerged(mm, next);
             return prev;
         }
         if (left) {
             prev.anonVma = firstAnon(prev.anonVma, anonVma, Vma.NO_ANON_VMA);
+            prev.flags |= sticky(flags);
             prev.end = end;
             return prev;
         }
         if (right) {
             next.anonVma = firstAnon(next.anonVma, anonVma, Vma.NO_ANON_VMA);
+            next.flags |= sticky(flags);
             next.start = start;
             next.pgoff = pgoff;
             return next;
@@ -101,9 +116,10 @@ public final class Vmas {
      *     (ENOMEM; an earlier split of this call is kept, as in the kernel)
      */
     public Vma modifyFlags(Mm mm, Vma vma, long start, long end, long newFlags) {
+        long before = vma.flags;
         Vma merged = mergeExisting(mm, vma, start, end, newFlags);
         if (merged != null) {
-            merged.flags = newFlags;
+            merged.flags = newFlags | sticky(merged.flags, before);
             return merged;
         }
         if (start != vma.start) {
@@ -140,6 +156,7 @@ public final class Vmas {
         }
         if (left && right) {
             prev.anonVma = firstAnon(prev.anonVma, vma.anonVma, next.anonVma);
+            prev.flags |= sticky(next.flags);
             prev.end = next.end;
             removeMerged(mm, vma);
             removeMerged(mm, next);
@@ -299,7 +316,7 @@ public final class Vmas {
         mm.updateHiwaterRss();
         mm.updateHiwaterVm();
         for (Vma v : gone) {
-            ctx.memory.zapRange(mm, v, v.start, v.end);
+            ctx.memory.zapRange(mm, v, v.start, v.end, Memory.Zap.ALL); // unmap_vmas: ZAP_FLAG_DROP_MARKER
         }
         long lo = gone.get(0).start;
         long hi = gone.get(gone.size() - 1).end;

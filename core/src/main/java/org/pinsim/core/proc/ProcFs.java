@@ -192,6 +192,16 @@ public final class ProcFs {
     }
 
     /** /proc/vmstat, the counters the model keeps, in the kernel's order; see {@link Vmstat}. */
+    /** True when Linux 6.18 prints {@code name} in /proc/vmstat (modelled or not). */
+    public static boolean isLinuxVmstatField(String name) {
+        for (String n : Vmstat.KERNEL_ORDER) {
+            if (n.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public String vmstat() {
         return vmstatView().show();
     }

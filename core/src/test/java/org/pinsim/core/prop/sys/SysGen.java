@@ -163,8 +163,11 @@ final class SysGen {
     private void madvise(Proc p) {
         Addr a = addr(true);
         long len = len();
-        long advice = new long[] {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
-            MADV_WILLNEED, MADV_WIPEONFORK}[rnd.nextInt(7)];
+        long[] advices = {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
+            MADV_WILLNEED, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE,
+            MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_PAGEOUT, MADV_COLD, MADV_MERGEABLE, MADV_UNMERGEABLE,
+            MADV_REMOVE, MADV_DODUMP};
+        long advice = advices[rnd.nextInt(advices.length)];
         add(id -> new SysOps.Madvise(id, p, a, len, advice));
     }
 
