@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -547,6 +548,7 @@ static int apply_creds(long uid, unsigned long long caps, long soft, long hard, 
 
 static void child_main(int slot, long uid, unsigned long long caps, long soft, long hard) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    umask(022); /* pinsim's processes create files with the umask 022 (fs/namei.c: Namei.UMASK) */
     /* all scenario processes share one process group, apart from the master's */
     setpgid(0, kids_pgid ? kids_pgid : 0);
     for (int i = 0; i < nslots; i++) {

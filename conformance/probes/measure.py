@@ -303,6 +303,18 @@ C_PRELUDE = r'''
 #ifndef MAP_DROPPABLE
 #define MAP_DROPPABLE 0x08
 #endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30U << 26)
+#endif
 
 static long V[NVARS + 1];
 static int me = 0;
@@ -747,13 +759,27 @@ class Run:
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 
+def template_files(items):
+    """The /tmp/pinsim-files-* names in the template's string arguments (pinsim's /tmp starts empty)."""
+    out = []
+    for st in items:
+        for arg in getattr(st, 'args', None) or ():
+            m = re.match(r'"(?:/tmp/)?(pinsim-files-[^"/]+)"$', arg.strip())  # relative: to a /tmp dirfd
+            if m and '/tmp/' + m.group(1) not in out:
+                out.append('/tmp/' + m.group(1))
+    return out
+
+
 def run_once(process, items, binary, timeout=30):
     _, names, procs = gen_cache[id(items)]
     run = Run(process, items, names, procs)
-    try:
-        os.unlink(PROBE_FILE)
-    except FileNotFoundError:
-        pass
+    # every run starts from the same /tmp: the shared probe file and the /tmp/pinsim-files-*
+    # names the template opens (regular files; the probes cannot make directories) are removed
+    for path in [PROBE_FILE] + template_files(items):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
     resfd, respath = tempfile.mkstemp(prefix='pinsim-res-')
     os.unlink(respath)
     resfile = os.fdopen(os.dup(resfd), 'rb')
@@ -1017,6 +1043,7 @@ def main(argv):
             files.append(a)
     if os.geteuid() != 0:
         sys.exit('measure.py must run as root (it reads /proc/PID/pagemap and /proc/kpageflags)')
+    os.umask(0o022)  # the probes create files as pinsim's processes do (fs/namei.c: Namei.UMASK)
     if not files:
         files = sorted(os.path.join(TEMPLATES, f) for f in os.listdir(TEMPLATES) if f.endswith('.pin'))
     uname = os.uname().release

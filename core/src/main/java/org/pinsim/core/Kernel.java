@@ -67,7 +67,7 @@ public final class Kernel {
     private final TreeMap<Integer, org.pinsim.core.gup.UserStruct> users = new TreeMap<>();
     private final List<org.pinsim.core.gup.IoRingCtx> rings = new ArrayList<>();
     private final TreeMap<Integer, Task> tasks = new TreeMap<>();
-    private final TreeMap<String, Inode> files = new TreeMap<>();
+    private final org.pinsim.core.fs.Namei namei;
     private int nextPid = 1000;
     private ProcFs proc;
 
@@ -77,6 +77,7 @@ public final class Kernel {
         this.lru = new Lru(mem);
         this.memory = new Memory(mem, lru, vmstat, !config.zeroPage());
         this.ctx = new MmContext(memory, mem, sysctl, config.profile());
+        this.namei = new org.pinsim.core.fs.Namei(new org.pinsim.core.fs.Dcache(ctx::nextIno));
         this.vmas = new Vmas(ctx);
         this.gup = new Gup(ctx);
         this.mmap = new Mmap(ctx, vmas, gup);
@@ -177,21 +178,23 @@ public final class Kernel {
 
     /** The inode of the program image {@code /usr/local/bin/NAME}. */
     Inode program(String name) {
-        return file("/usr/local/bin/" + name, false);
+        return file("/usr/local/bin/" + name);
     }
 
-    /** The stand-in file for a path: the same path is the same file. */
-    Inode file(String path, boolean create) {
-        Inode f = files.get(path);
-        if (f == null) {
-            f = new Inode(ctx.nextIno() + 2146000, path, false, 0xfe00, 0, !create);
-            files.put(path, f);
-        }
-        return f;
+    /** The machine's file at an absolute path (fs/namei.c; the same path is the same file). */
+    Inode file(String path) {
+        return namei.dcache().machineFile(path);
     }
 
-    Inode memfd(String name) {
-        return new Inode(ctx.nextIno() + 1000, "/memfd:" + name + " (deleted)", true, 0x0001, 0, false);
+    /** The path walk and open(2) of this machine's files. */
+    public org.pinsim.core.fs.Namei namei() {
+        return namei;
+    }
+
+    /** mm/memfd.c memfd_create -> shmem_file_setup: a tmpfs inode (dev 00:01) named "memfd:NAME". */
+    Inode memfd(String name, int mode, int uid) {
+        return new Inode(ctx.nextIno() + 1000, "/memfd:" + name + " (deleted)", true, 0x0001, 0, false)
+                .own(org.pinsim.core.uapi.Stat.S_IFREG | mode, uid);
     }
 
     MmContext mmContext() {
@@ -281,9 +284,16 @@ public final class Kernel {
         return perf;
     }
 
-    /** Every stand-in file by path, in path order. */
+    /**
+     * Every stand-in file: those with a name, in path order, then those only open file
+     * descriptors hold (memfds, O_TMPFILE files), by task and descriptor.
+     */
     public List<Inode> files() {
-        return new ArrayList<>(files.values());
+        List<Inode> out = namei.dcache().inodes();
+        for (Task t : tasks.values()) {
+            out.addAll(t.openInodes());
+        }
+        return out;
     }
 
     /**

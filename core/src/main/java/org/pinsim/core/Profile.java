@@ -110,6 +110,11 @@ public abstract class Profile {
         return since(5, 1);
     }
 
+    /** O_TMPFILE: Linux 3.11; before it __O_TMPFILE is an unknown open flag, ignored. */
+    public boolean hasTmpfile() {
+        return since(3, 11);
+    }
+
     /** memfd_create(2): Linux 3.17. */
     public boolean hasMemfd() {
         return since(3, 17);

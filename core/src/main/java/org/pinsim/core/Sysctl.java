@@ -16,6 +16,7 @@ public final class Sysctl {
     public static final String PERF_EVENT_MLOCK_KB = "kernel.perf_event_mlock_kb";
     public static final String PERF_EVENT_PARANOID = "kernel.perf_event_paranoid";
     public static final String IO_URING_DISABLED = "kernel.io_uring_disabled";
+    public static final String MEMFD_NOEXEC = "vm.memfd_noexec";
 
     private final TreeMap<String, Long> values = new TreeMap<>();
 
@@ -27,6 +28,7 @@ public final class Sysctl {
         values.put(PERF_EVENT_MLOCK_KB, 516L); // 512 + PAGE_SIZE / 1024
         values.put(PERF_EVENT_PARANOID, 2L);
         values.put(IO_URING_DISABLED, 0L); // io_uring/io_uring.c sysctl_io_uring_disabled
+        values.put(MEMFD_NOEXEC, 0L); // mm/memfd.c: MEMFD_NOEXEC_SCOPE_EXEC
     }
 
     public long get(String name) {

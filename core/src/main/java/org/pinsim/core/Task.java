@@ -12,6 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.pinsim.core.fs.Cred;
+import org.pinsim.core.fs.Dcache;
+import org.pinsim.core.fs.HugetlbFile;
+import org.pinsim.core.fs.Namei;
+import org.pinsim.core.fs.OpenFlags;
 import org.pinsim.core.gup.IoRingCtx;
 import org.pinsim.core.gup.PerfEvent;
 import org.pinsim.core.mm.Caller;
@@ -35,14 +40,24 @@ import org.pinsim.core.uapi.Sched;
  * {@link SysResult}: the value or -errno, and for a refusal the rule that refused.
  * Tasks created with CLONE_VM share the Mm; CLONE_THREAD tasks share the rlimits.
  */
-public final class Task implements Caller {
+public final class Task implements Caller, Cred {
     /**
-     * An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE), or
-     * for an anonymous-inode file (io_uring) the object behind it, with {@code inode} null.
+     * An open file description: the inode and its access mode (FMODE_READ / FMODE_WRITE /
+     * FMODE_PATH), or for an anonymous-inode file (io_uring, perf) or a hugetlbfs memfd the
+     * object behind it, with {@code inode} null.
      */
-    record OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring, PerfEvent perf) {
+    record OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring, PerfEvent perf, HugetlbFile huge) {
         OpenFile(Inode inode, int fmode, boolean cloexec) {
-            this(inode, fmode, cloexec, null, null);
+            this(inode, fmode, cloexec, null, null, null);
+        }
+
+        OpenFile(Inode inode, int fmode, boolean cloexec, IoRingCtx ring, PerfEvent perf) {
+            this(inode, fmode, cloexec, ring, perf, null);
+        }
+
+        /** fs/file.c fget: an O_PATH file is not found (EBADF) by calls that use the file. */
+        boolean opath() {
+            return (fmode & Mmap.FMODE_PATH) != 0;
         }
     }
 
@@ -160,12 +175,15 @@ public final class Task implements Caller {
         int fmode = 0;
         if ((flags & org.pinsim.core.uapi.Mman.MAP_ANONYMOUS) == 0) {
             OpenFile of = files.get((int) fd);
-            if (of == null || fd != (int) fd) {
+            if (of == null || fd != (int) fd || of.opath()) {
                 if ((off & 4095) != 0) {
                     return done(-EINVAL);
                 }
-                refuse("mmap: fd " + fd + " is not open");
+                refuse("mmap: fd " + fd + (of == null ? " is not open" : " is an O_PATH file (fget)"));
                 return done(-EBADF);
+            }
+            if (of.huge() != null) {
+                return done(k.mmap.sysMmap(this, addr, len, prot, flags, null, of.huge(), of.fmode(), off));
             }
             if (of.perf() != null) {
                 return done(k.mmap.sysMmap(this, addr, len, prot, flags, null, of.perf(), of.fmode(), off));
@@ -379,7 +397,7 @@ public final class Task implements Caller {
     public SysResult execve(String path) {
         begin();
         Mm old = mm;
-        Inode prog = k.file(path, false);
+        Inode prog = k.file(path);
         mm = k.exec.newImage(prog, false);
         mmput(old);
         for (Map.Entry<Integer, OpenFile> e : new ArrayList<>(files.entrySet())) {
@@ -498,32 +516,79 @@ public final class Task implements Caller {
 
     // ---- files ----
 
+    /**
+     * fs/open.c do_sys_openat2: build_open_flags (EINVAL), getname (ENOENT, ENAMETOOLONG), the
+     * starting directory (a relative name: the dirfd's, EBADF / ENOTDIR), then fs/namei.c
+     * path_openat; O_TRUNC of an existing regular file truncates it (handle_truncate).
+     */
     public SysResult openat(int dirfd, String path, long flags, long mode) {
         begin();
-        boolean create = (flags & Fcntl.O_CREAT) != 0;
-        Inode f = k.file(path, create);
-        long acc = flags & Fcntl.O_ACCMODE;
-        int fmode = acc == Fcntl.O_RDONLY ? Mmap.FMODE_READ : acc == Fcntl.O_WRONLY ? Mmap.FMODE_WRITE
-                : Mmap.FMODE_READ | Mmap.FMODE_WRITE;
-        if ((flags & Fcntl.O_TRUNC) != 0 && (fmode & Mmap.FMODE_WRITE) != 0) {
-            truncate(f, 0);
+        OpenFlags op = OpenFlags.build(flags, mode, k.profile().hasTmpfile());
+        if (op.err() != 0) {
+            refuse("open: O_DIRECTORY with O_CREAT, or O_TMPFILE without O_DIRECTORY or write access (build_open_flags)");
+            return done(op.err());
         }
-        return done(installFd(f, fmode, (flags & Fcntl.O_CLOEXEC) != 0));
+        int err = Namei.getname(path);
+        if (err != 0) {
+            return done(err);
+        }
+        Object start = startDir(dirfd, path);
+        if (start instanceof Integer e) {
+            return done(e);
+        }
+        Namei.Opened o = k.namei().pathOpenat(this, (org.pinsim.core.fs.Dentry) start, path, op);
+        if (o.err() != 0) {
+            return done(o.err());
+        }
+        if (o.truncate()) {
+            truncate(o.inode(), 0); // handle_truncate -> do_truncate(..., 0, ...)
+        }
+        return done(installFd(o.inode(), op.fmode(), op.cloexec()));
     }
 
+    /** fs/namei.c path_init: where a relative name starts (an absolute one starts at the root). */
+    private Object startDir(int dirfd, String path) {
+        Dcache dc = k.namei().dcache();
+        if (path.startsWith("/")) {
+            return dc.root();
+        }
+        if (dirfd == Fcntl.AT_FDCWD) {
+            return dc.cwd();
+        }
+        OpenFile of = files.get(dirfd);
+        if (of == null) {
+            return -EBADF;
+        }
+        org.pinsim.core.fs.Dentry d = of.inode() == null || !of.inode().isDir() ? null : dc.lookupDir(of.inode());
+        return d == null ? (Object) (-org.pinsim.core.uapi.Errno.ENOTDIR) : d;
+    }
+
+    /**
+     * mm/memfd.c memfd_create: its checks ({@link org.pinsim.core.fs.Memfd}), then a tmpfs
+     * file, or with MFD_HUGETLB a hugetlbfs one ({@link HugetlbFile}); both O_RDWR.
+     */
     public SysResult memfdCreate(String memfdName, long flags) {
         begin();
         if (!k.profile().hasMemfd()) {
             refuse("memfd_create: arrived in Linux 3.17, profile " + k.profile().id() + " lacks it");
             return done(-org.pinsim.core.uapi.Errno.ENOSYS);
         }
-        long known = Fcntl.MFD_CLOEXEC | Fcntl.MFD_ALLOW_SEALING | Fcntl.MFD_HUGETLB | Fcntl.MFD_NOEXEC_SEAL
-                | Fcntl.MFD_EXEC;
-        if ((flags & ~known) != 0 && (flags & Fcntl.MFD_HUGETLB) == 0) {
-            return done(-EINVAL);
+        long f = flags & 0xffffffffL; // unsigned int flags
+        long scope = k.sysctl().get(Sysctl.MEMFD_NOEXEC);
+        int err = org.pinsim.core.fs.Memfd.check(this, memfdName, f, scope);
+        if (err != 0) {
+            return done(err);
         }
-        Inode f = k.memfd(memfdName);
-        return done(installFd(f, Mmap.FMODE_READ | Mmap.FMODE_WRITE, (flags & Fcntl.MFD_CLOEXEC) != 0));
+        boolean cloexec = (f & Fcntl.MFD_CLOEXEC) != 0;
+        if ((f & Fcntl.MFD_HUGETLB) != 0) {
+            int fd = lowestFreeFd();
+            files.put(fd, new OpenFile(null, Mmap.FMODE_READ | Mmap.FMODE_WRITE, cloexec, null, null,
+                    new HugetlbFile(memfdName)));
+            return done(fd);
+        }
+        // MFD_NOEXEC_SEAL clears the x bits (which none of the calls modelled looks at)
+        int mode = org.pinsim.core.fs.Memfd.noexecSeal(f, scope) ? 0666 : 0777;
+        return done(installFd(k.memfd(memfdName, mode, uid), Mmap.FMODE_READ | Mmap.FMODE_WRITE, cloexec));
     }
 
     private int installFd(Inode f, int fmode, boolean cloexec) {
@@ -531,6 +596,22 @@ public final class Task implements Caller {
         files.put(fd, new OpenFile(f, fmode, cloexec));
         f.fdGet();
         return fd;
+    }
+
+    @Override
+    public boolean ownsOrMayWrite(Inode file) {
+        return uid == file.uid() || capable(Caps.CAP_FOWNER) || Namei.mayWrite(this, file);
+    }
+
+    /** The inodes this task's file descriptors hold, in descriptor order (for the invariant checker). */
+    public List<Inode> openInodes() {
+        List<Inode> out = new ArrayList<>();
+        for (OpenFile of : files.values()) {
+            if (of.inode() != null) {
+                out.add(of.inode());
+            }
+        }
+        return out;
     }
 
     /** fs/file.c alloc_fd: the lowest free descriptor from 3 (0-2 are the standard streams). */
@@ -542,20 +623,45 @@ public final class Task implements Caller {
         return fd;
     }
 
+    /**
+     * fs/open.c do_sys_ftruncate: a negative length is EINVAL before the fd is looked up
+     * (EBADF, O_PATH files too); do_ftruncate: a file that is not regular or not open for
+     * writing is EINVAL; the file system's maximum size is EFBIG (inode_newsize_ok: ext4's
+     * s_maxbytes, tmpfs's MAX_LFS_FILESIZE); hugetlbfs takes whole huge pages only.
+     */
     public SysResult ftruncate(int fd, long len) {
         begin();
+        if (len < 0) {
+            return done(-EINVAL);
+        }
         OpenFile of = files.get(fd);
-        if (of == null) {
+        if (of == null || of.opath()) {
             return done(-EBADF);
         }
-        if (len < 0 || (of.fmode() & Mmap.FMODE_WRITE) == 0 || of.inode() == null) {
-            return done(-EINVAL); // do_sys_ftruncate: not S_ISREG, or not open for writing
+        if ((of.fmode() & Mmap.FMODE_WRITE) == 0 || (of.huge() == null && (of.inode() == null || !of.inode().isReg()))) {
+            refuse("ftruncate: not a regular file, or not open for writing (do_ftruncate)");
+            return done(-EINVAL);
+        }
+        if (of.huge() != null) {
+            return done(of.huge().truncate(len));
+        }
+        if (!of.inode().shmem() && len > EXT4_MAX_BYTES) {
+            refuse("ftruncate: beyond ext4's maximum file size (s_maxbytes)");
+            return done(-org.pinsim.core.uapi.Errno.EFBIG);
         }
         truncate(of.inode(), len);
         return done(0);
     }
 
-    /** mm/truncate.c truncate_pagecache: unmap and drop the pages beyond the new size. */
+    /** fs/ext4/super.c ext4_max_size for 4 KiB blocks and extents: 2^32 - 1 blocks. */
+    static final long EXT4_MAX_BYTES = ((1L << 32) - 1) << 12;
+
+    /**
+     * mm/truncate.c truncate_pagecache: unmap_mapping_range(mapping, holebegin, 0, even_cows=1)
+     * takes every page mapped beyond the new size out of every mapping of the file, the
+     * private COW copies of MAP_PRIVATE mappings included, then the page cache beyond it goes.
+     * A later access there is SIGBUS (filemap_fault, shmem_fault: beyond EOF).
+     */
     private void truncate(Inode f, long size) {
         long keep = (size + 4095) >>> 12;
         if (size < f.size()) {
@@ -576,18 +682,17 @@ public final class Task implements Caller {
             }
             long from = v.start() + Math.max(0, (keepPages - v.pgoff()) << 12);
             if (from < v.end()) {
-                zapFilePages(m, v, from, v.end());
+                zapMappedPages(m, v, from, v.end());
             }
         }
     }
 
-    /** Unmaps page-cache pages (not private COW copies) of a VMA range. */
-    private void zapFilePages(Mm m, Vma v, long from, long to) {
+    /** Unmaps every present page of a VMA range: page-cache pages and COW copies alike (even_cows). */
+    private void zapMappedPages(Mm m, Vma v, long from, long to) {
         PageTable pt = m.pageTable();
         List<Long> pageAddrs = new ArrayList<>();
         pt.walk(from, to, (a, e) -> {
-            if (Pte.present(e) && !Pte.special(e)
-                    && !k.mem().frames().testFlag(Pte.pfn(e), org.pinsim.core.mem.FrameTable.PG_anon)) {
+            if (Pte.present(e) && !Pte.special(e)) {
                 pageAddrs.add(a);
             }
         });
@@ -607,6 +712,9 @@ public final class Task implements Caller {
 
     private void closeFd(int fd) {
         OpenFile of = files.remove(fd);
+        if (of.huge() != null) {
+            return; // a hugetlbfs file without pages holds nothing
+        }
         if (of.ring() != null) {
             k.ioUring.fput(of.ring());
             return;
@@ -621,6 +729,9 @@ public final class Task implements Caller {
 
     /** get_file for each description a copied file table shares. */
     private static void fileGet(OpenFile of) {
+        if (of.huge() != null) {
+            return;
+        }
         if (of.ring() != null) {
             of.ring().fget();
         } else if (of.perf() != null) {
@@ -760,7 +871,7 @@ public final class Task implements Caller {
             return done(-EINVAL);
         }
         OpenFile of = files.get(fd);
-        if (of == null) {
+        if (of == null || of.opath()) {
             return done(-EBADF);
         }
         if (of.ring() == null) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.pinsim.core.fs.Namei;
 import org.pinsim.scenario.ResolvedScenario;
 import org.pinsim.scenario.ResolvedScenario.ArrayArg;
 import org.pinsim.scenario.ResolvedScenario.Argument;
@@ -95,7 +96,7 @@ final class Commands {
                 String path = ((TextArg) c.args().get(base)).value();
                 long flags = num(c, base + 1, env);
                 long mode = num(c, base + 2, env);
-                return "openat " + dirfd + " " + flags + " " + mode + " " + hex(privatePath(path, flags));
+                return "openat " + dirfd + " " + flags + " " + mode + " " + hex(privatePath(path, dirfd));
             }
             case "memfd_create" -> {
                 return "memfd_create " + num(c, 1, env) + " " + hex(((TextArg) c.args().get(0)).value());
@@ -198,13 +199,32 @@ final class Commands {
         return "0 0 0";
     }
 
-    /** Files live in a private directory of this scenario: the same path is the same file. */
-    private String privatePath(String path, long flags) {
-        StringBuilder sb = new StringBuilder();
-        for (char ch : path.toCharArray()) {
-            sb.append(Character.isLetterOrDigit(ch) || ch == '-' || ch == '.' ? ch : '_');
+    /**
+     * The scenario's /tmp is a private directory of this run (pinsim's /tmp starts empty):
+     * an absolute name in /tmp, or a relative one from the working directory (pinsim's is
+     * the root), becomes the same name under it; a name relative to a directory fd is
+     * passed as written. Names outside /tmp are the machine's files, which pinsim does not
+     * know and the executor does not touch; so are names with ".." (they could leave the
+     * private directory) and names the private prefix would make longer than PATH_MAX.
+     */
+    private String privatePath(String path, long dirfd) throws Unsupported {
+        boolean fromCwd = path.startsWith("/") || dirfd == org.pinsim.core.uapi.Fcntl.AT_FDCWD;
+        if (path.isEmpty()) {
+            return path; // ENOENT on both sides
         }
-        return workdir.resolve(sb.length() == 0 ? "_" : sb.toString()).toString();
+        if (fromCwd ? !Namei.namesTmp(path) : List.of(path.split("/")).contains("..")) {
+            throw new Unsupported("openat of \"" + (path.length() > 60 ? path.substring(0, 60) + "..." : path)
+                    + "\" names a file outside /tmp or passes through \"..\" (the executor has only a private copy of /tmp)");
+        }
+        if (!fromCwd) {
+            return path;
+        }
+        String p = workdir + (path.startsWith("/") ? "" : "/") + path;
+        if (p.getBytes(StandardCharsets.UTF_8).length >= Namei.PATH_MAX
+                && path.getBytes(StandardCharsets.UTF_8).length < Namei.PATH_MAX) {
+            throw new Unsupported("openat of a name that the private directory's prefix makes longer than PATH_MAX");
+        }
+        return p;
     }
 
     private static String hex(String s) {

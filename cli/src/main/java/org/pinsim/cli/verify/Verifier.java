@@ -235,7 +235,11 @@ public final class Verifier {
             }
             try {
                 workdir = Files.createTempDirectory("pinsim-verify-");
-                Files.setPosixFilePermissions(workdir, PosixFilePermissions.fromString("rwxrwxrwx"));
+                Files.setPosixFilePermissions(workdir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                // the scenario's /tmp: root's, sticky and world-writable, empty, on the machine's /tmp
+                Path tmp = Files.createDirectory(workdir.resolve("tmp"));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+                Files.setAttribute(tmp, "unix:mode", 01777);
                 ex = new Executor(binary, options.timeoutSeconds());
                 start();
                 for (ResolvedScenario.Step step : rs.steps()) {

@@ -21,4 +21,12 @@ public interface Caller {
 
     /** Records the rule that refused the current call, for SysResult.reason(). */
     void refuse(String reason);
+
+    /**
+     * mm/madvise.c can_do_file_pageout's test of a file: the caller owns it (or has
+     * CAP_FOWNER: inode_owner_or_capable) or could open it for writing (file_permission).
+     */
+    default boolean ownsOrMayWrite(Inode file) {
+        return true;
+    }
 }

@@ -1,7 +1,8 @@
 package org.pinsim.core.mm;
 
 /**
- * include/linux/fs.h struct file_operations, the mmap hook of a driver file (a perf event):
+ * include/linux/fs.h struct file_operations, the mmap hook of a driver file (a perf event, an
+ * io_uring, a hugetlbfs file):
  * called by mmap_region on the new VMA before it joins the tree (mm/vma.c
  * __mmap_new_file_vma -> mmap_file). It may set VM flags, install {@link VmOps} and map the
  * driver's pages, or refuse; a refusal unmaps the VMA and fails the mmap.
@@ -17,6 +18,14 @@ public interface FileOps {
      */
     default long getUnmappedArea(Caller c, long addr, long len, long pgoff, long flags) {
         return addr;
+    }
+
+    /**
+     * The huge page size of a hugetlbfs file (is_file_hugepages, huge_page_size), 0 for any
+     * other file: mmap rounds the length up to it and places the mapping on its boundary.
+     */
+    default long hugePageSize() {
+        return 0;
     }
 
     /**

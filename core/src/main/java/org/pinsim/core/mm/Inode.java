@@ -19,6 +19,11 @@ public final class Inode {
     private long size;
     /** True for a file opened without O_CREAT that the model never saw: its size follows its mappings. */
     private final boolean sizeFollowsMappings;
+    /** i_mode: the type (S_IFREG, S_IFDIR) and the permission bits; i_uid (i_gid is the same). */
+    private int mode = org.pinsim.core.uapi.Stat.S_IFREG | 0644;
+    private int uid;
+    /** An O_TMPFILE inode, never linked: like shmem, it goes with its last reference. */
+    private boolean unlinked;
     private int[] pages = new int[0];
     /** VMAs mapping this inode and open file descriptors: a shmem object with neither is freed. */
     int mapRefs;
@@ -60,6 +65,37 @@ public final class Inode {
 
     public boolean shmem() {
         return shmem;
+    }
+
+    public int mode() {
+        return mode;
+    }
+
+    public int uid() {
+        return uid;
+    }
+
+    /** Sets i_mode and the owner (i_uid, and i_gid = uid: the model's processes have gid = uid). */
+    public Inode own(int newMode, int newUid) {
+        mode = newMode;
+        uid = newUid;
+        return this;
+    }
+
+    public boolean isDir() {
+        return (mode & org.pinsim.core.uapi.Stat.S_IFMT) == org.pinsim.core.uapi.Stat.S_IFDIR;
+    }
+
+    public boolean isReg() {
+        return (mode & org.pinsim.core.uapi.Stat.S_IFMT) == org.pinsim.core.uapi.Stat.S_IFREG;
+    }
+
+    public boolean unlinked() {
+        return unlinked;
+    }
+
+    public void setUnlinked() {
+        unlinked = true;
     }
 
     /** Device number as maps prints it: major in the high byte, minor in the low byte. */

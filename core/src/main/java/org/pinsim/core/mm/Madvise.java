@@ -178,6 +178,17 @@ public final class Madvise {
 
     /** mm/madvise.c madvise_dontneed_free (+ madvise_dontneed_free_valid_vma). */
     private int dontneedFree(Caller c, Vma vma, long start, long end, int behavior) {
+        long hpage = vma.hugePageSize();
+        if (hpage != 0) {
+            // hugetlb: MADV_DONTNEED(_LOCKED) only, from a huge page boundary; the end is
+            // rounded down to one ("avoid unexpected data loss"); no page to zap here
+            if (behavior == MADV_FREE || (start & (hpage - 1)) != 0) {
+                c.refuse("madvise: MADV_FREE, or a start off a huge page boundary, on a hugetlb VMA"
+                        + " (madvise_dontneed_free_valid_vma)");
+                return -EINVAL;
+            }
+            return 0;
+        }
         long forbidden = VM_PFNMAP | (behavior != MADV_DONTNEED_LOCKED ? VM_LOCKED : 0);
         if ((vma.flags & forbidden) != 0) {
             c.refuse("madvise: " + (behavior == MADV_FREE ? "MADV_FREE" : "MADV_DONTNEED")
@@ -225,6 +236,9 @@ public final class Madvise {
             c.refuse("madvise: MADV_REMOVE on a mapping that is not shared and writable (vma_is_shared_maywrite)");
             return -EACCES;
         }
+        if (vma.hugePageSize() != 0) {
+            return 0; // hugetlbfs_fallocate punches the whole huge pages of the range: none here
+        }
         if (vma.file == null) {
             // a driver's anonymous inode (io_uring, perf) is no regular file: vfs_fallocate
             c.refuse("madvise: MADV_REMOVE: vfs_fallocate on a file that is not regular (" + vma.ops.name() + ")");
@@ -263,14 +277,20 @@ public final class Madvise {
                     + " on a VM_LOCKED, VM_PFNMAP or hugetlb VMA (can_madv_lru_vma)");
             return -EINVAL;
         }
-        // can_do_file_pageout is true for every stand-in file: pinsim models no file owners
-        // or modes, so the caller may always open it for writing (file_permission MAY_WRITE)
+        // madvise_pageout: page cache only of a file the caller owns or could open for writing
+        // (can_do_file_pageout, "otherwise we'd be including shared non-exclusive mappings,
+        // which opens a side channel"): else nothing for a shared mapping, and only the
+        // anonymous (COW) pages of a private one (pageout_anon_only_filter)
+        boolean anonOnly = pageout && !(vma.file != null && c.ownsOrMayWrite(vma.file));
+        if (anonOnly && !vma.isAnonymous() && vma.has(VmFlags.VM_MAYSHARE)) {
+            return 0;
+        }
         Mm mm = c.mm();
         Memory memory = ctx.memory;
         memory.mlockFolio().drain(); // lru_add_drain
         forEachPte(mm, start, end, (a, e, i) -> {
             int pfn = memory.lruFolioMappedOnce(e[i]);
-            if (pfn == FrameTable.NO_FRAME) {
+            if (pfn == FrameTable.NO_FRAME || (anonOnly && !memory.isAnonFolio(pfn))) {
                 return;
             }
             if (pageout) {

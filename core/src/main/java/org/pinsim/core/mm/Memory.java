@@ -165,6 +165,11 @@ public final class Memory implements PageTable.TablePages {
         return ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS;
     }
 
+    /** folio_test_anon. */
+    public boolean isAnonFolio(int pfn) {
+        return ft.testFlag(pfn, PG_anon);
+    }
+
     /** include/linux/mm.h GUP_PIN_COUNTING_BIAS. */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
 
@@ -310,6 +315,14 @@ public final class Memory implements PageTable.TablePages {
                 stat.count(VmEvent.PGMAJFAULT); // read from the backing store
                 if (!readAround(vma, f, index)) {
                     return VM_FAULT_OOM;
+                }
+                // mm/filemap.c filemap_fault: the read dropped the mmap lock
+                // (maybe_unlock_mmap_for_io), so the fault returns VM_FAULT_RETRY and is taken
+                // again (mm_account_fault counts only the completed attempt: one pgfault); a
+                // read fault then maps, by fault-around, the page and what read-around put in
+                // the cache next to it.
+                if (!write && faultAround(mm, vma, leaf, i, addr)) {
+                    return VM_FAULT_OK;
                 }
             }
         } else if (!vma.has(VmFlags.VM_RAND_READ)) {

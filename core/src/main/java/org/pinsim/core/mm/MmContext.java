@@ -108,11 +108,12 @@ public final class MmContext {
 
     /**
      * A shmem object (MAP_SHARED|MAP_ANONYMOUS, memfd) that no mapping and no fd holds is
-     * gone: its pages are freed (mm/shmem.c shmem_evict_inode). Regular files keep their
-     * page cache, as a real machine does.
+     * gone: its pages are freed (mm/shmem.c shmem_evict_inode), and so is an unlinked
+     * O_TMPFILE file's page cache (fs/inode.c iput_final -> evict). Regular files with a name
+     * keep their page cache, as a real machine does.
      */
     public void releaseIfUnused(Inode f) {
-        if (f.shmem() && f.mapRefs == 0 && f.fdRefs == 0) {
+        if ((f.shmem() || f.unlinked()) && f.mapRefs == 0 && f.fdRefs == 0) {
             for (int i = 0; i < f.cacheSpan(); i++) {
                 memory.deleteFromPageCache(f, i);
             }

@@ -13,6 +13,7 @@ import static org.pinsim.core.uapi.Errno.EACCES;
 import static org.pinsim.core.uapi.Errno.EAGAIN;
 import static org.pinsim.core.uapi.Errno.EEXIST;
 import static org.pinsim.core.uapi.Errno.EINVAL;
+import static org.pinsim.core.uapi.Errno.ENODEV;
 import static org.pinsim.core.uapi.Errno.ENOMEM;
 import static org.pinsim.core.uapi.Errno.EOPNOTSUPP;
 import static org.pinsim.core.uapi.Errno.EOVERFLOW;
@@ -46,6 +47,8 @@ public final class Mmap {
     /** File access mode bits of the fd being mapped (FMODE_READ, FMODE_WRITE). */
     public static final int FMODE_READ = 1;
     public static final int FMODE_WRITE = 2;
+    /** An O_PATH file: fget (so mmap, ftruncate) does not see it. */
+    public static final int FMODE_PATH = 1 << 14;
 
     private final MmContext ctx;
     private final Vmas vmas;
@@ -101,9 +104,18 @@ public final class Mmap {
             file = null;
             driver = null;
         }
-        if ((flags & Mman.MAP_HUGETLB) != 0 && file == null) {
+        long hpage = driver != null ? driver.hugePageSize() : 0;
+        if ((flags & Mman.MAP_HUGETLB) != 0 && file == null && driver == null) {
             c.refuse("mmap: MAP_HUGETLB needs huge pages; hugetlb is not modelled (nr_hugepages = 0)");
             return -ENOMEM;
+        }
+        if ((flags & Mman.MAP_HUGETLB) != 0 && hpage == 0) {
+            // mm/mmap.c ksys_mmap_pgoff: MAP_HUGETLB of a file that is not hugetlbfs
+            c.refuse("mmap: MAP_HUGETLB of a file that is not on hugetlbfs");
+            return -EINVAL;
+        }
+        if (hpage != 0) {
+            len = (len + hpage - 1) & -hpage; // ksys_mmap_pgoff: ALIGN(len, huge_page_size)
         }
         long[] populate = new long[1];
         long ret = doMmap(c, file, driver, fmode, addr, len, prot, flags, off >>> PAGE_SHIFT, populate);
@@ -151,7 +163,9 @@ public final class Mmap {
             }
         }
         // a driver file is a file: no THP alignment (__get_unmapped_area aligns only !file)
-        addr = getUnmappedArea(c, file, addr, len, pgoff, driver != null ? flags | MAP_SHARED : flags);
+        addr = driver != null && driver.hugePageSize() != 0
+                ? hugetlbUnmappedArea(c, addr, len, flags, driver.hugePageSize())
+                : getUnmappedArea(c, file, addr, len, pgoff, driver != null ? flags | MAP_SHARED : flags);
         if (addr < 0) {
             return addr;
         }
@@ -179,7 +193,9 @@ public final class Mmap {
         }
         vmFlags = vf[0];
         pgoff = po[0];
-        if ((flags & MAP_NORESERVE) != 0 && ctx.sysctl.get(Sysctl.OVERCOMMIT_MEMORY) != 2) {
+        // "hugetlb applies strict overcommit unless MAP_NORESERVE is specified"
+        if ((flags & MAP_NORESERVE) != 0
+                && (ctx.sysctl.get(Sysctl.OVERCOMMIT_MEMORY) != 2 || (driver != null && driver.hugePageSize() != 0))) {
             vmFlags |= VmFlags.VM_NORESERVE;
         }
         long ret = driver != null ? mmapDriverRegion(c, driver, addr, len, vmFlags, pgoff)
@@ -230,11 +246,13 @@ public final class Mmap {
                     + ctx.profile.id() + ")");
             return -EINVAL;
         }
+        // FOP_MMAP_SYNC: ext4's regular files take MAP_SYNC (and refuse it later when not DAX)
+        long flagsMask = Mman.LEGACY_MAP_MASK | (ext4Regular(file) && ctx.profile.hasMapSharedValidate() ? MAP_SYNC : 0);
         if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
             if (type == MAP_SHARED) {
                 flags &= Mman.LEGACY_MAP_MASK;
             }
-            if ((flags & ~Mman.LEGACY_MAP_MASK) != 0) {
+            if ((flags & ~flagsMask) != 0) {
                 c.refuse("mmap: MAP_SHARED_VALIDATE with flags the file does not support");
                 return -EOPNOTSUPP;
             }
@@ -254,10 +272,19 @@ public final class Mmap {
             c.refuse("mmap: file not opened for reading");
             return -EACCES;
         }
+        if (file != null && !file.isReg()) {
+            c.refuse("mmap: a directory has no mmap file operation");
+            return -ENODEV; // !file_has_valid_mmap_hooks
+        }
         if ((vf[0] & VmFlags.VM_GROWSDOWN) != 0) {
             return -EINVAL;
         }
         return 0;
+    }
+
+    /** A regular file of the stand-in ext4 file system (not tmpfs, not a driver's). */
+    private static boolean ext4Regular(Inode file) {
+        return file != null && !file.shmem() && file.isReg();
     }
 
     /** do_mmap's switch on MAP_TYPE for an anonymous mapping. */
@@ -322,6 +349,33 @@ public final class Mmap {
             return -EPERM;
         }
         return ret;
+    }
+
+    /**
+     * A hugetlbfs file's placement: hugetlb_get_unmapped_area checked and rounded the hint
+     * (the driver's hook, asked first), then arch_get_unmapped_area_topdown with
+     * info.align_mask = huge_page_mask_align: the hint if it is free, else the highest
+     * boundary-aligned gap.
+     */
+    private long hugetlbUnmappedArea(Caller c, long addr, long len, long flags, long hpage) {
+        if ((flags & MAP_FIXED) != 0) {
+            return getUnmappedArea(c, null, addr, len, 0, flags);
+        }
+        Mm mm = c.mm();
+        if (addr != 0 && Long.compareUnsigned(TASK_SIZE - len, addr) >= 0) {
+            Vma v = mm.vmas.find(addr);
+            if (v == null || Long.compareUnsigned(addr + len, v.startGap(STACK_GUARD_GAP)) <= 0) {
+                return getUnmappedArea(c, null, addr, len, 0, flags | MAP_FIXED);
+            }
+        }
+        // mm/vma.c unmapped_area_topdown: a gap of len + align_mask, its top aligned down
+        long gap = vmUnmappedAreaTopdown(mm, len + hpage - PAGE_SIZE, PAGE_SIZE, mm.mmapBase);
+        if (gap < 0) {
+            c.refuse("mmap: no free range of " + len + " bytes on a huge page boundary below mmap_base");
+            return gap;
+        }
+        long top = gap + len + hpage - PAGE_SIZE;
+        return getUnmappedArea(c, null, (top - len) & -hpage, len, 0, flags | MAP_FIXED);
     }
 
     /** mm/huge_memory.c __thp_get_unmapped_area for anonymous memory (offset 0). */
@@ -401,12 +455,21 @@ public final class Mmap {
         if (unmapped != 0) {
             return unmapped;
         }
+        if (ext4Regular(file) && (vmFlags & VmFlags.VM_SYNC) != 0 && ctx.profile.hasMapSharedValidate()) {
+            // fs/ext4/file.c ext4_file_mmap_prepare: daxdev_mapping_supported is false for a
+            // VM_SYNC mapping of a file that is not DAX. calc_vm_flag_bits set VM_SYNC from
+            // MAP_SYNC whatever the mapping type (a legacy MAP_SHARED or MAP_PRIVATE too); the
+            // PTEs of what MAP_FIXED replaced are gone, so the range stays unmapped
+            // (vms_abort_munmap_vmas).
+            c.refuse("mmap: MAP_SYNC on an ext4 file that is not DAX (ext4_file_mmap_prepare)");
+            return -EOPNOTSUPP;
+        }
         Vma vma = null;
         if (file != null) {
             file.coverMapping((pgoff << PAGE_SHIFT) + len);
         }
         if (file == null && (vmFlags & VmFlags.VM_SHARED) != 0) {
-            file = shmemZeroSetup(len); // mm/shmem.c shmem_zero_setup
+            file = shmemZeroSetup(c, len); // mm/shmem.c shmem_zero_setup
         } else {
             vma = vmas.mergeNewRange(mm, addr, end, vmFlags, file, pgoff, Vma.NO_ANON_VMA, null);
         }
@@ -473,9 +536,11 @@ public final class Mmap {
         return addr;
     }
 
-    private Inode shmemZeroSetup(long len) {
-        // dev 00:01, as the reference machine shows "/dev/zero (deleted)"
-        return new Inode(ctx.nextIno() + 1000, "/dev/zero (deleted)", true, 0x0001, len, false);
+    private Inode shmemZeroSetup(Caller c, long len) {
+        // dev 00:01, as the reference machine shows "/dev/zero (deleted)"; shmem_get_inode
+        // makes it S_IRWXUGO and the caller's (inode_init_owner)
+        return new Inode(ctx.nextIno() + 1000, "/dev/zero (deleted)", true, 0x0001, len, false)
+                .own(org.pinsim.core.uapi.Stat.S_IFREG | 0777, c.uid());
     }
 
     private static long accountedPages(Mm mm, long start, long end) {

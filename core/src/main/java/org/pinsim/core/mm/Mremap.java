@@ -199,6 +199,11 @@ public final class Mremap {
             return -EFAULT;
         }
         r.vma = vma;
+        long hpage = vma.hugePageSize();
+        if (hpage != 0 && !alignHugetlb(r, hpage)) {
+            c.refuse("mremap: a hugetlb mapping moves on huge page boundaries and cannot grow (align_hugetlb)");
+            return -EINVAL;
+        }
         if (!r.impliesNewAddr()) {
             r.newAddr = r.addr; // "we set new_addr even if VMA won't move"
         }
@@ -206,6 +211,19 @@ public final class Mremap {
             return 0;
         }
         return remapIsValid(c, r, vma);
+    }
+
+    /**
+     * mm/mremap.c align_hugetlb: both lengths rounded up to huge pages (then vrm_set_delta),
+     * both addresses on a huge page boundary (new_addr as passed, MREMAP_FIXED or not), and no
+     * expansion ("the underlying hugetlb reservation is not yet capable to handle split
+     * reservation").
+     */
+    private static boolean alignHugetlb(Remap r, long hpage) {
+        r.oldLen = (r.oldLen + hpage - 1) & -hpage;
+        r.newLen = (r.newLen + hpage - 1) & -hpage;
+        r.delta = Long.compareUnsigned(r.oldLen, r.newLen) > 0 ? r.oldLen - r.newLen : r.newLen - r.oldLen;
+        return ((r.addr | r.newAddr) & (hpage - 1)) == 0 && Long.compareUnsigned(r.newLen, r.oldLen) <= 0;
     }
 
     /**

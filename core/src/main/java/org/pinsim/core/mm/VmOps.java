@@ -21,4 +21,9 @@ public interface VmOps {
 
     /** What /proc/PID/maps shows as the path ({@code anon_inode:[perf_event]}). */
     String name();
+
+    /** A hugetlb VMA's huge page size (hstate_vma), 0 for any other mapping. */
+    default long vmaHugePageSize() {
+        return 0;
+    }
 }

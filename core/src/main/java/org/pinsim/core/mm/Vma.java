@@ -93,6 +93,11 @@ public final class Vma {
         return ops == null ? 0 : ops.maySplit(this, addr);
     }
 
+    /** is_vm_hugetlb_page: the huge page size of a hugetlb VMA, else 0. */
+    public long hugePageSize() {
+        return ops == null ? 0 : ops.vmaHugePageSize();
+    }
+
     public int anonVma() {
         return anonVma;
     }

@@ -123,13 +123,13 @@ public final class Vmas {
             return merged;
         }
         if (start != vma.start) {
-            if ((lastError = splitVmaCheck(mm, vma)) != 0) {
+            if ((lastError = splitVmaCheck(mm, vma, start)) != 0) {
                 return null;
             }
             vma = splitAt(mm, vma, start);
         }
         if (end != vma.end) {
-            if ((lastError = splitVmaCheck(mm, vma)) != 0) {
+            if ((lastError = splitVmaCheck(mm, vma, end)) != 0) {
                 return null;
             }
             splitAt(mm, vma, end);
@@ -193,11 +193,12 @@ public final class Vmas {
     }
 
     /**
-     * mm/vma.c split_vma's checks: the map_count limit (ENOMEM), and vm_ops->may_split, which
-     * refuses for special mappings ([vvar], [vdso]: mm/mmap.c special_mapping_split, EINVAL).
+     * mm/vma.c split_vma's checks at {@code addr}: the map_count limit (ENOMEM), and
+     * vm_ops->may_split, which refuses for special mappings ([vvar], [vdso]: mm/mmap.c
+     * special_mapping_split, EINVAL) and for hugetlb off a huge page boundary.
      */
-    int splitVmaCheck(Mm mm, Vma vma) {
-        int may = vma.maySplit(vma.start);
+    int splitVmaCheck(Mm mm, Vma vma, long addr) {
+        int may = vma.maySplit(addr);
         if (may != 0) {
             return may;
         }

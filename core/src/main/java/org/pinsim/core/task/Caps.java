@@ -6,11 +6,15 @@ import java.util.Locale;
 
 /**
  * Capabilities as a bit set (include/uapi/linux/capability.h numbering). pinsim acts on
- * CAP_IPC_LOCK (mlock limits) and CAP_SYS_RESOURCE (raising hard rlimits); the others are
+ * CAP_IPC_LOCK (mlock limits), CAP_SYS_RESOURCE (raising hard rlimits) and the file
+ * permission overrides (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER); the others are
  * carried so that a scenario can name them.
  */
 public final class Caps {
     public static final int CAP_CHOWN = 0;
+    public static final int CAP_DAC_OVERRIDE = 1;
+    public static final int CAP_DAC_READ_SEARCH = 2;
+    public static final int CAP_FOWNER = 3;
     public static final int CAP_SETUID = 7;
     public static final int CAP_NET_ADMIN = 12;
     public static final int CAP_IPC_LOCK = 14;

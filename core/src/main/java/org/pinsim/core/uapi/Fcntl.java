@@ -30,6 +30,11 @@ public final class Fcntl {
     public static final int MFD_HUGETLB = 0x4;
     public static final int MFD_NOEXEC_SEAL = 0x8;
     public static final int MFD_EXEC = 0x10;
+    /** include/uapi/linux/memfd.h: log2 of the huge page size in bits 26-31 (MFD_HUGE_2MB = 21 << 26). */
+    public static final int MFD_HUGE_SHIFT = 26;
+    public static final int MFD_HUGE_MASK = 0x3f;
+    public static final int MFD_HUGE_2MB = 21 << MFD_HUGE_SHIFT;
+    public static final int MFD_HUGE_1GB = 30 << MFD_HUGE_SHIFT;
 
     private Fcntl() {
     }

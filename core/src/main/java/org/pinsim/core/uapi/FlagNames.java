@@ -70,7 +70,8 @@ public enum FlagNames {
                 "O_NOFOLLOW", Fcntl.O_NOFOLLOW, "O_NOATIME", Fcntl.O_NOATIME, "O_CLOEXEC", Fcntl.O_CLOEXEC,
                 "O_SYNC", Fcntl.O_SYNC, "O_PATH", Fcntl.O_PATH, "O_TMPFILE", Fcntl.O_TMPFILE);
         put(MFD, "MFD_CLOEXEC", Fcntl.MFD_CLOEXEC, "MFD_ALLOW_SEALING", Fcntl.MFD_ALLOW_SEALING,
-                "MFD_HUGETLB", Fcntl.MFD_HUGETLB, "MFD_NOEXEC_SEAL", Fcntl.MFD_NOEXEC_SEAL, "MFD_EXEC", Fcntl.MFD_EXEC);
+                "MFD_HUGETLB", Fcntl.MFD_HUGETLB, "MFD_NOEXEC_SEAL", Fcntl.MFD_NOEXEC_SEAL, "MFD_EXEC", Fcntl.MFD_EXEC,
+                "MFD_HUGE_2MB", Fcntl.MFD_HUGE_2MB, "MFD_HUGE_1GB", Fcntl.MFD_HUGE_1GB);
         put(AT, "AT_FDCWD", Fcntl.AT_FDCWD);
         put(IB_ACCESS, "IB_ACCESS_LOCAL_WRITE", Verbs.IB_ACCESS_LOCAL_WRITE,
                 "IB_ACCESS_REMOTE_WRITE", Verbs.IB_ACCESS_REMOTE_WRITE, "IB_ACCESS_REMOTE_READ", Verbs.IB_ACCESS_REMOTE_READ,

@@ -269,7 +269,7 @@ class ProcFsMapsTest {
     /** golden2.c: a 16 KiB file mapped MAP_SHARED and MAP_PRIVATE, every page of both touched. */
     private static Task fileState(Kernel k) {
         Task t = spawnEmpty(k);
-        int fd = (int) t.openat(Fcntl.AT_FDCWD, "/tmp/pt/gfile", Fcntl.O_RDWR | Fcntl.O_CREAT, 0600).ret();
+        int fd = (int) t.openat(Fcntl.AT_FDCWD, "/tmp/pt-gfile", Fcntl.O_RDWR | Fcntl.O_CREAT, 0600).ret();
         t.ftruncate(fd, 16384);
         long s = A;
         long p = A + 0x100000;
@@ -285,10 +285,10 @@ class ProcFsMapsTest {
     }
 
     private static final String LINUX_FILE_SHARED = smapsBlock(
-            "7f0000000000-7f0000004000 rw-s 00000000 fe:00 2147319                    /tmp/pt/gfile",
+            "7f0000000000-7f0000004000 rw-s 00000000 fe:00 2147319                    /tmp/pt-gfile",
             16, 16, 10, 2, 8, 4, 4, 0, 0, 0, "rd wr sh mr mw me ms ");
     private static final String LINUX_FILE_PRIVATE = smapsBlock(
-            "7f0000100000-7f0000104000 rw-p 00000000 fe:00 2147319                    /tmp/pt/gfile",
+            "7f0000100000-7f0000104000 rw-p 00000000 fe:00 2147319                    /tmp/pt-gfile",
             16, 16, 10, 6, 8, 4, 0, 4, 4, 0, "rd wr mr mw me ac ");
 
     /** Every number masked: the shape of each line, its label and its columns. */
