@@ -119,9 +119,13 @@ def gen(seed):
                 out.append("%s%s = mremap(%s, %dKiB, %dKiB, MREMAP_MAYMOVE|MREMAP_DONTUNMAP) = ?" % (
                     pre, rn, nm, pages * 4, pages * 4))
             elif kind == 3:
+                # the source stays inside the named mapping: past its end lies whatever the
+                # layout put there (the executor's own mappings on the live side, pinsim's
+                # image on the other), and a multi-VMA move would carry that along
                 other, op_pages, _ = r.choice(mine)
+                inside = r.randrange(1, pages - off // 4 + 1) * 4
                 out.append("%s%s = mremap(%s, %dKiB, %dKiB, MREMAP_MAYMOVE|MREMAP_FIXED, %s) = ?" % (
-                    pre, rn, a, ln, r.choice([ln, ln * 2]), other))
+                    pre, rn, a, inside, r.choice([inside, inside * 2]), other))
             elif kind == 4:
                 other, _, _ = r.choice(mine)
                 out.append("%s%s = mremap(%s, %dKiB, %dKiB, MREMAP_MAYMOVE|MREMAP_DONTUNMAP|MREMAP_FIXED, %s) = ?" % (
