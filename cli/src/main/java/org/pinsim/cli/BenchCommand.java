@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * baseline's operations (bench/kernel/kbench.c) on the model and prints kbench's JSON
  * lines, so that the two outputs join on {@code (op, bytes)}. See docs/PERFORMANCE.md.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = {"Times kbench's operations on the model (invariant checks off) and prints one JSON line "
                 + "per op and size with kbench's fields: op, bytes, pages, ns_total (the median), ns_per_page, "
                 + "reps, min_ns, max_ns; meta_* lines give the manifest, the skipped ops and the heap bytes "

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code pinsim compare FILE [--kernels P1,P2,...] [--json] [--seed N] [--strict]}. */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(name = "compare", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs a scenario under several kernel profiles and prints one table, a column per profile: "
                 + "the statements whose outcome differs (and those that mismatch or are skipped), the final "
                 + "counters of each process, a summary line per profile. Exit 0 when every expectation and "

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code pinsim experiment NAME [--limit SIZE[,SIZE...]] [--json]}: runs a named experiment and prints its table. */
-@Command(name = "experiment", mixinStandardHelpOptions = true,
+@Command(name = "experiment", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs a named experiment (a search over runs of the model) and prints its table.")
 final class ExperimentCommand implements Callable<Integer> {
 

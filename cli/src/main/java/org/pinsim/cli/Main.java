@@ -13,11 +13,14 @@ import picocli.CommandLine.Spec;
  * least one mismatch, 2 the input or the command line is invalid (one line on stderr, nothing
  * run), 3 the model failed (a pinsim bug, not the input's fault).
  */
-@Command(name = "pinsim", mixinStandardHelpOptions = true, version = "pinsim 0.1.0",
+@Command(name = "pinsim", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "A deterministic simulator of Linux memory locking and pinning.",
         subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, VerifyCommand.class,
                 ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
+
+    /** What {@code --version} prints, for the top command and every subcommand. */
+    public static final String VERSION = "pinsim 0.1.0";
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_MISMATCH = 1;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code pinsim run FILE [--kernel PROFILE] [--json] [--seed N] [--strict]}. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs a scenario and prints a transcript: each statement with pinsim's result, "
                 + "the final /proc figures of each process, and a summary line.")
 final class RunCommand implements Callable<Integer> {

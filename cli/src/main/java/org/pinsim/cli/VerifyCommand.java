@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * each scenario on the live kernel and on pinsim (linux-6.18) and prints every difference.
  * Exit 0 when nothing differs, 1 when something does, 2 for invalid input.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs each scenario on the live Linux kernel and on pinsim (profile linux-6.18) and prints "
                 + "every difference: return values (addresses by meaning), errnos, check values, the file's "
                 + "expectations, and VmSize/VmLck/VmRSS/VmPin/maps as changes since the first statement.")

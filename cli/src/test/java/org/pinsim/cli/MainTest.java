@@ -35,6 +35,26 @@ class MainTest {
     }
 
     @Test
+    void everyCommand_printsTheVersion() {
+        for (String cmd : new String[] {"run", "compare", "experiment", "bench", "verify"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(cmd, "--version")).as(cmd).isZero();
+            assertThat(out.toString().strip()).as(cmd).isEqualTo(Main.VERSION);
+        }
+        out.getBuffer().setLength(0);
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString().strip()).isEqualTo("pinsim 0.1.0");
+    }
+
+    @Test
+    void run_exitGroup_printsAQuestionMarkAsStraceDoes() throws IOException {
+        String f = file("exit.pin", "a = mmap(NULL, 4KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                + "exit_group(0) = ?\n");
+        assertThat(run("run", f)).isZero();
+        assertThat(out.toString()).contains("2  exit_group(0) = ?\n").doesNotContain("exit_group(0) = 0");
+    }
+
+    @Test
     void run_allExpectationsHold_exitsZero() throws IOException {
         String f = file("ok.pin", "munlockall() = 0\nmunlockall()\ncheck app VmPin == 0\n");
         assertThat(run("run", f)).isZero();

@@ -48,7 +48,8 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
     enum Shape { POSITIONAL, CLONE, CLONE3 }
 
     /** How the result prints: strace prints addresses in hex, everything else in decimal. */
-    enum Style { DECIMAL, ADDRESS }
+    /** How strace prints a result: a number, an address, or {@code ?} for a call that does not return. */
+    enum Style { DECIMAL, ADDRESS, NORETURN }
 
     /** What {@code NAME = call(...)} binds: a value, a region (value and length), or a process. */
     /**

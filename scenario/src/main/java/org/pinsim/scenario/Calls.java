@@ -5,6 +5,7 @@ import static org.pinsim.scenario.CallSpec.Binds.REGION;
 import static org.pinsim.scenario.CallSpec.Binds.VALUE;
 import static org.pinsim.scenario.CallSpec.Style.ADDRESS;
 import static org.pinsim.scenario.CallSpec.Style.DECIMAL;
+import static org.pinsim.scenario.CallSpec.Style.NORETURN;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,8 +102,8 @@ final class Calls {
                 (t, a, k) -> ok(t.clone3(a.num(0)))));
         def("execve", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.execve(a.text(0))),
                 str("pathname"), ignored("argv"), ignored("envp"));
-        def("exit", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.exit(a.integer(0))), num("status"));
-        def("exit_group", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.exitGroup(a.integer(0))), num("status"));
+        def("exit", 1, NORETURN, VALUE, (t, a, k) -> ok(t.exit(a.integer(0))), num("status"));
+        def("exit_group", 1, NORETURN, VALUE, (t, a, k) -> ok(t.exitGroup(a.integer(0))), num("status"));
     }
 
     private static void limits() {

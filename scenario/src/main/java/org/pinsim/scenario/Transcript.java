@@ -89,6 +89,9 @@ public final class Transcript {
         if (style == CallSpec.Style.ADDRESS && r.ret() != 0) {
             return "0x" + Long.toHexString(r.ret());
         }
+        if (style == CallSpec.Style.NORETURN) {
+            return "?"; // exit and exit_group never return: strace prints "= ?"
+        }
         return Long.toString(r.ret());
     }
 }
