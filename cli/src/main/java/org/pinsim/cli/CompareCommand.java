@@ -1,9 +1,6 @@
 package org.pinsim.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,8 +10,6 @@ import org.pinsim.core.Profile;
 import org.pinsim.scenario.Comparison;
 import org.pinsim.scenario.ComparisonJson;
 import org.pinsim.scenario.ComparisonTable;
-import org.pinsim.scenario.InvalidInputException;
-import org.pinsim.scenario.ModelBugException;
 import org.pinsim.scenario.RunOptions;
 import org.pinsim.scenario.ScenarioRunner;
 import picocli.CommandLine.Command;
@@ -60,7 +55,7 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Profile> profiles;
+        final List<Profile> profiles;
         if (kernels != null && kernel != null) {
             err.println("pinsim: --kernels: given twice (--kernel is its synonym)");
             return Main.EXIT_INVALID;
@@ -71,7 +66,7 @@ final class CompareCommand implements Callable<Integer> {
             err.println("pinsim: --kernels: " + e.getMessage());
             return Main.EXIT_INVALID;
         }
-        try {
+        return Main.onFile(file, err, () -> {
             Comparison c = Comparison.run(ScenarioRunner.parse(file), profiles,
                     RunOptions.defaults().withSeed(seed).withStrict(strict));
             if (json) {
@@ -80,22 +75,7 @@ final class CompareCommand implements Callable<Integer> {
                 ComparisonTable.write(c, out);
             }
             return c.exitCode();
-        } catch (InvalidInputException e) {
-            err.println(e.getMessage());
-            return Main.EXIT_INVALID;
-        } catch (NoSuchFileException e) {
-            err.println("pinsim: " + file + ": no such file");
-            return Main.EXIT_INVALID;
-        } catch (IOException e) {
-            err.println("pinsim: " + file + ": cannot read: " + (Files.isDirectory(file) ? "is a directory" : e.getMessage()));
-            return Main.EXIT_INVALID;
-        } catch (ModelBugException e) {
-            err.println("pinsim: internal error (a bug in the model, not in the input): " + Main.firstLine(e.getMessage()));
-            if (Boolean.getBoolean("pinsim.debug")) {
-                e.printStackTrace(err);
-            }
-            return Main.EXIT_MODEL_BUG;
-        }
+        });
     }
 
     /**

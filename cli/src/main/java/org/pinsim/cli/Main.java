@@ -1,8 +1,14 @@
 package org.pinsim.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.pinsim.scenario.InvalidInputException;
+import org.pinsim.scenario.ModelBugException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +69,37 @@ public final class Main implements Callable<Integer> {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** What a command does with its scenario file: an exit code, or an exception below. */
+    @FunctionalInterface
+    interface FileJob {
+        int run() throws IOException;
+    }
+
+    /**
+     * Runs a command on one scenario file and turns what can go wrong into one line on
+     * {@code err}: invalid input, a missing or unreadable file (exit 2), a model bug (exit 3).
+     */
+    static int onFile(Path file, PrintWriter err, FileJob job) {
+        try {
+            return job.run();
+        } catch (InvalidInputException e) {
+            err.println(e.getMessage());
+            return EXIT_INVALID;
+        } catch (NoSuchFileException e) {
+            err.println("pinsim: " + file + ": no such file");
+            return EXIT_INVALID;
+        } catch (IOException e) {
+            err.println("pinsim: " + file + ": cannot read: " + (Files.isDirectory(file) ? "is a directory" : e.getMessage()));
+            return EXIT_INVALID;
+        } catch (ModelBugException e) {
+            err.println("pinsim: internal error (a bug in the model, not in the input): " + firstLine(e.getMessage()));
+            if (Boolean.getBoolean("pinsim.debug")) {
+                e.printStackTrace(err);
+            }
+            return EXIT_MODEL_BUG;
+        }
     }
 
     static String firstLine(String s) {

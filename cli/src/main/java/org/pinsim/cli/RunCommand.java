@@ -1,15 +1,10 @@
 package org.pinsim.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pinsim.core.Profile;
-import org.pinsim.scenario.InvalidInputException;
 import org.pinsim.scenario.JsonReport;
-import org.pinsim.scenario.ModelBugException;
 import org.pinsim.scenario.Report;
 import org.pinsim.scenario.RunOptions;
 import org.pinsim.scenario.ScenarioRunner;
@@ -59,30 +54,16 @@ final class RunCommand implements Callable<Integer> {
             err.println("pinsim: --kernel: " + e.getMessage());
             return Main.EXIT_INVALID;
         }
-        try {
-            Report report = ScenarioRunner.run(ScenarioRunner.parse(file), options);
+        RunOptions chosen = options;
+        return Main.onFile(file, err, () -> {
+            Report report = ScenarioRunner.run(ScenarioRunner.parse(file), chosen);
             if (json) {
                 JsonReport.write(report, out);
             } else {
                 Transcript.write(report, out);
             }
             return report.exitCode();
-        } catch (InvalidInputException e) {
-            err.println(e.getMessage());
-            return Main.EXIT_INVALID;
-        } catch (NoSuchFileException e) {
-            err.println("pinsim: " + file + ": no such file");
-            return Main.EXIT_INVALID;
-        } catch (IOException e) {
-            err.println("pinsim: " + file + ": cannot read: " + (Files.isDirectory(file) ? "is a directory" : e.getMessage()));
-            return Main.EXIT_INVALID;
-        } catch (ModelBugException e) {
-            err.println("pinsim: internal error (a bug in the model, not in the input): " + Main.firstLine(e.getMessage()));
-            if (Boolean.getBoolean("pinsim.debug")) {
-                e.printStackTrace(err);
-            }
-            return Main.EXIT_MODEL_BUG;
-        }
+        });
     }
 
     /** The profile ids, for --help. */
