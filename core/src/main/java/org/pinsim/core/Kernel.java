@@ -96,7 +96,7 @@ public final class Kernel {
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
-        this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins);
+        this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
         this.rdma = new org.pinsim.core.gup.RdmaOps(pins, mpin, config.profile());
         this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
         this.perf = new org.pinsim.core.gup.PerfOps(memory, sysctl, config.profile(), config.cpus(), this::user);
