@@ -1,3 +1,13 @@
+/*
+ * iouring_exit_delay: how long after close(2) an io_uring ring's registered buffer stays
+ * charged (VmPin), i.e. when io_ring_exit_work runs io_ring_ctx_free (io_uring/io_uring.c).
+ * The default of pinsim's CostModel.IO_RING_EXIT_WORK_NS comes from this program.
+ *
+ *   gcc -O2 -o /tmp/iouring_exit_delay bench/kernel/iouring_exit_delay.c && sudo /tmp/iouring_exit_delay 15
+ *
+ * Runs as root, then drops to uid 65001 (with CAP_IPC_LOCK io_uring charges nothing).
+ * Measured on Linux 6.18 (HZ=250): 15.9 ms in 11 of 15 runs, 19.9 ms in 3, 27.9 ms once.
+ */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
