@@ -100,6 +100,14 @@ def tokens(expr):
     return out
 
 
+def parse_duration_ns(text):
+    """advance's argument: a number with a unit (ns, us, ms, s), in nanoseconds."""
+    m = re.fullmatch(r'\s*(\d+)(ns|us|ms|s)\s*', text)
+    if not m:
+        raise TemplateError('expected a duration like 10ms, found %r' % text)
+    return int(m.group(1)) * {'ns': 1, 'us': 1000, 'ms': 1000000, 's': 1000000000}[m.group(2)]
+
+
 def c_expr(expr, names):
     parts = []
     for kind, tok in tokens(expr):
@@ -496,6 +504,11 @@ def gen_c(process, items):
         if c == 'touch':
             wr = '1' if len(a) > 2 and a[2].strip() in ('write', '1', 'WRITE') else '0'
             body.append('  if (me == %d) { %s int t = touch(%s, %s, %s); out("T %d %%d\\n", t); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
+            continue
+        if c == 'advance':
+            # simulated time on pinsim's side, real time here: sleep as long (kernel work queued meanwhile runs)
+            ns = parse_duration_ns(a[0])
+            body.append('  if (me == %d) { %s usleep(%d); out("R %d 0 0\\n"); %s }' % (o, pre, (ns + 999) // 1000, L, post))
             continue
         if c not in SYSCALLS:
             raise TemplateError('line %d: call %s not supported by the probe' % (L, c))

@@ -270,10 +270,14 @@ public final class Workloads {
         ring = (int) check("io_uring_setup", task.ioUringSetup(8));
     }
 
-    /** Closes the ring (untimed). */
+    /**
+     * Closes the ring (untimed) and lets its release run: the kernel frees a ring from a
+     * workqueue (io_ring_exit_work), which the model runs on its virtual clock.
+     */
     public void closeRing() {
         check("close of the ring", task.close(ring));
         ring = -1;
+        kernel.advance(org.pinsim.core.time.CostModel.IO_RING_EXIT_WORK_NS);
     }
 
     /** IORING_REGISTER_BUFFERS of the region as ceil(size / 1 GiB) iovecs of at most 1 GiB. */

@@ -56,6 +56,10 @@ public final class Kernel {
     final Fork fork;
     final Exec exec;
     final org.pinsim.core.migrate.MovePages movePages;
+    private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
+    private final org.pinsim.core.migrate.Migrate migrate;
+    /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
+    private Task current;
     final org.pinsim.core.gup.Pins pins;
     final org.pinsim.core.gup.IoUringOps ioUring;
     final org.pinsim.core.gup.PerfOps perf;
@@ -88,14 +92,27 @@ public final class Kernel {
         this.mpin = new org.pinsim.core.mlock.Mpin(mlock, gup, config.profile());
         this.fork = new Fork(ctx);
         this.exec = new Exec(ctx);
-        this.movePages = new org.pinsim.core.migrate.MovePages(this);
+        this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
+        this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
+        memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
-        this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins);
+        this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
         this.rdma = new org.pinsim.core.gup.RdmaOps(pins, mpin, config.profile());
         this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
         this.perf = new org.pinsim.core.gup.PerfOps(memory, sysctl, config.profile(), config.cpus(), this::user);
         sysctl.set(Sysctl.PERF_EVENT_PARANOID, config.profile().defaultPerfParanoid());
         ctx.setLiveMms(this::liveMms);
+    }
+
+    /**
+     * mm/migrate.c migration_entry_wait for a fault of the current task: counted as a
+     * migration wait of that task, then the task sleeps until the migration ends.
+     */
+    private void migrationEntryWait(int pfn) {
+        if (current != null) {
+            current.countMigrationWait();
+        }
+        migrate.migrationEntryWait(pfn);
     }
 
     /** The address spaces of the live tasks, each once, in pid order (threads share one). */
@@ -113,7 +130,7 @@ public final class Kernel {
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
     public static Kernel boot(MachineConfig config) {
         long frames = config.memoryBytes() >>> 12;
-        long need = frames * 29 + (64L << 20); // the frame table (28 bytes a frame) and some room
+        long need = frames * 33 + (64L << 20); // the frame table (32 bytes a frame) and some room
         long max = Runtime.getRuntime().maxMemory();
         if (max != Long.MAX_VALUE && need > max) {
             throw new IllegalArgumentException("a machine of " + (config.memoryBytes() >> 20) + " MiB needs about "
@@ -145,6 +162,41 @@ public final class Kernel {
 
     public Memory memory() {
         return memory;
+    }
+
+    /** The virtual clock and its event queue. */
+    public org.pinsim.core.time.Clock clock() {
+        return clock;
+    }
+
+    /** The migration engine (mm/migrate.c). */
+    public org.pinsim.core.migrate.Migrate migrate() {
+        return migrate;
+    }
+
+    /** Marks the task whose syscall runs now (current). */
+    void setCurrent(Task t) {
+        current = t;
+    }
+
+    /**
+     * Time passes (the scenario's {@code advance}): the clock moves {@code ns} forward and the
+     * kernel work that falls due runs, in order.
+     */
+    public void advance(long ns) {
+        clock.advance(ns);
+    }
+
+    /**
+     * Lets every task's syscall in flight finish: the clock runs to the latest time a live
+     * task sleeps until (what a check sees is the state after the calls made so far returned).
+     */
+    public void settle() {
+        long until = clock.now();
+        for (Task t : tasks.values()) {
+            until = Math.max(until, t.busyUntil());
+        }
+        clock.runUntil(until);
     }
 
     public Sysctl sysctl() {

@@ -75,6 +75,10 @@ public final class Task implements Caller, Cred {
     private org.pinsim.core.gup.VfioContainer[] vfio;
     private boolean exited;
     private String reason;
+    /** The virtual time until which this task sleeps in its last syscall (Clock ns). */
+    private long busyUntil;
+    /** Faults of this task that waited on a migration entry (mm/migrate.c migration_entry_wait). */
+    private long migrationWaits;
 
     Task(Kernel k, int pid, String name, int uid, long caps, Rlimits rlim, Mm mm, TreeMap<Integer, OpenFile> files) {
         this.k = k;
@@ -165,6 +169,30 @@ public final class Task implements Caller, Cred {
             throw new IllegalStateException("task " + name + " (pid " + pid + ") has exited");
         }
         reason = null;
+        if (busyUntil > k.clock().now()) {
+            k.clock().runUntil(busyUntil); // the last syscall has not returned yet: its work ends first
+        }
+        k.setCurrent(this);
+    }
+
+    /** The task sleeps in the current syscall for {@code ns} more of virtual time (its work on the clock). */
+    public void busyFor(long ns) {
+        busyUntil = Math.max(busyUntil, k.clock().now() + ns);
+    }
+
+    /** The virtual time at which the task's last syscall returns (Clock ns). */
+    public long busyUntil() {
+        return busyUntil;
+    }
+
+    /** Faults of this task that waited for a page's migration to end. */
+    public long migrationWaits() {
+        return migrationWaits;
+    }
+
+    /** Counts one fault that waited on a migration entry. */
+    public void countMigrationWait() {
+        migrationWaits++;
     }
 
     // ---- memory ----

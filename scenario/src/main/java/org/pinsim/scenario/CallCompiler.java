@@ -97,9 +97,28 @@ final class CallCompiler {
                 return iovec(e, what, v);
             case PERF_ATTR_IN:
                 return perfAttr(e, what, v);
+            case DURATION:
+                return new Arg.Num(new Val.Const(duration(e, what, v)));
             default:
                 return new Arg.Absent();
         }
+    }
+
+    /** Nanoseconds per time unit the language knows. */
+    static final java.util.Map<String, Long> TIME_UNITS = java.util.Map.of("ns", 1L, "us", 1_000L, "ms", 1_000_000L,
+            "s", 1_000_000_000L);
+
+    /** {@code 10ms}: a non-negative number with a time unit, in nanoseconds. */
+    private static long duration(Expr e, String what, Validator v) {
+        if (e instanceof Expr.Num n && TIME_UNITS.containsKey(n.unit())) {
+            try {
+                return Math.multiplyExact(n.value(), TIME_UNITS.get(n.unit()));
+            } catch (ArithmeticException ex) {
+                throw v.resolver().error(e.pos(), "expected a duration that fits in 64 bits of ns, found '" + n.text() + "'");
+            }
+        }
+        throw v.resolver().error(e == null ? null : e.pos(), "expected a duration with a unit (ns, us, ms, s) for " + what
+                + ", found " + (e == null ? "nothing" : Resolver.describe(e)));
     }
 
     /**

@@ -36,6 +36,8 @@ record CallSpec(String name, List<Param> params, int minArgs, Shape shape, Style
         IOVEC_IN,
         /** {@code {type=..., size=..., config=..., ...}}: a struct perf_event_attr passed in. */
         PERF_ATTR_IN,
+        /** A time with its unit: {@code 10ms}, {@code 500us}, {@code 2s}, {@code 100ns} (advance), in ns. */
+        DURATION,
         /** Accepted as written and not looked at (execve's argv and envp). */
         IGNORED
     }

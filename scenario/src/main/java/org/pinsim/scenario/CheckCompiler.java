@@ -20,6 +20,16 @@ final class CheckCompiler {
             "smaps_shared", CheckField.SMAPS_SHARED_REGION, "user.locked_vm", CheckField.USER_LOCKED,
             "exempt", CheckField.EXEMPT));
 
+    static {
+        OTHER_FIELDS.put("migration_waits", CheckField.MIGRATION_WAITS);
+    }
+
+    /** {@code node0}, {@code node1}, ...: the region check of pages on one node. */
+    static boolean isNodeField(String name) {
+        return name.length() > 4 && name.startsWith("node") && name.substring(4).chars().allMatch(Character::isDigit)
+                && name.length() <= 8;
+    }
+
     private CheckCompiler() {
     }
 
@@ -41,7 +51,7 @@ final class CheckCompiler {
             length = region[1];
         } else if (!st.region().isEmpty()) {
             throw v.resolver().error(st.region().get(0).pos(), "expected a comparison after " + st.field()
-                    + " (only vmas, locked_vmas, lck, rss, smaps_locked and smaps_shared take a region), found '('");
+                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared and nodeN take a region), found '('");
         }
         return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v));
     }
@@ -57,10 +67,11 @@ final class CheckCompiler {
         if (STATUS_FIELDS.contains(st.field())) {
             return CheckField.STATUS;
         }
-        CheckField f = OTHER_FIELDS.get(st.field());
+        CheckField f = isNodeField(st.field()) ? CheckField.NODE_PAGES : OTHER_FIELDS.get(st.field());
         if (f == null) {
             List<String> known = new ArrayList<>(STATUS_FIELDS);
             known.addAll(OTHER_FIELDS.keySet());
+            known.add("nodeN");
             throw v.resolver().error(st.fieldPos(), "expected a process field (" + String.join(", ", known) + "), found '"
                     + st.field() + "'" + Suggest.didYouMean(st.field(), known));
         }
@@ -73,7 +84,7 @@ final class CheckCompiler {
 
     static boolean isRegion(CheckField f) {
         return switch (f) {
-            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION -> true;
+            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES -> true;
             default -> false;
         };
     }

@@ -28,6 +28,9 @@ final class Checks {
             case MEMINFO_COUNT -> proc.meminfoField(name);
             case USER_LOCKED -> task.kernel().user(task.uid()).lockedVm() << 12;
             case EXEMPT -> org.pinsim.core.account.Exempt.pages(task.kernel(), task) << 12;
+            case MIGRATION_WAITS -> task.migrationWaits();
+            case NODE_PAGES -> nodePages(task, Integer.parseInt(name.substring(4)), step.regionStart().eval(env),
+                    step.regionLength().eval(env));
             default -> region(step, task, proc, env);
         };
     }
@@ -42,6 +45,21 @@ final class Checks {
             case SMAPS_SHARED_REGION -> rs.smapsSharedBytes();
             default -> rs.smapsLockedBytes();
         };
+    }
+
+    /** Pages of [start, start+len) mapped by a present PTE to a frame of node {@code nid}, the zero page excepted. */
+    private static long nodePages(Task task, int nid, long start, long len) {
+        org.pinsim.core.mem.PhysMem mem = task.kernel().mem();
+        long lo = start & ~4095L;
+        long hi = (start + len + 4095) & ~4095L;
+        long[] n = new long[1];
+        task.mm().pageTable().walk(lo, hi, (addr, e) -> {
+            if (org.pinsim.core.mm.Pte.present(e) && org.pinsim.core.mm.Pte.pfn(e) != mem.zeroPfn()
+                    && mem.nidOf(org.pinsim.core.mm.Pte.pfn(e)) == nid) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     static boolean compare(String op, long got, long want) {

@@ -247,6 +247,7 @@ final class Execution implements Val.Env {
 
     private void check(Plan.CheckStep step) {
         checks++;
+        kernel.settle(); // a check reads the state after the calls made so far have returned
         Statement.Check st = step.statement();
         long want = step.value().eval(this);
         String expected = Checks.format(step.field(), want);

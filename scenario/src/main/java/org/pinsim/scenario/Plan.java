@@ -83,7 +83,11 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
         /** The process's uid's user->locked_vm (io_uring and perf charges), which /proc does not show. */
         USER_LOCKED(true),
         /** The memory the process exempts from paging ({@link org.pinsim.core.account.Exempt}). */
-        EXEMPT(true);
+        EXEMPT(true),
+        /** {@code nodeN(R)}: pages of the region present on node N (not the zero page), as pagemap and move_pages show. */
+        NODE_PAGES(false),
+        /** Faults of the task that waited on a page's migration (mm/migrate.c migration_entry_wait). */
+        MIGRATION_WAITS(false);
 
         private final boolean bytes;
 

@@ -76,6 +76,10 @@ final class Commands {
             case "exit", "exit_group" -> {
                 return "exit " + num(c, 0, env);
             }
+            case "advance" -> { // real time passes on the live machine: the executor sleeps (whole ms, rounded up)
+                long ns = num(c, 0, env);
+                return "sleep " + ((ns + 999_999) / 1_000_000);
+            }
             case "setrlimit" -> {
                 return "setrlimit " + num(c, 0, env) + " " + limitArgs(c.args().get(1), env);
             }

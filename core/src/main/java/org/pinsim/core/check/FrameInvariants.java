@@ -123,8 +123,12 @@ final class FrameInvariants {
     }
 
     private void pteEntry(String who, Vma v, long addr, long e, boolean mlocks, long[] rss) {
+        if (Pte.isMigrationEntry(e)) {
+            migrationEntry(who, v, addr, e, rss);
+            return;
+        }
         if (!Pte.present(e)) {
-            guardMarker(who, v, addr, e); // the only non-present entry modelled
+            guardMarker(who, v, addr, e);
             return;
         }
         int pfn = Pte.pfn(e);
@@ -157,6 +161,24 @@ final class FrameInvariants {
             failPte(who, v, addr, "(VM_LOCKED) maps a page that is not PG_mlocked, not on an LRU list (where "
                     + "reclaim would mlock it) and not queued on the mlock batch: " + ft.view(pfn));
         }
+    }
+
+    /**
+     * A migration entry names a folio whose migration is in progress (the engine holds it
+     * isolated: no entry outlives its migration) and counts in the mapping's rss, as
+     * try_to_migrate_one leaves the rss counters alone.
+     */
+    private void migrationEntry(String who, Vma v, long addr, long e, long[] rss) {
+        int pfn = Pte.pfn(e);
+        if (pfn >= ft.nrFrames() || ft.refcount(pfn) <= 0 || ft.isBuddy(pfn)) {
+            failPte(who, v, addr, "is a migration entry for a free or invalid frame: 0x" + Long.toHexString(e));
+        }
+        if (extra.extraRefs(pfn) == 0) {
+            failPte(who, v, addr, "is a migration entry left after its migration ended: " + ft.view(pfn));
+        }
+        int f = ft.flags(pfn);
+        rss[(f & (1 << PG_anon)) != 0 ? Mm.MM_ANONPAGES
+                : (f & (1 << PG_swapbacked)) != 0 ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES]++;
     }
 
     private static void failPte(String who, Vma v, long addr, String what) {

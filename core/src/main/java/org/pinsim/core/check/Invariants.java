@@ -94,7 +94,8 @@ public final class Invariants {
      */
     public static ExtraRefs modelHolders(Kernel k) {
         ExtraRefs batch = k.memory().mlockFolio()::pendingRefs;
-        return batch.plus(PinInvariants.pinHolderRefs(k));
+        ExtraRefs migrating = k.migrate()::pendingRefs; // mm/migrate.c: isolation and new-folio references
+        return batch.plus(migrating).plus(PinInvariants.pinHolderRefs(k));
     }
 
     /** All invariants, with the model's own holders ({@link #modelHolders}). */

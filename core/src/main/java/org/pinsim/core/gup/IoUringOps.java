@@ -17,6 +17,8 @@ import org.pinsim.core.mm.MmContext;
 import org.pinsim.core.mm.Vma;
 import org.pinsim.core.mm.VmFlags;
 import org.pinsim.core.task.Caps;
+import org.pinsim.core.time.Clock;
+import org.pinsim.core.time.CostModel;
 import org.pinsim.core.uapi.IoUring;
 import org.pinsim.core.uapi.Resource;
 
@@ -27,8 +29,11 @@ import org.pinsim.core.uapi.Resource;
  * the creator's mm->pinned_vm), IORING_UNREGISTER_BUFFERS, and the ring's release.
  *
  * <p>Linux 6.18. Simplified: params are zeroed (no IORING_SETUP_* flags; the scenario's
- * struct is not read); no requests are ever submitted, so nothing is in flight and the
- * release that the kernel runs on a workqueue (io_ring_exit_work) runs at once.
+ * struct is not read); no requests are ever submitted, so nothing is in flight. The release
+ * of a ring whose last file reference goes runs, as in the kernel, from a workqueue
+ * (io_ring_ctx_wait_and_kill -> queue_work(io_ring_exit_work)), on the virtual clock
+ * {@link CostModel#IO_RING_EXIT_WORK_NS} after the close: until then VmPin, user->locked_vm
+ * and the pinned pages stay.
  */
 public final class IoUringOps {
     /** sizeof(struct io_rings) on x86-64 (64-byte cache lines): the offset of cqes[]. */
@@ -40,10 +45,12 @@ public final class IoUringOps {
 
     private final Memory memory;
     private final Pins pins;
+    private final Clock clock;
 
-    public IoUringOps(Memory memory, Pins pins) {
+    public IoUringOps(Memory memory, Pins pins, Clock clock) {
         this.memory = memory;
         this.pins = pins;
+        this.clock = clock;
     }
 
     /**
@@ -390,14 +397,20 @@ public final class IoUringOps {
 
     /**
      * io_uring/io_uring.c io_uring_release -> io_ring_ctx_free, after the last reference to the
-     * ring's file: buffers unregistered (both counters), the regions freed (user->locked_vm).
-     * The kernel runs this on a workqueue (io_ring_exit_work); with nothing in flight it
-     * follows the close at once, and so it does here.
+     * ring's file: io_ring_ctx_wait_and_kill queues io_ring_exit_work, which ends in
+     * io_ring_ctx_free: buffers unregistered (both counters), the regions freed
+     * (user->locked_vm). The work runs {@link CostModel#IO_RING_EXIT_WORK_NS} later on the
+     * clock (percpu_ref_kill's grace period, then the workqueue: measured).
      */
     public void fput(IoRingCtx ctx) {
         if (--ctx.fileRefs > 0) {
             return;
         }
+        clock.schedule(CostModel.IO_RING_EXIT_WORK_NS, "io_ring_exit_work", now -> ioRingCtxFree(ctx));
+    }
+
+    /** io_uring/io_uring.c io_ring_ctx_free, at the end of io_ring_exit_work. */
+    private void ioRingCtxFree(IoRingCtx ctx) {
         if (ctx.bufTable != null) {
             release(ctx.bufTable, ctx);
             ctx.bufTable = null;

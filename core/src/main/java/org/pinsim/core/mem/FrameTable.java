@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The frame table: the model's {@code struct page} array (include/linux/mm_types.h), as
  * parallel primitive arrays indexed by page frame number. No object exists per frame.
  *
- * <h2>Per-frame state (28 bytes per frame, plus one byte per 512-frame pageblock)</h2>
+ * <h2>Per-frame state (32 bytes per frame, plus one byte per 512-frame pageblock)</h2>
  * <pre>
  *   array          type   kernel field                  meaning here
  *   flags          int    page-&gt;flags (+ page_type)    PG_* bits and the order field, below
@@ -15,7 +15,15 @@ import java.util.Arrays;
  *   owner          long   page-&gt;mapping/index (rmap)    opaque to this package; NO_OWNER = -1
  *   lruPrev        int    page-&gt;lru.prev               link, or mlock_count (see below)
  *   lruNext        int    page-&gt;lru.next               link; NO_FRAME = -1 ends a list
+ *   content        int    (the page's data)             a stand-in for the bytes; 0 = none
  * </pre>
+ *
+ * <h2>Content identity</h2>
+ * The model keeps no page data. {@code content} stands in for it: a user page gets a fresh
+ * non-zero value from a machine-wide counter when it is first filled (an anonymous fault, a
+ * page-cache read), copy-on-write and migration copy it to the new frame (the kernel's
+ * copy_user_highpage / folio_mc_copy), and freeing clears it. A test can then prove that
+ * migration lost nothing and that every mapping follows the page.
  *
  * <h2>Layout of {@code flags}</h2>
  * <pre>
@@ -118,6 +126,7 @@ public final class FrameTable {
     final long[] owner;
     final int[] lruPrev;
     final int[] lruNext;
+    final int[] content;
     final byte[] pageblockMigratetype;
 
     /** A table of {@code nrFrames} frames, all zero except owner and links (sentinels). */
@@ -132,6 +141,7 @@ public final class FrameTable {
         owner = new long[nrFrames];
         lruPrev = new int[nrFrames];
         lruNext = new int[nrFrames];
+        content = new int[nrFrames];
         pageblockMigratetype = new byte[(nrFrames + PAGEBLOCK_NR_PAGES - 1) >>> PAGEBLOCK_ORDER];
         Arrays.fill(owner, NO_OWNER);
         Arrays.fill(lruPrev, NO_FRAME);
@@ -297,6 +307,17 @@ public final class FrameTable {
         }
     }
 
+    // ---- content (a stand-in for the page's bytes) ----
+
+    /** The frame's content stand-in; 0 for a free frame or a kernel page. */
+    public int content(int pfn) {
+        return content[pfn];
+    }
+
+    public void setContent(int pfn, int value) {
+        content[pfn] = value;
+    }
+
     // ---- pageblocks ----
 
     /** mm/page_alloc.c: get_pfnblock_migratetype. */
@@ -341,8 +362,8 @@ public final class FrameTable {
      */
     public long heapBytes() {
         final long header = 16;
-        return 6 * header + 4L * flags.length + 4L * refcount.length + 4L * mapcount.length
-                + 8L * owner.length + 4L * lruPrev.length + 4L * lruNext.length
+        return 7 * header + 4L * flags.length + 4L * refcount.length + 4L * mapcount.length
+                + 8L * owner.length + 4L * lruPrev.length + 4L * lruNext.length + 4L * content.length
                 + header + pageblockMigratetype.length;
     }
 }

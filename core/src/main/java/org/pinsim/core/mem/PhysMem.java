@@ -207,6 +207,26 @@ public final class PhysMem {
         return NO_FRAME;
     }
 
+    /**
+     * alloc_pages_node(nid, gfp | __GFP_THISNODE, order): as {@link #allocPages} but only
+     * from the zones of node {@code nid} (node_zonelist: ZONELIST_NOFALLBACK), as migration
+     * to a node allocates (mm/migrate.c alloc_migration_target).
+     */
+    public int allocPagesThisNode(int order, int nid) {
+        final Zone[] zonelist = zonelists[nid];
+        for (int i = 0; i < zonelist.length; i++) {
+            if (zonelist[i].nid() != nid) {
+                continue;
+            }
+            final int pfn = zonelist[i].buddy().rmqueueSmallest(order);
+            if (pfn != NO_FRAME) {
+                prepNewPage(pfn, order);
+                return pfn;
+            }
+        }
+        return NO_FRAME;
+    }
+
     // mm/page_alloc.c: prep_new_page -> set_page_refcounted; every frame, as split_page does
     private void prepNewPage(int pfn, int order) {
         final int[] refcount = frames.refcount;

@@ -1,5 +1,7 @@
 package org.pinsim.core.migrate;
 
+import static org.pinsim.core.uapi.Errno.EACCES;
+import static org.pinsim.core.uapi.Errno.EBUSY;
 import static org.pinsim.core.uapi.Errno.EFAULT;
 import static org.pinsim.core.uapi.Errno.EINVAL;
 import static org.pinsim.core.uapi.Errno.ENODEV;
@@ -10,6 +12,7 @@ import static org.pinsim.core.uapi.Errno.ESRCH;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.Task;
 import org.pinsim.core.mem.PhysMem;
+import org.pinsim.core.mm.Inode;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.Pte;
 import org.pinsim.core.mm.Vma;
@@ -18,23 +21,32 @@ import org.pinsim.core.task.Caps;
 import org.pinsim.core.uapi.Mempolicy;
 
 /**
- * mm/migrate.c move_pages(2): kernel_move_pages, do_pages_stat, do_pages_move and
- * add_folio_for_migration (Linux 6.18).
+ * mm/migrate.c move_pages(2): kernel_move_pages, do_pages_stat, do_pages_move,
+ * add_folio_for_migration and move_pages_and_store_status (Linux 6.18), on a machine of any
+ * number of nodes; the moving is {@link Migrate}'s.
  *
- * <p>There is no migration engine: this is only what a machine whose every page is on one
- * node needs. Every present page is already on its target (the only online node), so
- * add_folio_for_migration never queues a folio, migrate_pages never runs, and the call
- * returns 0 or -errno; status reports node ids and per-page errors. On such a machine the
- * "shared page without MPOL_MF_MOVE_ALL" -EACCES cannot happen either (the node check
- * comes first). The cpuset of every task is all online nodes. Pinned (long-term GUP)
- * pages, which migration would have to skip, are a later issue.
+ * <p>Per page, the status is the node the page is on (after the move) or an error:
+ * -EFAULT (no VMA, a VM_IO / VM_PFNMAP VMA, the zero page), -ENOENT (nothing mapped, or a
+ * PTE with no normal page behind it), -EACCES (a page mapped more than once without
+ * MPOL_MF_MOVE_ALL), -EBUSY (a page that cannot be isolated from the LRU: not on it, a large
+ * folio). A page that could not be migrated (pinned, extra references) makes the call return
+ * the number of pages not migrated, as the kernel does, and leaves the statuses of its batch
+ * unwritten. A full target node makes the call fail with -ENOMEM. A bad node is -ENODEV for
+ * the call, after the pages before it are moved.
+ *
+ * <p>The cpuset of every task is all nodes with memory (so do_pages_move's -EACCES for a node
+ * outside the task's cpuset cannot happen). Compat (32-bit) callers are not modelled.
  */
 public final class MovePages {
+    /** include/linux/numa.h NUMA_NO_NODE. */
+    private static final int NUMA_NO_NODE = -1;
 
     private final Kernel k;
+    private final Migrate migrate;
 
-    public MovePages(Kernel k) {
+    public MovePages(Kernel k, Migrate migrate) {
         this.k = k;
+        this.migrate = migrate;
     }
 
     /**
@@ -66,7 +78,13 @@ public final class MovePages {
             return -EPERM;
         }
         Mm mm = target.mm();
-        return nodes == null ? doPagesStat(mm, pages, status) : doPagesMove(caller, mm, pages, nodes, status);
+        if (nodes == null) {
+            return doPagesStat(mm, pages, status);
+        }
+        migrate.beginCall();
+        long err = doPagesMove(caller, mm, pages, nodes, status, (flags & Mempolicy.MPOL_MF_MOVE_ALL) != 0);
+        caller.busyFor(migrate.callNs()); // the caller sleeps in the syscall until its last remap
+        return err;
     }
 
     /** do_pages_stat / do_pages_stat_array: the node of each page, or an error per page. */
@@ -83,9 +101,11 @@ public final class MovePages {
             } else {
                 long pte = mm.pageTable().get(addr & ~4095L);
                 if (!Pte.present(pte)) {
-                    err = -ENOENT; // folio_walk_start: nothing mapped
-                } else if (Pte.special(pte) || Pte.pfn(pte) == mem().zeroPfn()) {
+                    err = -ENOENT; // folio_walk_start: nothing mapped (a migration entry included)
+                } else if (Pte.pfn(pte) == mem().zeroPfn()) {
                     err = -EFAULT; // FW_ZEROPAGE: is_zero_folio
+                } else if (Pte.special(pte)) {
+                    err = -ENOENT; // vm_normal_page: no folio behind a special PTE
                 } else {
                     err = mem().nidOf(Pte.pfn(pte)); // folio_nid
                 }
@@ -95,51 +115,139 @@ public final class MovePages {
         return 0;
     }
 
-    /** do_pages_move: checks each target node, then add_folio_for_migration, then store_status. */
-    private long doPagesMove(Task caller, Mm mm, long[] pages, int[] nodes, int[] status) {
-        for (int i = 0; i < pages.length; i++) {
-            int node = nodes[i];
-            // do_pages_move: node < 0 or >= MAX_NUMNODES, or without memory (N_MEMORY): the whole call fails
-            if (node < 0 || node >= Mempolicy.MAX_NUMNODES || node >= mem().nrNodes()) {
-                caller.refuse("move_pages: node " + node + " is not an online node with memory");
-                return -ENODEV;
+    /** do_pages_move: the pages, grouped in runs of one target node, each run migrated then its status stored. */
+    private long doPagesMove(Task caller, Mm mm, long[] pages, int[] nodes, int[] status, boolean migrateAll) {
+        k.memory().mlockFolio().drain(); // lru_cache_disable -> lru_add_drain_all
+        FolioList pagelist = new FolioList();
+        int currentNode = NUMA_NO_NODE;
+        int start = 0;
+        int i;
+        long err = 0;
+        int n = pages.length;
+        flush:
+        {
+            for (i = 0; i < n; i++) {
+                int node = nodes[i];
+                // node < 0 or >= MAX_NUMNODES, or without memory (N_MEMORY)
+                if (node < 0 || node >= Mempolicy.MAX_NUMNODES || node >= mem().nrNodes()) {
+                    caller.refuse("move_pages: node " + node + " is not an online node with memory");
+                    err = -ENODEV;
+                    break flush;
+                }
+                // !node_isset(node, task_nodes) -> -EACCES: the cpuset allows every node here
+                if (currentNode == NUMA_NO_NODE) {
+                    currentNode = node;
+                    start = i;
+                } else if (node != currentNode) {
+                    err = moveAndStoreStatus(currentNode, pagelist, status, start, i, n);
+                    if (err != 0) {
+                        return err;
+                    }
+                    start = i;
+                    currentNode = node;
+                }
+                // "Errors in the page lookup or isolation are not fatal and we simply report them via status"
+                err = addFolioForMigration(mm, pages[i], currentNode, pagelist, migrateAll);
+                if (err > 0) {
+                    continue; // queued
+                }
+                // "If the page is already on the target node (!err), store the node, otherwise, store the err."
+                err = storeStatus(status, i, err != 0 ? (int) err : currentNode, 1);
+                if (err != 0) {
+                    break flush;
+                }
+                err = moveAndStoreStatus(currentNode, pagelist, status, start, i, n);
+                if (err != 0) {
+                    return err > 0 ? err - 1 : err; // "We have accounted for page i"
+                }
+                currentNode = NUMA_NO_NODE;
             }
-            // do_pages_move: !node_isset(node, task_nodes) -> -EACCES; the cpuset allows every node here
-            int err = addFolioForMigration(mm, pages[i], node);
-            // store_status: the node when already there (err 0), else the error
-            if (status == null) {
-                return -EFAULT;
-            }
-            status[i] = err == 0 ? node : err;
         }
-        // move_pages_and_store_status: nothing queued, nothing left unmigrated
+        // out_flush: "Make sure we do not overwrite the existing error"
+        long err1 = moveAndStoreStatus(currentNode, pagelist, status, start, i, n);
+        return err >= 0 ? err1 : err;
+    }
+
+    /** move_pages_and_store_status. */
+    private long moveAndStoreStatus(int node, FolioList pagelist, int[] status, int start, int i, int nrPages) {
+        if (pagelist.isEmpty()) {
+            return 0;
+        }
+        long err = doMovePagesToNode(pagelist, node);
+        if (err != 0) {
+            // "Positive err means the number of failed pages to migrate ... include the rest"
+            return err > 0 ? err + nrPages - i : err;
+        }
+        return storeStatus(status, start, node, i - start);
+    }
+
+    /** do_move_pages_to_node: migrate_pages(MIGRATE_SYNC, MR_SYSCALL), and putback of what is left. */
+    private long doMovePagesToNode(FolioList pagelist, int node) {
+        int err = migrate.migratePages(pagelist, node, Migrate.Mode.SYNC);
+        if (err != 0) {
+            migrate.putbackMovablePages(pagelist);
+        }
+        return err;
+    }
+
+    /** store_status: put_user of {@code value} into status[start .. start+nr). */
+    private static long storeStatus(int[] status, int start, int value, int nr) {
+        if (nr > 0 && status == null) {
+            return -EFAULT;
+        }
+        for (int j = 0; j < nr; j++) {
+            status[start + j] = value;
+        }
         return 0;
     }
 
-    /** add_folio_for_migration / __add_folio_for_migration, for a one-node machine. */
-    private int addFolioForMigration(Mm mm, long addr, int node) {
+    /**
+     * add_folio_for_migration / __add_folio_for_migration.
+     *
+     * @return 1 when queued, 0 when already on {@code node}, else -errno
+     */
+    private int addFolioForMigration(Mm mm, long addr, int node, FolioList pagelist, boolean migrateAll) {
         Vma vma = mm.vmas().lookup(addr);
         // vma_lookup, vma_migratable: no VMA, VM_IO or VM_PFNMAP -> -EFAULT
         if (vma == null || (vma.flags() & (VmFlags.VM_IO | VmFlags.VM_PFNMAP)) != 0) {
             return -EFAULT;
         }
         long pte = mm.pageTable().get(addr & ~4095L);
-        // folio_walk_start(FW_ZEROPAGE): nothing mapped -> -ENOENT
+        if (Pte.isMigrationEntry(pte)) {
+            // a page this call moved already (listed twice): in the kernel its migration has
+            // ended before the next lookup; here the caller waits for the end of its window
+            migrate.migrationEntryWait(Pte.pfn(pte));
+            pte = mm.pageTable().get(addr & ~4095L);
+        }
+        // folio_walk_start(FW_ZEROPAGE): nothing mapped (or a marker) -> -ENOENT
         if (!Pte.present(pte)) {
             return -ENOENT;
         }
+        int pfn = Pte.pfn(pte);
         // __add_folio_for_migration: the zero page -> -EFAULT
-        if (Pte.special(pte) || Pte.pfn(pte) == mem().zeroPfn()) {
+        if (pfn == mem().zeroPfn()) {
             return -EFAULT;
         }
-        // __add_folio_for_migration: folio_nid(folio) == node -> 0 (already there)
-        if (mem().nidOf(Pte.pfn(pte)) == node) {
+        if (Pte.special(pte)) {
+            return -ENOENT; // vm_normal_page is NULL: folio_walk_start finds no folio
+        }
+        // folio_nid(folio) == node -> 0 (already there)
+        if (mem().nidOf(pfn) == node) {
             return 0;
         }
-        // Unreachable with one node (the only valid target is the node every page is on);
-        // folio_maybe_mapped_shared/-EACCES and folio_isolate_lru would follow.
-        throw new UnsupportedOperationException("move_pages: moving a page to another node needs the migration engine,"
-                + " which is not modelled (one-node machines only)");
+        // folio_maybe_mapped_shared(folio) && !migrate_all -> -EACCES
+        if (k.mem().frames().mapcount(pfn) > 1 && !migrateAll) {
+            return -EACCES;
+        }
+        if (pagelist.contains(pfn)) {
+            return -EBUSY; // already isolated by this call: folio_isolate_lru fails
+        }
+        if (migrate.isolateLru(pfn)) {
+            Inode cache = k.mem().frames().testFlag(pfn, org.pinsim.core.mem.FrameTable.PG_anon) ? null : vma.file();
+            pagelist.add(pfn, cache, org.pinsim.core.mem.FrameTable.NO_FRAME);
+            return 1;
+        }
+        return -EBUSY;
     }
 
     private PhysMem mem() {

@@ -49,6 +49,12 @@ public final class Memory implements PageTable.TablePages {
     private final VmStat stat;
     private final MlockFolio mlock;
     private int nextAnonVma = 1;
+    /** The next content stand-in (FrameTable content): a counter, so runs are reproducible. */
+    private int nextContent = 1;
+    /** mm/migrate.c migration_entry_wait: what a fault on a migration entry waits for. */
+    private MigrationWaiter migrationWaiter = pfn -> {
+        throw new IllegalStateException("a migration entry for pfn " + pfn + " but no migration engine to wait on");
+    };
     /** mm_forbids_zeropage(): read faults on anonymous memory allocate instead of mapping the zero page. */
     private final boolean forbidsZeropage;
 
@@ -100,6 +106,11 @@ public final class Memory implements PageTable.TablePages {
             stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
         }
         return pfn;
+    }
+
+    /** Counts pgalloc_ZONE for a user page allocated elsewhere (a migration target). */
+    public void countAlloc(int pfn) {
+        stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
     }
 
     /**
@@ -194,6 +205,9 @@ public final class Memory implements PageTable.TablePages {
         if (Pte.isGuardMarker(e)) {
             return VM_FAULT_SIGSEGV; // mm/memory.c do_swap_page -> handle_pte_marker: a guard region
         }
+        if (Pte.isMigrationEntry(e)) {
+            return migrationEntryFault(mm, vma, leaf, i, addr, write);
+        }
         if (vma.ops != null) {
             return driverFault(mm, vma, leaf, i, addr, write, e);
         }
@@ -281,6 +295,7 @@ public final class Memory implements PageTable.TablePages {
             return VM_FAULT_OOM;
         }
         addNewAnonRmap(pfn, vma, addr);
+        ft.setContent(pfn, newContent()); // the zeroed page: its first content
         mm.addRss(Mm.MM_ANONPAGES, 1);
         folioAddLruVma(pfn, vma);
         leaf.e[i] = Pte.make(pfn, vma.has(VM_WRITE), false);
@@ -414,6 +429,7 @@ public final class Memory implements PageTable.TablePages {
             return NO_FRAME;
         }
         ft.setOwner(pfn, OWNER_FILE | ((long) f.ino() << 36) | index);
+        ft.setContent(pfn, newContent()); // read from the backing store (or zeroed for shmem)
         f.setPage(index, pfn);
         stat.mod(NodeStat.NR_FILE_PAGES, 1);
         if (f.shmem()) {
@@ -460,8 +476,10 @@ public final class Memory implements PageTable.TablePages {
         addNewAnonRmap(pfn, vma, addr);
         folioAddLruVma(pfn, vma);
         if (old == Inode.NO_PAGE) {
+            ft.setContent(pfn, newContent()); // a copy of the zero page, or a private page of a file hole
             mm.addRss(Mm.MM_ANONPAGES, 1);
         } else {
+            ft.setContent(pfn, ft.content(old)); // wp_page_copy: __wp_page_copy_user
             if (!ft.testFlag(old, PG_anon)) {
                 mm.addRss(mmCounterFile(old), -1);
                 mm.addRss(Mm.MM_ANONPAGES, 1);
@@ -594,6 +612,7 @@ public final class Memory implements PageTable.TablePages {
         ft.clearFlag(pfn, PG_reclaim);
         ft.setOwner(pfn, NO_OWNER);
         ft.setMapcount(pfn, 0);
+        ft.setContent(pfn, 0);
         mem.freeUnrefPage(pfn);
         stat.count(VmEvent.PGFREE);
     }
@@ -649,6 +668,10 @@ public final class Memory implements PageTable.TablePages {
                     int i = PageTable.pteIndex(x);
                     long pte = e[i];
                     if (pte == Pte.NONE) {
+                        continue;
+                    }
+                    if (Pte.isMigrationEntry(pte)) {
+                        zapMigrationEntry(e, i, pte, what, rss);
                         continue;
                     }
                     if (!Pte.present(pte)) { // zap_nonpresent_ptes: a guard marker
@@ -871,6 +894,11 @@ public final class Memory implements PageTable.TablePages {
                             throw new IllegalStateException("out of memory copying page tables at fork");
                         }
                     }
+                    if (Pte.isMigrationEntry(pte)) {
+                        pte = copyMigrationEntry(sl.e, i, pte, cow, rss);
+                        dl.e[i] = pte;
+                        continue;
+                    }
                     if (!Pte.present(pte)) {
                         dl.e[i] = pte; // copy_nonpresent_pte -> copy_pte_marker: the child keeps the guard
                         continue;
@@ -916,11 +944,179 @@ public final class Memory implements PageTable.TablePages {
             throw new IllegalStateException("out of memory copying a maybe-pinned page at fork");
         }
         addNewAnonRmap(np, dstVma, addr);
+        ft.setContent(np, ft.content(pfn)); // copy_present_page: copy_user_highpage
         folioAddLruVma(np, dstVma);
         // maybe_mkwrite(pte_mkdirty(mk_pte(new_page, dst_vma->vm_page_prot)), dst_vma)
         dl.e[i] = Pte.make(np, dstVma.has(VmFlags.VM_WRITE), false);
         rss[Mm.MM_ANONPAGES]++;
         return true;
+    }
+
+    // ---- migration entries (mm/rmap.c try_to_migrate_one, mm/migrate.c remove_migration_pte) ----
+
+    /** What a fault on a migration entry waits for: the end of that folio's migration. */
+    @FunctionalInterface
+    public interface MigrationWaiter {
+        /**
+         * mm/migrate.c migration_entry_wait -> migration_entry_wait_on_locked: sleep until the
+         * migration of the folio at {@code pfn} ends (its PTEs are restored).
+         */
+        void migrationEntryWait(int pfn);
+    }
+
+    public void setMigrationWaiter(MigrationWaiter w) {
+        migrationWaiter = w;
+    }
+
+    /** A fresh content stand-in for a page filled for the first time (FrameTable content). */
+    private int newContent() {
+        int c = nextContent++;
+        if (nextContent == 0) {
+            nextContent = 1; // 0 means "no content"
+        }
+        return c;
+    }
+
+    /**
+     * mm/memory.c do_swap_page on a migration entry: migration_entry_wait, then the fault is
+     * retried. One fault is counted (handle_mm_fault counted it); the access that follows
+     * the wait faults again only if the restored PTE does not allow it.
+     */
+    private int migrationEntryFault(Mm mm, Vma vma, PageTable.Leaf leaf, int i, long addr, boolean write) {
+        migrationWaiter.migrationEntryWait(Pte.pfn(leaf.e[i]));
+        long e = leaf.e[i];
+        if (Pte.isMigrationEntry(e)) {
+            throw new IllegalStateException("a migration entry is still there after its migration ended");
+        }
+        if (Pte.present(e) && (!write || Pte.write(e))) {
+            return VM_FAULT_OK;
+        }
+        return handleFault(mm, vma, addr, write);
+    }
+
+    /**
+     * mm/memory.c zap_nonpresent_ptes for a migration entry: the mapping's rss goes (the folio's
+     * mapcount went when the entry was made), unless should_zap_folio keeps an anonymous folio
+     * from a truncation of the file.
+     */
+    private void zapMigrationEntry(long[] e, int i, long pte, Zap what, long[] rss) {
+        int pfn = Pte.pfn(pte);
+        if (what == Zap.FILE_PAGES && ft.testFlag(pfn, PG_anon)) {
+            return;
+        }
+        rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
+        e[i] = Pte.NONE;
+    }
+
+    /**
+     * mm/memory.c copy_nonpresent_pte for a migration entry: a writable one in a COW mapping
+     * becomes readable in both parent and child; the child's rss counts it.
+     */
+    private long copyMigrationEntry(long[] src, int i, long pte, boolean cow, long[] rss) {
+        if (Pte.isWritableMigrationEntry(pte) && cow) {
+            pte &= ~Pte.WRITE; // make_readable_migration_entry
+            src[i] = pte;
+        }
+        int pfn = Pte.pfn(pte);
+        rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
+        return pte;
+    }
+
+    /**
+     * mm/rmap.c try_to_migrate_one for the present PTE {@code e[i]} of {@code vma} mapping the
+     * small folio {@code pfn}: an anonymous folio that may be DMA-pinned cannot be shared
+     * (folio_try_share_anon_rmap_pte fails) and keeps its PTE; otherwise the PTE becomes a
+     * migration entry, the rmap and the mapping's reference go (folio_remove_rmap_pte,
+     * munlock for a VM_LOCKED VMA, then mlock_drain_local), rss stays.
+     *
+     * @return false when the folio must stay mapped (the walk stops)
+     */
+    public boolean tryToMigrateOne(Vma vma, long[] e, int i, int pfn) {
+        if (ft.testFlag(pfn, PG_anon) && maybeDmaPinned(pfn)) {
+            return false; // folio_try_share_anon_rmap_pte: "if (unlikely(folio_maybe_dma_pinned(folio))) return -EBUSY"
+        }
+        e[i] = Pte.makeMigrationEntry(e[i]);
+        removeRmap(pfn, vma);
+        if (vma.has(VM_LOCKED)) {
+            mlock.drain(); // mlock_drain_local
+        }
+        putPage(pfn);
+        return true;
+    }
+
+    /**
+     * mm/migrate.c remove_migration_pte for entry {@code e[i]} of {@code vma}: the folio
+     * {@code pfn} (the new one, or the old one when migration is undone) is mapped again with
+     * the entry's write, young and dirty bits, with its rmap and a reference
+     * (folio_add_anon_rmap_pte / folio_add_file_rmap_pte, which mlock it in a VM_LOCKED VMA:
+     * mlock_vma_folio, then mlock_drain_local).
+     */
+    public void removeMigrationPte(Vma vma, long[] e, int i, int pfn) {
+        e[i] = Pte.fromMigrationEntry(e[i], pfn);
+        if (ft.testFlag(pfn, PG_anon)) {
+            ft.refInc(pfn);
+            if (ft.mapcountInc(pfn) == 1) {
+                stat.mod(NodeStat.NR_ANON_MAPPED, 1);
+            }
+            mlockVmaFolio(pfn, vma);
+        } else {
+            addFileRmap(pfn, vma);
+        }
+        if (vma.has(VM_LOCKED)) {
+            mlock.drain();
+        }
+    }
+
+    /**
+     * mm/migrate.c __folio_migrate_mapping, folio_mc_copy and folio_migrate_flags for small
+     * folios {@code src} -> {@code dst}: the mapping and index, the content, PG_swapbacked,
+     * PG_dirty, PG_referenced, PG_readahead (our PG_reclaim), PG_active or PG_unevictable
+     * (moved, not copied); a page-cache folio's slot in {@code cache} and the cache's
+     * reference move to {@code dst}. PG_mlocked is not copied: remove_migration_pte mlocks
+     * the new folio again in each VM_LOCKED VMA.
+     */
+    public void migrateFolioContents(int src, int dst, Inode cache) {
+        ft.setOwner(dst, ft.owner(src));
+        ft.setContent(dst, ft.content(src));
+        final int copied = 1 << PG_anon | 1 << PG_swapbacked | 1 << PG_dirty | 1 << PG_referenced | 1 << PG_reclaim;
+        for (int bit = 0; bit < 32; bit++) {
+            if ((copied & (1 << bit)) != 0 && ft.testFlag(src, bit)) {
+                ft.setFlag(dst, bit);
+            }
+        }
+        if (ft.testClearFlag(src, PG_active)) {
+            ft.setFlag(dst, PG_active);
+        } else if (ft.testClearFlag(src, PG_unevictable)) {
+            ft.setFlag(dst, PG_unevictable);
+        }
+        if (cache != null) {
+            long index = ft.owner(src) & INDEX_MASK;
+            cache.setPage(index, dst); // xas_store(&xas, newfolio)
+            ft.refInc(dst); // folio_ref_add(newfolio, nr): the cache reference
+            ft.refDec(src); // folio_ref_unfreeze(folio, expected_count - nr)
+        }
+    }
+
+    /**
+     * mm/swap.c folio_add_lru -> lru_add for a migrated folio: PG_unevictable (moved from the
+     * old folio) is cleared, and as the new folio is not PG_mlocked it is evictable:
+     * unevictable_pgs_rescued if it was unevictable. remove_migration_pte then mlocks it.
+     */
+    public void migrateAddLru(int dst) {
+        if (ft.testClearFlag(dst, PG_unevictable)) {
+            stat.count(VmEvent.UNEVICTABLE_PGRESCUED);
+        }
+        lru.add(dst, lru.folioLruList(dst));
+    }
+
+    /** The page-cache index or anonymous linear index of a folio (folio->index). */
+    public static long folioIndex(long owner) {
+        return owner & INDEX_MASK;
+    }
+
+    /** The inode number of a page-cache folio's owner. */
+    public static int ownerIno(long owner) {
+        return (int) ((owner & ~OWNER_FILE) >>> 36);
     }
 
     /** Owner encoding helpers for the invariant checker and future rmap walks. */

@@ -155,6 +155,11 @@ public final class Mprotect {
             }
             int i = PageTable.pteIndex(a);
             long e = leaf.e[i];
+            if (Pte.isWritableMigrationEntry(e)) {
+                // change_pte_range on a swap PTE: "A protection check is difficult so just be safe and disable write"
+                leaf.e[i] = e & ~Pte.WRITE;
+                continue;
+            }
             if (!Pte.present(e) || Pte.special(e)) {
                 continue;
             }

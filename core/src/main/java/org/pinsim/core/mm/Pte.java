@@ -11,8 +11,22 @@ package org.pinsim.core.mm;
  * </pre>
  *
  * 0 is pte_none. SPECIAL marks the shared zero page (vm_normal_page returns NULL for it).
- * A non-present, non-zero entry is a PTE marker; the one modelled is {@link #GUARD_MARKER}
- * (bit 10 alone: no pfn, not present). Swap and migration entries are not modelled.
+ * A non-present, non-zero entry is either a PTE marker, of which the one modelled is
+ * {@link #GUARD_MARKER} (bit 10 alone: no pfn, not present), or a migration entry.
+ *
+ * <h2>Migration entries (include/linux/swapops.h)</h2>
+ * <pre>
+ *  63        52 51                         12 11   10 9       6 5 4  2 1 0
+ * +------------+-----------------------------+------+---------+---+---+-+-+
+ * |  unused    |      pfn of the old frame   |MIGR=1|    0    | D | A |W|0|
+ * +------------+-----------------------------+------+---------+---+---+-+-+
+ * </pre>
+ * try_to_migrate_one replaces each PTE of a folio under migration with one: not present,
+ * carrying the pfn of the folio being migrated (swp_offset_pfn), whether the mapping was
+ * writable (make_writable_migration_entry vs make_readable_migration_entry) and the young
+ * and dirty bits (make_migration_entry_young / _dirty). The readable-exclusive flavour is
+ * not distinguished: the model keeps no PG_anon_exclusive, and remove_migration_pte gives a
+ * writable entry back RMAP_EXCLUSIVE either way. Swap entries are not modelled.
  */
 public final class Pte {
     public static final long NONE = 0;
@@ -27,6 +41,8 @@ public final class Pte {
      * (mm/memory.c handle_pte_marker), ordinary zaps keep it and only an unmap drops it.
      */
     public static final long GUARD_MARKER = 1L << 10;
+    /** Bit 11: a migration entry (the swap type SWP_MIGRATION_READ / _WRITE in the kernel). */
+    public static final long MIGRATION = 1L << 11;
     private static final long PFN_MASK = ((1L << 40) - 1) << 12;
 
     private Pte() {
@@ -50,6 +66,32 @@ public final class Pte {
     /** A guard-region PTE marker (mm/madvise.c is_guard_pte_marker). */
     public static boolean isGuardMarker(long e) {
         return e == GUARD_MARKER;
+    }
+
+    /**
+     * include/linux/swapops.h make_writable_migration_entry / make_readable_migration_entry
+     * for the present PTE {@code e} (which names the pfn), keeping young and dirty.
+     */
+    public static long makeMigrationEntry(long e) {
+        return (e & (PFN_MASK | WRITE | ACCESSED | DIRTY)) | MIGRATION;
+    }
+
+    /** include/linux/swapops.h is_migration_entry (of a non-present PTE). */
+    public static boolean isMigrationEntry(long e) {
+        return (e & (MIGRATION | PRESENT)) == MIGRATION;
+    }
+
+    /** is_writable_migration_entry. */
+    public static boolean isWritableMigrationEntry(long e) {
+        return isMigrationEntry(e) && (e & WRITE) != 0;
+    }
+
+    /**
+     * mm/migrate.c remove_migration_pte: the present PTE that replaces migration entry
+     * {@code e}, mapping {@code pfn}: writable if the entry was, young and dirty as it was.
+     */
+    public static long fromMigrationEntry(long e, int pfn) {
+        return ((long) pfn << 12) | PRESENT | (e & (WRITE | ACCESSED | DIRTY));
     }
 
     public static boolean write(long e) {

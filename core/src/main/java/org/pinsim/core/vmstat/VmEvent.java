@@ -12,6 +12,8 @@ public enum VmEvent {
     PGFREE("pgfree"),
     PGFAULT("pgfault"),
     PGMAJFAULT("pgmajfault"),
+    PGMIGRATE_SUCCESS("pgmigrate_success"),
+    PGMIGRATE_FAIL("pgmigrate_fail"),
     UNEVICTABLE_PGCULLED("unevictable_pgs_culled"),
     UNEVICTABLE_PGSCANNED("unevictable_pgs_scanned"),
     UNEVICTABLE_PGRESCUED("unevictable_pgs_rescued"),

@@ -123,6 +123,12 @@ class PinsTest {
         assertThat(b.ioUringSetup(1).errno()).isEqualTo(Errno.ENOMEM);
         assertThat(b.ioUringSetup(1).reason()).contains("user->locked_vm");
         a.exit(0);
+        // io_uring_release -> io_ring_ctx_wait_and_kill queues io_ring_exit_work: the charge stays until it runs
+        assertThat(k.user(1000).lockedVm()).isEqualTo(4);
+        k.checkInvariantsFull();
+        k.advance(org.pinsim.core.time.CostModel.IO_RING_EXIT_WORK_NS - 1);
+        assertThat(k.user(1000).lockedVm()).isEqualTo(4);
+        k.advance(1);
         assertThat(k.user(1000).lockedVm()).isEqualTo(2);
         k.checkInvariantsFull();
     }
