@@ -626,7 +626,7 @@ def smaps(pid):
         k, _, v = line.partition(':')
         if k == 'VmFlags':
             cur['flags'] = v.split()
-        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty'):
+        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages'):
             cur[k] = int(v.split()[0])
     return vmas
 
@@ -756,6 +756,8 @@ class Run:
             return '%d kB' % sum(v['Locked'] for v in vm)
         if f == 'smaps_shared':
             return '%d kB' % sum(v['Shared_Clean'] + v['Shared_Dirty'] for v in vm)
+        if f == 'thp':
+            return '%d kB' % sum(v.get('AnonHugePages', 0) for v in vm)
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 
