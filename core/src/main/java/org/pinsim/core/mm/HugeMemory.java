@@ -321,12 +321,16 @@ public final class HugeMemory {
         }
         ft.refAdd(head, HPAGE_PMD_NR - 1);
         long bits = pmd & (Pte.WRITE | Pte.ACCESSED | Pte.DIRTY);
+        int first = 0;
         for (int i = 0; i < HPAGE_PMD_NR; i++) {
             e[i] = ((long) (head + i) << 12) | Pte.PRESENT | bits;
-            ft.mapcountInc(head + i);
+            if (ft.mapcountInc(head + i) == 1) {
+                first++;
+            }
         }
-        // __folio_add_rmap(PTE): every page was unmapped by PTEs, all of them are entirely mapped
-        ft.addNrPagesMapped(head, HPAGE_PMD_NR);
+        // __folio_add_rmap(PTE): the pages no PTE mapped before join _nr_pages_mapped; the PMD
+        // still maps the folio entirely, so NR_ANON_MAPPED does not move here
+        ft.addNrPagesMapped(head, first);
         ft.addLargeMapcount(head, HPAGE_PMD_NR);
         leaf.pmd = Pte.NONE;
         removeRmapPmd(head, vma);
