@@ -231,13 +231,17 @@ public final class Memory implements PageTable.TablePages {
      */
     public int handleFault(Mm mm, Vma vma, long addr, boolean write) {
         stat.count(VmEvent.PGFAULT);
-        if (vma.isAnonymous()) {
-            int r = hugePmdFault(mm, vma, addr, write);
+        PageTable.Leaf leaf = mm.pt.leaf(addr, false);
+        if ((leaf == null || leaf.pmd != Pte.NONE) && vma.isAnonymous()) {
+            int r = hugePmdFault(mm, vma, leaf, addr, write);
             if (r != VM_FAULT_FALLBACK) {
                 return r;
             }
+            leaf = null; // a split or a fallback: walk again
         }
-        PageTable.Leaf leaf = mm.pt.leaf(addr, true);
+        if (leaf == null) {
+            leaf = mm.pt.leaf(addr, true);
+        }
         if (leaf == null) {
             return VM_FAULT_OOM;
         }
@@ -267,8 +271,7 @@ public final class Memory implements PageTable.TablePages {
      * was there already (huge_pmd_set_accessed). VM_FAULT_FALLBACK sends the fault on to the
      * PTE level, a huge PMD having been split if it was in the way.
      */
-    private int hugePmdFault(Mm mm, Vma vma, long addr, boolean write) {
-        PageTable.Leaf leaf = mm.pt.leaf(addr, false);
+    private int hugePmdFault(Mm mm, Vma vma, PageTable.Leaf leaf, long addr, boolean write) {
         if (leaf == null) {
             if (huge.allowable(vma, vma.flags, HugeMemory.TVA_PAGEFAULT)) {
                 return huge.doHugePmdAnonymousPage(mm, vma, addr, write);
