@@ -23,7 +23,8 @@
  *   go                            -> ok            (closes the master's copies of child ends)
  *   to SLOT COMMAND...            -> the scenario process's answer, or `gone`
  *   status PID                    -> ok Name=kB ... maps=N | gone
- *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB, then end
+ *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB
+ *                                    ANONHUGE_KB, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
  *   vmstat [drain]                -> ok N, then N lines: NAME VALUE (after a write to
  *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact;
@@ -622,12 +623,13 @@ static void cmd_status(int pid) {
     oprintf(1, " maps=%ld\n", lines);
 }
 
-struct vma { unsigned long s, e; long rss, locked, shared; char flags[128]; };
+struct vma { unsigned long s, e; long rss, locked, shared, anonhuge; char flags[128]; };
 static struct vma cur;
 static int have_cur;
 
 static void put_vma(void) {
-    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s %ld\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags, cur.shared);
+    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s %ld %ld\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags, cur.shared,
+                          cur.anonhuge);
     have_cur = 0;
 }
 
@@ -657,7 +659,7 @@ static void cmd_smaps(int pid) {
                 have_cur = 1;
                 cur.s = s;
                 cur.e = e;
-                cur.rss = cur.locked = cur.shared = 0;
+                cur.rss = cur.locked = cur.shared = cur.anonhuge = 0;
                 strcpy(cur.flags, "-");
             } else if (have_cur && !strncmp(p, "VmFlags:", 8)) {
                 char *f = p + 8, *o = cur.flags;
@@ -674,6 +676,7 @@ static void cmd_smaps(int pid) {
                 if (!strcmp(k, "Rss")) cur.rss = v;
                 else if (!strcmp(k, "Locked")) cur.locked = v;
                 else if (!strcmp(k, "Shared_Clean") || !strcmp(k, "Shared_Dirty")) cur.shared += v;
+                else if (!strcmp(k, "AnonHugePages")) cur.anonhuge = v;
             }
             p = nl + 1;
         }

@@ -296,6 +296,9 @@ C_PRELUDE = r'''
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
@@ -639,7 +642,7 @@ def smaps(pid):
         k, _, v = line.partition(':')
         if k == 'VmFlags':
             cur['flags'] = v.split()
-        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty'):
+        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages'):
             cur[k] = int(v.split()[0])
     return vmas
 
@@ -769,6 +772,8 @@ class Run:
             return '%d kB' % sum(v['Locked'] for v in vm)
         if f == 'smaps_shared':
             return '%d kB' % sum(v['Shared_Clean'] + v['Shared_Dirty'] for v in vm)
+        if f == 'thp':
+            return '%d kB' % sum(v.get('AnonHugePages', 0) for v in vm)
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 

@@ -79,7 +79,7 @@ public final class Kernel {
         this.config = config;
         this.mem = new PhysMem(config.memoryBytes(), config.nodes());
         this.lru = new Lru(mem);
-        this.memory = new Memory(mem, lru, vmstat, !config.zeroPage());
+        this.memory = new Memory(mem, lru, vmstat, !config.zeroPage(), config.thp());
         this.ctx = new MmContext(memory, mem, sysctl, config.profile());
         this.namei = new org.pinsim.core.fs.Namei(new org.pinsim.core.fs.Dcache(ctx::nextIno));
         this.vmas = new Vmas(ctx);

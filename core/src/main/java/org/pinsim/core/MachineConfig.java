@@ -1,5 +1,7 @@
 package org.pinsim.core;
 
+import org.pinsim.core.mm.ThpEnabled;
+
 /**
  * The simulated box: the {@code machine} directive. The embedded default is 16 GiB, one
  * node, 2 CPUs, no swap, seed 1, profile linux-6.18, the shared zero page in use.
@@ -8,10 +10,14 @@ package org.pinsim.core;
  * (include/linux/pgtable.h: false unless the architecture says otherwise; s390 forbids it
  * for KVM hosts' guests, and some hypervisor guests' kernels are booted with a switch that
  * forbids it): a read fault on anonymous memory then allocates a zeroed page instead of
- * mapping the zero page (mm/memory.c: do_anonymous_page).
+ * mapping the zero page (mm/memory.c: do_anonymous_page), and a read fault that may use a
+ * huge page allocates one instead of mapping the huge zero page (do_huge_pmd_anonymous_page).
+ *
+ * <p>{@code thp} is transparent_hugepage/enabled ({@link ThpEnabled}); the default,
+ * {@code madvise}, is the Kconfig default and the reference machine's setting.
  */
 public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
-                            boolean zeroPage) {
+                            boolean zeroPage, ThpEnabled thp) {
 
     public static final long DEFAULT_MEMORY = 16L << 30;
 
@@ -32,6 +38,9 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (cpus < 1 || cpus > 4096) {
             throw new IllegalArgumentException("machine cpus must be 1..4096, got " + cpus);
         }
+        if (thp == null) {
+            throw new IllegalArgumentException("machine thp must be always, madvise or never");
+        }
         if (swapBytes != 0) {
             throw new IllegalArgumentException("swap is not modelled yet (reclaim arrives with the physical-memory issue); use swap=0");
         }
@@ -42,19 +51,29 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         this(memoryBytes, nodes, cpus, swapBytes, seed, profile, true);
     }
 
+    /** A machine with transparent huge pages in the default {@code madvise} mode. */
+    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
+                         boolean zeroPage) {
+        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, ThpEnabled.MADVISE);
+    }
+
     public static MachineConfig defaults() {
-        return new MachineConfig(DEFAULT_MEMORY, 1, 2, 0, 1, Profile.LINUX_6_18, true);
+        return new MachineConfig(DEFAULT_MEMORY, 1, 2, 0, 1, Profile.LINUX_6_18, true, ThpEnabled.MADVISE);
     }
 
     public MachineConfig withMemory(long bytes) {
-        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage);
+        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp);
     }
 
     public MachineConfig withProfile(Profile p) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, thp);
     }
 
     public MachineConfig withZeroPage(boolean on) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp);
+    }
+
+    public MachineConfig withThp(ThpEnabled mode) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, mode);
     }
 }

@@ -321,9 +321,9 @@ public final class Task implements Caller, Cred {
                 leafBase = base;
             }
             int pi = PageTable.pteIndex(a);
-            long pte = leaf == null ? Pte.NONE : leaf.e[pi];
+            long pte = leaf == null ? Pte.NONE : leaf.pte(pi);
             if (Pte.present(pte) && (!write || Pte.write(pte))) {
-                leaf.e[pi] = pte | Pte.ACCESSED | (write ? Pte.DIRTY : 0); // the MMU sets young and dirty
+                leaf.setBits(pi, Pte.ACCESSED | (write ? Pte.DIRTY : 0)); // the MMU sets young and dirty
                 continue;
             }
             leafBase = -1; // the fault may allocate the table

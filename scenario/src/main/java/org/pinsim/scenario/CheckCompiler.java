@@ -13,12 +13,13 @@ final class CheckCompiler {
     static final List<String> STATUS_FIELDS = List.of("VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS",
             "RssAnon", "RssFile", "RssShmem", "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap");
 
-    private static final Map<String, CheckField> OTHER_FIELDS = new TreeMap<>(Map.of(
-            "smaps.Locked", CheckField.SMAPS_LOCKED, "maps", CheckField.MAPS,
-            "vmas", CheckField.VMAS, "locked_vmas", CheckField.LOCKED_VMAS, "lck", CheckField.LCK,
-            "rss", CheckField.RSS, "smaps_locked", CheckField.SMAPS_LOCKED_REGION,
-            "smaps_shared", CheckField.SMAPS_SHARED_REGION, "user.locked_vm", CheckField.USER_LOCKED,
-            "exempt", CheckField.EXEMPT));
+    private static final Map<String, CheckField> OTHER_FIELDS = new TreeMap<>(Map.ofEntries(
+            Map.entry("smaps.Locked", CheckField.SMAPS_LOCKED), Map.entry("maps", CheckField.MAPS),
+            Map.entry("vmas", CheckField.VMAS), Map.entry("locked_vmas", CheckField.LOCKED_VMAS),
+            Map.entry("lck", CheckField.LCK), Map.entry("rss", CheckField.RSS),
+            Map.entry("smaps_locked", CheckField.SMAPS_LOCKED_REGION),
+            Map.entry("smaps_shared", CheckField.SMAPS_SHARED_REGION), Map.entry("thp", CheckField.THP_REGION),
+            Map.entry("user.locked_vm", CheckField.USER_LOCKED), Map.entry("exempt", CheckField.EXEMPT)));
 
     static {
         OTHER_FIELDS.put("migration_waits", CheckField.MIGRATION_WAITS);
@@ -51,7 +52,7 @@ final class CheckCompiler {
             length = region[1];
         } else if (!st.region().isEmpty()) {
             throw v.resolver().error(st.region().get(0).pos(), "expected a comparison after " + st.field()
-                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared and nodeN take a region), found '('");
+                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp and nodeN take a region), found '('");
         }
         return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v));
     }
@@ -84,7 +85,7 @@ final class CheckCompiler {
 
     static boolean isRegion(CheckField f) {
         return switch (f) {
-            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES -> true;
+            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES, THP_REGION -> true;
             default -> false;
         };
     }

@@ -43,6 +43,7 @@ final class Checks {
             case LCK -> rs.lckBytes();
             case RSS -> rs.rssBytes();
             case SMAPS_SHARED_REGION -> rs.smapsSharedBytes();
+            case THP_REGION -> rs.smapsAnonHugeBytes();
             default -> rs.smapsLockedBytes();
         };
     }

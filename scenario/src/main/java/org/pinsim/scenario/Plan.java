@@ -78,7 +78,7 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
     /** What a check reads. */
     enum CheckField {
         STATUS(true), SMAPS_LOCKED(true), MAPS(false),
-        VMAS(false), LOCKED_VMAS(false), LCK(true), RSS(true), SMAPS_LOCKED_REGION(true), SMAPS_SHARED_REGION(true),
+        VMAS(false), LOCKED_VMAS(false), LCK(true), RSS(true), SMAPS_LOCKED_REGION(true), SMAPS_SHARED_REGION(true), THP_REGION(true),
         VMSTAT(false), MEMINFO(true), MEMINFO_COUNT(false),
         /** The process's uid's user->locked_vm (io_uring and perf charges), which /proc does not show. */
         USER_LOCKED(true),

@@ -82,7 +82,7 @@ public final class ResolvedScenario {
 
     /**
      * A check. {@code field} is one of STATUS, SMAPS_LOCKED, MAPS, VMAS, LOCKED_VMAS, LCK, RSS,
-     * SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, VMSTAT, MEMINFO, MEMINFO_COUNT; {@code name} the status, vmstat or
+     * SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, THP_REGION, VMSTAT, MEMINFO, MEMINFO_COUNT; {@code name} the status, vmstat or
      * meminfo field; {@code bytes} true for sizes. Region bounds are null for other fields.
      */
     public record Check(int line, String proc, Statement.Check statement, String field, String name, boolean bytes,

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.pinsim.core.MachineConfig;
+import org.pinsim.core.mm.ThpEnabled;
 import org.pinsim.core.ProcessSpec;
 import org.pinsim.core.Profile;
 import org.pinsim.core.task.Caps;
@@ -74,6 +75,7 @@ final class Validator {
         int nodes = m.nodes();
         int cpus = m.cpus();
         boolean zeroPage = m.zeroPage();
+        ThpEnabled thp = m.thp();
         Pos at = null;
         for (Directive d : applicable()) {
             if (d instanceof Directive.Machine md) {
@@ -81,6 +83,10 @@ final class Validator {
                 for (Directive.Setting s : md.settings()) {
                     if (s.key().equals("zero_page")) {
                         zeroPage = onOff(s);
+                        continue;
+                    }
+                    if (s.key().equals("thp")) {
+                        thp = thpMode(s);
                         continue;
                     }
                     long v = resolver.constant(s.value(), null, "machine " + s.key());
@@ -101,10 +107,19 @@ final class Validator {
             zeroPage = options.zeroPage();
         }
         try {
-            return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage);
+            return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
+    }
+
+    /** {@code thp=always|madvise|never} (/sys/kernel/mm/transparent_hugepage/enabled). */
+    private ThpEnabled thpMode(Directive.Setting s) {
+        if (s.value() instanceof Expr.Name n && ThpEnabled.parse(n.name()) != null) {
+            return ThpEnabled.parse(n.name());
+        }
+        throw resolver.error(s.value().pos(), "expected always, madvise or never for machine thp, found "
+                + Resolver.describe(s.value()));
     }
 
     /** {@code zero_page=on|off}. */

@@ -91,6 +91,21 @@ class ValidatorTest {
     }
 
     @Test
+    void machine_thp_modes_defaultMadvise() {
+        assertThat(plan("munlockall()").machine().thp()).isEqualTo(org.pinsim.core.mm.ThpEnabled.MADVISE);
+        assertThat(plan("machine thp=always").machine().thp()).isEqualTo(org.pinsim.core.mm.ThpEnabled.ALWAYS);
+        assertThat(plan("machine thp=never").machine().thp()).isEqualTo(org.pinsim.core.mm.ThpEnabled.NEVER);
+    }
+
+    @Test
+    void error_machineThpValue() {
+        assertThat(error("machine thp=sometimes")).isEqualTo(
+                "t.pin:1:13: expected always, madvise or never for machine thp, found 'sometimes'");
+        assertThat(error("machine thp=1")).isEqualTo(
+                "t.pin:1:13: expected always, madvise or never for machine thp, found '1'");
+    }
+
+    @Test
     void sysctl_settings_keepOrder() {
         Plan p = plan("sysctl vm.max_map_count=100 vm.compact_unevictable_allowed=0");
         assertThat(p.sysctls()).extracting(Plan.SysctlSetting::name)
@@ -450,7 +465,7 @@ class ValidatorTest {
     @Test
     void error_regionOnWholeProcessField() {
         assertThat(error("check app VmLck(0, 1) == 0")).isEqualTo(
-                "t.pin:1:17: expected a comparison after VmLck (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared and nodeN take a region), found '('");
+                "t.pin:1:17: expected a comparison after VmLck (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp and nodeN take a region), found '('");
     }
 
     @Test

@@ -167,6 +167,7 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
         long rss = 0;
         long locked = 0;
         long shared = 0;
+        long anonHuge = 0;
         List<String> flags = List.of();
         boolean have = false;
         for (String line : text.split("\n")) {
@@ -174,13 +175,14 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
             int dash = line.indexOf('-');
             if (dash > 0 && sp > dash && isHex(line.substring(0, dash))) {
                 if (have) {
-                    out.add(new Vma(s, e, rss, locked, flags, shared));
+                    out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge));
                 }
                 s = Long.parseUnsignedLong(line.substring(0, dash), 16);
                 e = Long.parseUnsignedLong(line.substring(dash + 1, sp), 16);
                 rss = 0;
                 locked = 0;
                 shared = 0;
+                anonHuge = 0;
                 flags = List.of();
                 have = true;
             } else if (line.startsWith("Rss:")) {
@@ -189,13 +191,15 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
                 locked = kb(line);
             } else if (line.startsWith("Shared_Clean:") || line.startsWith("Shared_Dirty:")) {
                 shared += kb(line);
+            } else if (line.startsWith("AnonHugePages:")) {
+                anonHuge = kb(line);
             } else if (line.startsWith("VmFlags:")) {
                 String f = line.substring(8).trim();
                 flags = f.isEmpty() ? List.of() : Arrays.asList(f.split("\\s+"));
             }
         }
         if (have) {
-            out.add(new Vma(s, e, rss, locked, flags, shared));
+            out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge));
         }
         return out;
     }

@@ -972,7 +972,7 @@ public final class Verifier {
         private Long liveProcessValue(ResolvedScenario.Check k, String proc) throws IOException {
             long p = pid.get(proc);
             switch (k.field()) {
-                case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES" -> {
+                case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES", "THP_REGION" -> {
                     ResolvedScenario.Env env = liveEnv();
                     long start = k.regionStart().eval(env);
                     long len = k.regionLength().eval(env);
@@ -1003,6 +1003,7 @@ public final class Verifier {
                             case "LOCKED_VMAS" -> v.locked() ? 1 : 0;
                             case "LCK" -> v.locked() ? e - s : 0;
                             case "SMAPS_SHARED_REGION" -> v.sharedKb() * 1024;
+                            case "THP_REGION" -> v.anonHugeKb() * 1024;
                             default -> v.locked() ? v.lockedKb() * 1024 : 0;
                         };
                     }

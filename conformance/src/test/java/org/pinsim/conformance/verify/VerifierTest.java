@@ -233,7 +233,7 @@ class VerifierTest {
     void anUnmodelledVmstatNameIsInvalidInputForVerifyAsForRun() throws IOException {
         Live.executor();
         Path f = write("thp.pin", "a = mmap(NULL, 64KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
-                + "check vmstat.thp_fault_alloc == 0\n");
+                + "check vmstat.thp_file_alloc == 0\n");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int verifyCode = Main.execute(new PrintWriter(out), new PrintWriter(err), "verify", "--uid-base", "20960",
@@ -244,7 +244,7 @@ class VerifierTest {
         assertThat(verifyCode).isEqualTo(2);
         assertThat(runCode).isEqualTo(2);
         assertThat(verifyErr).isEqualTo(err.toString()).isEqualTo(f + ":2:7: expected a field of /proc/vmstat that pinsim"
-                + " models, found 'thp_fault_alloc' (Linux prints it; pinsim does not model that counter yet)"
+                + " models, found 'thp_file_alloc' (Linux prints it; pinsim does not model that counter yet)"
                 + System.lineSeparator());
     }
 

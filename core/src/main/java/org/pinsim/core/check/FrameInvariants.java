@@ -52,6 +52,9 @@ final class FrameInvariants {
     /** The pfn of every present non-special PTE, one entry per PTE; sorted before the sweep. */
     private int[] mapped = new int[4096];
     private int nMapped;
+    /** The head pfn of every huge PMD (a PMD-mapped large folio), one entry per PMD. */
+    private int[] pmdMapped = new int[64];
+    private int nPmdMapped;
     // what the sweep counts, for the vmstat comparisons
     private long mlocked;
     private long unevictable;
@@ -135,8 +138,9 @@ final class FrameInvariants {
         if (pfn >= ft.nrFrames()) {
             failPte(who, v, addr, "maps pfn " + pfn + ", beyond the machine's " + ft.nrFrames() + " frames");
         }
-        int f = ft.flags(pfn);
-        if (ft.refcount(pfn) <= 0 || (f & (1 << PG_buddy)) != 0) {
+        int head = ft.compoundHead(pfn);
+        int f = ft.flags(head);
+        if (ft.refcount(head) <= 0 || (f & (1 << PG_buddy)) != 0) {
             failPte(who, v, addr, "maps a free frame: " + ft.view(pfn));
         }
         if ((f & (1 << PG_pgtable)) != 0) {
@@ -145,16 +149,25 @@ final class FrameInvariants {
         if (Pte.special(e)) {
             // a driver's remap_pfn_range maps its own frames into a VM_PFNMAP VMA with vm_ops
             boolean driver = v.ops() != null && v.has(org.pinsim.core.mm.VmFlags.VM_PFNMAP) && extra.extraRefs(pfn) > 0;
-            if (pfn != zeroPfn && !driver) {
+            if (pfn != zeroPfn && (f & (1 << FrameTable.PG_zero)) == 0 && !driver) {
                 failPte(who, v, addr, "is special but maps neither the zero page nor a frame its driver holds: "
                         + ft.view(pfn));
             }
             return; // vm_normal_page() == NULL: no rmap, no rss
         }
-        if (nMapped == mapped.length) {
-            mapped = Arrays.copyOf(mapped, nMapped * 2);
+        if (Pte.huge(e)) {
+            if ((pfn & (FrameTable.HPAGE_PMD_NR - 1)) == 0) { // one entry per huge PMD
+                if (nPmdMapped == pmdMapped.length) {
+                    pmdMapped = Arrays.copyOf(pmdMapped, nPmdMapped * 2);
+                }
+                pmdMapped[nPmdMapped++] = pfn;
+            }
+        } else {
+            if (nMapped == mapped.length) {
+                mapped = Arrays.copyOf(mapped, nMapped * 2);
+            }
+            mapped[nMapped++] = pfn;
         }
-        mapped[nMapped++] = pfn;
         rss[(f & (1 << PG_anon)) != 0 ? Mm.MM_ANONPAGES
                 : (f & (1 << PG_swapbacked)) != 0 ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES]++;
         if (mlocks && (f & (1 << PG_mlocked | 1 << PG_lru)) == 0 && extra.extraRefs(pfn) == 0) {
@@ -227,13 +240,25 @@ final class FrameInvariants {
      */
     void sweep(VmStat stat, Lru lru) {
         Arrays.sort(mapped, 0, nMapped);
+        Arrays.sort(pmdMapped, 0, nPmdMapped);
         int next = 0;
+        int nextPmd = 0;
         int n = ft.nrFrames();
         for (int pfn = 0; pfn < n;) {
             if (ft.isBuddy(pfn)) {
                 // a free block: the mem package checks its frames, and the walk has already
                 // failed on any PTE that maps one of them (refcount 0)
                 pfn += 1 << ft.buddyOrder(pfn);
+                continue;
+            }
+            if (ft.isHead(pfn)) {
+                int pmds = 0;
+                while (nextPmd < nPmdMapped && pmdMapped[nextPmd] == pfn) {
+                    pmds++;
+                    nextPmd++;
+                }
+                next = checkFolio(pfn, pmds, next);
+                pfn += ft.folioNrPages(pfn);
                 continue;
             }
             int ptes = 0;
@@ -259,6 +284,57 @@ final class FrameInvariants {
                 "shmem (PG_swapbacked) page-cache frames");
     }
 
+    /**
+     * A large folio (a transparent huge page) as a whole: each page's mapcount equals the
+     * PTEs mapping it; entire_mapcount the PMDs; large_mapcount both; nr_pages_mapped the
+     * pages some PTE maps; the head's refcount every mapping plus the other holders (a pin
+     * of a page of it counts 1 on the head); its LRU and mlock state counts folio_nr_pages.
+     *
+     * @return the index in the sorted PTE list after the folio's pages
+     */
+    private int checkFolio(int head, int pmds, int next) {
+        final int nr = ft.folioNrPages(head);
+        int ptes = 0;
+        int pagesMapped = 0;
+        for (int p = head; p < head + nr; p++) {
+            int c = 0;
+            while (next < nMapped && mapped[next] == p) {
+                c++;
+                next++;
+            }
+            if (ft.mapcount(p) != c) {
+                Invariants.fail("mapcount " + ft.mapcount(p) + " but " + c + " present PTEs map this page of a"
+                        + " large folio: " + ft.view(p));
+            }
+            if (p != head && (!ft.isTail(p) || ft.refcount(p) != 0)) {
+                Invariants.fail("tail page of a large folio without PG_tail or with a refcount: " + ft.view(p));
+            }
+            ptes += c;
+            pagesMapped += c > 0 ? 1 : 0;
+        }
+        MmInvariants.expect("folio " + head, "entire_mapcount", ft.entireMapcount(head), pmds, "huge PMDs mapping it");
+        MmInvariants.expect("folio " + head, "large_mapcount", ft.largeMapcount(head), pmds + ptes,
+                "PMDs plus PTEs mapping it");
+        MmInvariants.expect("folio " + head, "nr_pages_mapped", ft.nrPagesMapped(head), pagesMapped,
+                "pages a PTE maps");
+        int want = pmds + ptes + extra.extraRefs(head);
+        if (ft.refcount(head) != want) {
+            Invariants.fail("large folio refcount " + ft.refcount(head) + " but mappings " + (pmds + ptes)
+                    + " + other holders " + (want - pmds - ptes) + ": " + ft.view(head));
+        }
+        int f = ft.flags(head);
+        if ((f & (1 << PG_mlocked)) != 0) {
+            mlocked += nr;
+        }
+        if ((f & (1 << PG_lru | 1 << PG_unevictable)) == (1 << PG_lru | 1 << PG_unevictable)) {
+            unevictable += nr;
+        }
+        if ((f & (1 << PG_anon)) != 0) {
+            anonMapped += pmds > 0 ? nr : pagesMapped;
+        }
+        return next;
+    }
+
     private void checkFrame(int pfn, int ptes) {
         int f = ft.flags(pfn);
         if ((f & (1 << PG_mlocked)) != 0) {
@@ -276,8 +352,8 @@ final class FrameInvariants {
             }
         }
         int ref = ft.refcount(pfn);
-        if (ref == 0 || (f & (1 << PG_reserved)) != 0) {
-            return; // free (mem's checker owns free blocks) or reserved (pfn 0, the zero page)
+        if (ref == 0 || (f & (1 << PG_reserved | 1 << FrameTable.PG_zero)) != 0) {
+            return; // free (mem's checker owns free blocks), reserved (pfn 0, the zero page), the huge zero folio
         }
         if ((f & (1 << PG_pgtable)) != 0) {
             pgtables++;

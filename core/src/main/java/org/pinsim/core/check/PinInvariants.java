@@ -42,6 +42,7 @@ final class PinInvariants {
                 refs.merge(pfn, 1, Integer::sum);
             }
         }
+        final org.pinsim.core.mem.FrameTable ft = k.mem().frames();
         for (IoRingCtx r : rings) {
             for (int pfn : r.ringPfns()) {
                 refs.merge(pfn, 1, Integer::sum);
@@ -50,25 +51,30 @@ final class PinInvariants {
                 refs.merge(pfn, 1, Integer::sum);
             }
             for (IoRingCtx.Buffer b : r.buffers()) {
-                pinned(refs, b.pfns(), b.pfns().length);
+                pinned(ft, refs, b.pfns(), b.pfns().length);
             }
         }
         for (Uverbs u : devices) {
             for (Uverbs.Mr mr : u.mrs()) {
-                pinned(refs, mr.pfns(), mr.npages());
+                pinned(ft, refs, mr.pfns(), mr.npages());
             }
         }
         for (VfioContainer c : containers) {
             for (VfioContainer.Dma d : c.dmas()) {
-                pinned(refs, d.pfns(), d.pfns().length);
+                pinned(ft, refs, d.pfns(), d.pfns().length);
             }
         }
         return pfn -> refs.getOrDefault(pfn, 0);
     }
 
-    private static void pinned(Map<Integer, Integer> refs, int[] pfns, int n) {
+    /** A FOLL_PIN: GUP_PIN_COUNTING_BIAS on a small folio, 1 on the head of a large one (try_grab_folio). */
+    private static void pinned(org.pinsim.core.mem.FrameTable ft, Map<Integer, Integer> refs, int[] pfns, int n) {
         for (int i = 0; i < n; i++) {
-            refs.merge(pfns[i], Memory.GUP_PIN_COUNTING_BIAS, Integer::sum);
+            if (ft.isLarge(pfns[i])) {
+                refs.merge(ft.compoundHead(pfns[i]), 1, Integer::sum);
+            } else {
+                refs.merge(pfns[i], Memory.GUP_PIN_COUNTING_BIAS, Integer::sum);
+            }
         }
     }
 

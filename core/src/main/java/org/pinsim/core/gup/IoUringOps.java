@@ -190,6 +190,7 @@ public final class IoUringOps {
             return -EINVAL;
         }
         List<IoRingCtx.Buffer> table = new ArrayList<>();
+        int[] lastHpage = {FrameTable.NO_FRAME}; // io_sqe_buffers_register: struct page *last_hpage = NULL
         int ret = 0;
         for (int i = 0; i < nrArgs; i++) {
             if (2 * i + 1 >= iov.length) {
@@ -208,7 +209,7 @@ public final class IoUringOps {
                 continue;
             }
             IoRingCtx.Buffer[] b = new IoRingCtx.Buffer[1];
-            ret = registerOne(c, ctx, base, len, b);
+            ret = registerOne(c, ctx, base, len, b, lastHpage);
             if (ret != 0) {
                 break;
             }
@@ -250,9 +251,10 @@ public final class IoUringOps {
 
     /**
      * io_uring/rsrc.c io_sqe_buffer_register: io_pin_pages (a short pin is -EFAULT), then
-     * io_buffer_account_pin (each small page counts once per buffer) and io_account_mem.
+     * io_buffer_account_pin and io_account_mem.
      */
-    private int registerOne(Caller c, IoRingCtx ctx, long base, long len, IoRingCtx.Buffer[] out) {
+    private int registerOne(Caller c, IoRingCtx ctx, long base, long len, IoRingCtx.Buffer[] out,
+            int[] lastHpage) {
         long first = base >>> MmContext.PAGE_SHIFT;
         long last = (base + len + MmContext.PAGE_SIZE - 1) >>> MmContext.PAGE_SHIFT;
         int nrPages = (int) (last - first);
@@ -268,13 +270,52 @@ public final class IoUringOps {
                     + Long.toHexString(base) + " (check_vma_flags or the fault)");
             return (int) got;
         }
-        int err = accountPinned(c, ctx, nrPages);
+        int acctPages = accountPinPages(pfns, lastHpage);
+        int err = accountPinned(c, ctx, acctPages);
         if (err != 0) {
             pins.unpinUserPages(pfns, nrPages);
             return err;
         }
-        out[0] = new IoRingCtx.Buffer(pfns, nrPages);
+        out[0] = new IoRingCtx.Buffer(pfns, acctPages);
         return 0;
+    }
+
+    /**
+     * io_uring/rsrc.c io_buffer_account_pin: a small page counts one; a page of a compound
+     * folio (a transparent huge page) charges the whole folio, page_size(hpage) >> PAGE_SHIFT,
+     * unless its head is the one charged last in this registration (last_hpage) or an
+     * earlier page of this buffer has the same head (headpage_already_acct; the table of
+     * buffers registered before is empty, IORING_REGISTER_BUFFERS needing none).
+     */
+    private int accountPinPages(int[] pfns, int[] lastHpage) {
+        FrameTable ft = memory.frames();
+        int acct = 0;
+        for (int i = 0; i < pfns.length; i++) {
+            if (!ft.isLarge(pfns[i])) {
+                acct++;
+                continue;
+            }
+            int hpage = ft.compoundHead(pfns[i]);
+            if (hpage == lastHpage[0]) {
+                continue;
+            }
+            lastHpage[0] = hpage;
+            if (headpageAlreadyAcct(ft, pfns, i, hpage)) {
+                continue;
+            }
+            acct += ft.folioNrPages(hpage);
+        }
+        return acct;
+    }
+
+    /** io_uring/rsrc.c headpage_already_acct, the current page array part. */
+    private static boolean headpageAlreadyAcct(FrameTable ft, int[] pfns, int n, int hpage) {
+        for (int i = 0; i < n; i++) {
+            if (ft.isLarge(pfns[i]) && ft.compoundHead(pfns[i]) == hpage) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -104,7 +104,7 @@ public final class Pins {
                     leaf = mm.pageTable().leaf(x, false);
                     leafBase = base;
                 }
-                pfns[at + done + k] = Pte.pfn(leaf.e[PageTable.pteIndex(x)]);
+                pfns[at + done + k] = Pte.pfn(leaf.pte(PageTable.pteIndex(x)));
             }
             memory.pinPages(pfns, at + done, at + done + (int) got);
             done += (int) got;

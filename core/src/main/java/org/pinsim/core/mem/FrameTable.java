@@ -31,7 +31,23 @@ import java.util.Arrays;
  *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
  *  |  free  |order | free for later|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
  *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
- *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel)
+ *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel),
+ *          the folio order while PG_head is set (folio_order)
+ *   bit 14 tail (PG_tail), bit 15 partially_mapped (PG_partially_mapped)
+ * </pre>
+ *
+ * <h2>Large folios (PMD-order transparent huge pages)</h2>
+ * A compound page of {@link #HPAGE_PMD_NR} frames: the head has PG_head and the order,
+ * every tail PG_tail. The folio's reference count lives on the head (tails keep 0, as
+ * page_ref on a tail is never used); {@code mapcount} of every frame stays the page's own
+ * PTE mapcount (the kernel's per-page {@code _mapcount} with CONFIG_PAGE_MAPCOUNT). The
+ * folio-wide fields the kernel keeps in the first tail pages live, in the same spirit, in the
+ * lru words of the tails (never on a list):
+ * <pre>
+ *   page[1].lruPrev  folio-&gt;_entire_mapcount + 1   PMD mappings
+ *   page[1].lruNext  folio-&gt;_pincount             FOLL_PIN references
+ *   page[2].lruPrev  folio-&gt;_large_mapcount + 1   PMD plus PTE mappings (folio_mapcount)
+ *   page[2].lruNext  folio-&gt;_nr_pages_mapped      pages mapped by a PTE (ENTIRELY_MAPPED not kept)
  * </pre>
  * The {@code PG_*} constants are bit numbers, as in the kernel's {@code enum pageflags}; the
  * numbering is ours. Four of them are not page flags in the kernel: {@code PG_buddy} and
@@ -67,7 +83,10 @@ public final class FrameTable {
     public static final int PG_referenced = 0;
     public static final int PG_dirty = 1;
     public static final int PG_lru = 2;
-    /** Head of a compound page; reserved for large folios, nothing sets it yet. */
+    /**
+     * Head of a compound page (a large folio): its order is in the order field of flags, as
+     * the kernel keeps folio_order in the first tail page (include/linux/page-flags.h PG_head).
+     */
     public static final int PG_head = 3;
     public static final int PG_active = 4;
     public static final int PG_reserved = 5;
@@ -88,6 +107,22 @@ public final class FrameTable {
      * (page_cache_async_ra). Set on dirty file folios MADV_PAGEOUT could not reclaim.
      */
     public static final int PG_reclaim = 13;
+    /**
+     * A tail page of a compound page (the kernel sets bit 0 of page->compound_head). Only
+     * PMD-order folios exist in the model (transparent huge pages), so the head of a tail
+     * page is {@code pfn & ~(HPAGE_PMD_NR - 1)}: no per-frame head pointer is needed.
+     */
+    public static final int PG_tail = 14;
+    /**
+     * include/linux/page-flags.h PG_partially_mapped (a flag of the folio's second page in
+     * the kernel; on the head here): the anonymous large folio is on the deferred split queue
+     * because part of it was unmapped (mm/huge_memory.c deferred_split_folio).
+     */
+    public static final int PG_partially_mapped = 15;
+
+    /** include/linux/huge_mm.h HPAGE_PMD_ORDER / HPAGE_PMD_NR on x86-64. */
+    public static final int HPAGE_PMD_ORDER = 9;
+    public static final int HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
 
     static final int ORDER_SHIFT = 24;
     static final int ORDER_MASK = 0xF << ORDER_SHIFT;
@@ -116,7 +151,7 @@ public final class FrameTable {
 
     private static final String[] FLAG_NAMES = {
         "referenced", "dirty", "lru", "head", "active", "reserved", "swapbacked",
-        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim",
+        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim", "tail", "partially_mapped",
     };
 
     final int nrFrames;
@@ -316,6 +351,127 @@ public final class FrameTable {
 
     public void setContent(int pfn, int value) {
         content[pfn] = value;
+    }
+
+    // ---- compound pages (large folios) ----
+
+    /** PageHead. */
+    public boolean isHead(int pfn) {
+        return (flags[pfn] & (1 << PG_head)) != 0;
+    }
+
+    /** PageTail. */
+    public boolean isTail(int pfn) {
+        return (flags[pfn] & (1 << PG_tail)) != 0;
+    }
+
+    /** folio_test_large(page_folio(pfn)): the frame is part of a compound page. */
+    public boolean isLarge(int pfn) {
+        return (flags[pfn] & (1 << PG_head | 1 << PG_tail)) != 0;
+    }
+
+    /** compound_head: the folio's first frame (a small folio is its own head). */
+    public int compoundHead(int pfn) {
+        return (flags[pfn] & (1 << PG_tail)) != 0 ? pfn & ~(HPAGE_PMD_NR - 1) : pfn;
+    }
+
+    /** folio_nr_pages of the folio whose head is {@code head}. */
+    public int folioNrPages(int head) {
+        return (flags[head] & (1 << PG_head)) != 0 ? 1 << ((flags[head] & ORDER_MASK) >>> ORDER_SHIFT) : 1;
+    }
+
+    /**
+     * mm/page_alloc.c prep_compound_page for a block whose frames each hold one reference (as
+     * {@link PhysMem#allocPages} leaves them): the head keeps the reference, the tails drop
+     * theirs, and the folio-wide counters start at zero.
+     */
+    public void prepCompoundPage(int head, int order) {
+        final int nr = 1 << order;
+        flags[head] = (flags[head] & ~ORDER_MASK) | 1 << PG_head | order << ORDER_SHIFT;
+        for (int p = head + 1; p < head + nr; p++) {
+            flags[p] |= 1 << PG_tail;
+            refcount[p] = 0;
+        }
+        lruPrev[head + 1] = 0;
+        lruNext[head + 1] = 0;
+        lruPrev[head + 2] = 0;
+        lruNext[head + 2] = 0;
+    }
+
+    /** Undoes {@link #prepCompoundPage} before the block is freed (free_tail_page_prepare). */
+    public void clearCompound(int head, int order) {
+        final int nr = 1 << order;
+        flags[head] &= ~(1 << PG_head | ORDER_MASK | 1 << PG_partially_mapped);
+        for (int p = head + 1; p < head + nr; p++) {
+            flags[p] &= ~(1 << PG_tail);
+        }
+        lruPrev[head + 1] = NO_FRAME;
+        lruNext[head + 1] = NO_FRAME;
+        lruPrev[head + 2] = NO_FRAME;
+        lruNext[head + 2] = NO_FRAME;
+    }
+
+    /** folio_entire_mapcount: how many PMDs map the folio. */
+    public int entireMapcount(int head) {
+        return lruPrev[head + 1];
+    }
+
+    public void addEntireMapcount(int head, int d) {
+        lruPrev[head + 1] = checkNotNegative(head, lruPrev[head + 1] + d, "entire_mapcount");
+    }
+
+    /** folio_large_mapcount: PMD mappings plus PTE mappings of the folio (folio_mapcount). */
+    public int largeMapcount(int head) {
+        return lruPrev[head + 2];
+    }
+
+    public void addLargeMapcount(int head, int d) {
+        lruPrev[head + 2] = checkNotNegative(head, lruPrev[head + 2] + d, "large_mapcount");
+    }
+
+    /** folio->_nr_pages_mapped without ENTIRELY_MAPPED: pages of the folio some PTE maps. */
+    public int nrPagesMapped(int head) {
+        return lruNext[head + 2];
+    }
+
+    public void addNrPagesMapped(int head, int d) {
+        lruNext[head + 2] = checkNotNegative(head, lruNext[head + 2] + d, "nr_pages_mapped");
+    }
+
+    /** folio->_pincount of a large folio. */
+    public int pincount(int head) {
+        return lruNext[head + 1];
+    }
+
+    public void addPincount(int head, int d) {
+        lruNext[head + 1] = checkNotNegative(head, lruNext[head + 1] + d, "pincount");
+    }
+
+    private int checkNotNegative(int head, int v, String what) {
+        if (v < 0) {
+            throw new IllegalStateException(what + " underflow: " + view(head));
+        }
+        return v;
+    }
+
+    /**
+     * folio_precise_page_mapcount: the PTEs mapping this page plus the PMDs mapping its whole
+     * folio.
+     */
+    public int preciseMapcount(int pfn) {
+        final int m = mapcount[pfn];
+        if ((flags[pfn] & (1 << PG_head | 1 << PG_tail)) == 0) {
+            return m;
+        }
+        return m + lruPrev[compoundHead(pfn) + 1];
+    }
+
+    /** folio_mapcount of the folio {@code pfn} belongs to. */
+    public int folioMapcount(int pfn) {
+        if ((flags[pfn] & (1 << PG_head | 1 << PG_tail)) == 0) {
+            return mapcount[pfn];
+        }
+        return lruPrev[compoundHead(pfn) + 2];
     }
 
     // ---- pageblocks ----

@@ -65,10 +65,13 @@ final class MemInvariants {
     }
 
     private void checkInUse(int pfn, int f) {
+        if ((f & (1 << FrameTable.PG_tail)) != 0) {
+            return; // a tail page of a compound page: its count lives on the head
+        }
         if (frames.refcount[pfn] <= 0) {
             fail("frame is neither free in a buddy block, in use (refcount > 0), nor reserved", pfn);
         }
-        if ((f & ORDER_MASK) != 0) {
+        if ((f & ORDER_MASK) != 0 && (f & (1 << FrameTable.PG_head)) == 0) {
             fail("order field set on a frame that is not a free block head", pfn);
         }
     }

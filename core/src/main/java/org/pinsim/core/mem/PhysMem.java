@@ -266,6 +266,18 @@ public final class PhysMem {
         zoneOf(pfn).buddy().freeOnePage(pfn, 0, BuddyAllocator.FPI_NONE);
     }
 
+    /**
+     * free_frozen_pages(&folio->page, folio_order(folio)) at the end of folio_put of a large
+     * folio: every frame's count is already zero (the head's dropped by the caller, the
+     * tails' never used), and the whole block goes back to the buddy allocator. The
+     * compound-page flags go with the rest (free_pages_prepare clears page->flags).
+     */
+    public void freeUnrefFolio(int head, int order) {
+        checkBlock(head, order);
+        freePagesPrepare(head, order, 0);
+        zoneOf(head).buddy().freeOnePage(head, order, BuddyAllocator.FPI_NONE);
+    }
+
     private void checkBlock(int pfn, int order) {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER || pfn < 0
                 || (long) pfn + (1 << order) > frames.nrFrames || (pfn & ((1 << order) - 1)) != 0) {

@@ -107,8 +107,8 @@ public final class Migrate {
      * a reference (folio_get). A large folio is refused here: its migration is not modelled.
      */
     public boolean isolateLru(int pfn) {
-        if (ft.testFlag(pfn, PG_head)) {
-            return false; // large folios: THP migration comes with the THP model (the seam)
+        if (ft.isLarge(pfn)) {
+            return false; // large folios (head or tail): THP migration is not modelled yet (the seam)
         }
         if (!ft.testFlag(pfn, PG_lru)) {
             return false;

@@ -22,6 +22,8 @@ import org.pinsim.core.mm.Gup;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.MmContext;
 import org.pinsim.core.mm.Mmap;
+import org.pinsim.core.mm.HugeMemory;
+import org.pinsim.core.mm.PageTable;
 import org.pinsim.core.mm.Pte;
 import org.pinsim.core.mm.Vma;
 import org.pinsim.core.mm.VmFlags;
@@ -44,6 +46,7 @@ public final class Mlock {
     private final Vmas vmas;
     private final Gup gup;
     private final MlockFolio folios;
+    private final HugeMemory hugeMemory;
     private final Profile profile;
 
     public Mlock(MmContext ctx, Vmas vmas, Gup gup, MlockFolio folios) {
@@ -51,6 +54,7 @@ public final class Mlock {
         this.vmas = vmas;
         this.gup = gup;
         this.folios = folios;
+        this.hugeMemory = ctx.memory().huge();
         this.profile = ctx.profile();
     }
 
@@ -267,19 +271,65 @@ public final class Mlock {
         return (vma.flags() & (VmFlags.VM_SPECIAL | VmFlags.VM_DROPPABLE | VmFlags.VM_HUGETLB)) == 0;
     }
 
-    /** mm/mlock.c mlock_vma_pages_range -> mlock_pte_range: (un)mlock each present normal page. */
+    /**
+     * mm/mlock.c mlock_vma_pages_range -> mlock_pte_range: (un)mlock each present normal
+     * folio. A PMD-mapped huge page is (un)mlocked whole; a PTE-mapped large folio is visited
+     * once per run of PTEs mapping it (folio_mlock_step) and is mlocked only when the run maps
+     * all of it inside [start, end) (allow_mlock_munlock), while munlock takes any run.
+     */
     void mlockVmaPagesRange(Mm mm, Vma vma, long start, long end, boolean lock) {
-        mm.pageTable().walk(start, end, (addr, pte) -> {
-            if (!Pte.present(pte) || Pte.special(pte)) {
-                return;
+        org.pinsim.core.mem.FrameTable ft = folios.frames();
+        for (long a = start; Long.compareUnsigned(a, end) < 0;) {
+            long stop = Math.min((a | (MmContext.PMD_SIZE - 1)) + 1, end);
+            PageTable.Leaf leaf = mm.pageTable().leaf(a, false);
+            if (leaf != null && leaf.pmd != Pte.NONE) {
+                hugeMemory.mlockPmd(vma, leaf);
+            } else if (leaf != null) {
+                for (long x = a; x < stop; x += MmContext.PAGE_SIZE) {
+                    long pte = leaf.e[PageTable.pteIndex(x)];
+                    if (!Pte.present(pte) || Pte.special(pte)) {
+                        continue;
+                    }
+                    int pfn = Pte.pfn(pte);
+                    if (!ft.isLarge(pfn)) {
+                        if (lock) {
+                            folios.mlockFolio(pfn);
+                        } else {
+                            folios.munlockFolio(pfn);
+                        }
+                        continue;
+                    }
+                    int step = folioPteBatch(leaf.e, x, stop, pfn);
+                    int head = ft.compoundHead(pfn);
+                    long folioStart = x - ((long) (pfn - head) << MmContext.PAGE_SHIFT);
+                    boolean whole = step == ft.folioNrPages(head) && Long.compareUnsigned(folioStart, start) >= 0
+                            && Long.compareUnsigned(folioStart + MmContext.PMD_SIZE, end) <= 0;
+                    if (!lock) {
+                        folios.munlockFolio(head);
+                    } else if (whole) {
+                        folios.mlockFolio(head);
+                    }
+                    x += (long) (step - 1) << MmContext.PAGE_SHIFT;
+                }
             }
-            if (lock) {
-                folios.mlockFolio(Pte.pfn(pte));
-            } else {
-                folios.munlockFolio(Pte.pfn(pte));
-            }
-        });
+            a = stop;
+        }
         folios.drain(); // "lru_add_drain()" at the end of mlock_vma_pages_range
+    }
+
+    /** mm/internal.h folio_pte_batch: consecutive PTEs from {@code x} mapping consecutive pages of one folio. */
+    private int folioPteBatch(long[] e, long x, long stop, int pfn) {
+        org.pinsim.core.mem.FrameTable ft = folios.frames();
+        int head = ft.compoundHead(pfn);
+        int last = head + ft.folioNrPages(head);
+        int n = 1;
+        for (long y = x + MmContext.PAGE_SIZE; y < stop && pfn + n < last; y += MmContext.PAGE_SIZE, n++) {
+            long pte = e[PageTable.pteIndex(y)];
+            if (!Pte.present(pte) || Pte.pfn(pte) != pfn + n) {
+                break;
+            }
+        }
+        return n;
     }
 
     /** SYSCALL_DEFINE1(mlockall). */

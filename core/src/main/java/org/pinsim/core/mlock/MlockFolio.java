@@ -52,20 +52,30 @@ public final class MlockFolio {
         this.folioPut = folioPut;
     }
 
-    /** mm/mlock.c mlock_folio: a mapped page in a VM_LOCKED VMA. */
+    /** The frame table the folios live in. */
+    public FrameTable frames() {
+        return ft;
+    }
+
+    /**
+     * mm/mlock.c mlock_folio: a mapped folio (by its head) in a VM_LOCKED VMA; a large folio
+     * counts folio_nr_pages in NR_MLOCK and the events.
+     */
     public void mlockFolio(int pfn) {
         if (!ft.testSetFlag(pfn, PG_mlocked)) {
-            stat.mod(NodeStat.NR_MLOCK, 1);
-            stat.count(VmEvent.UNEVICTABLE_PGMLOCKED);
+            int nr = ft.folioNrPages(pfn);
+            stat.mod(NodeStat.NR_MLOCK, nr);
+            stat.count(VmEvent.UNEVICTABLE_PGMLOCKED, nr);
         }
         queue(pfn, MLOCK);
     }
 
-    /** mm/mlock.c mlock_new_folio: a new page faulted into a VM_LOCKED VMA, not yet on an LRU. */
+    /** mm/mlock.c mlock_new_folio: a new folio faulted into a VM_LOCKED VMA, not yet on an LRU. */
     public void mlockNewFolio(int pfn) {
         ft.setFlag(pfn, PG_mlocked);
-        stat.mod(NodeStat.NR_MLOCK, 1);
-        stat.count(VmEvent.UNEVICTABLE_PGMLOCKED);
+        int nr = ft.folioNrPages(pfn);
+        stat.mod(NodeStat.NR_MLOCK, nr);
+        stat.count(VmEvent.UNEVICTABLE_PGMLOCKED, nr);
         queue(pfn, MLOCK_NEW);
     }
 
@@ -79,7 +89,9 @@ public final class MlockFolio {
         batch[nr] = pfn;
         kind[nr] = k;
         nr++;
-        if (nr == PAGEVEC_SIZE) {
+        // "if (!folio_batch_add(fbatch, ...) || !folio_may_be_lru_cached(folio) || ...)":
+        // a large folio is never left in the batch
+        if (nr == PAGEVEC_SIZE || ft.isHead(pfn)) {
             drain();
         }
     }
@@ -130,7 +142,7 @@ public final class MlockFolio {
         if (!ft.testFlag(pfn, PG_mlocked)) { // folio_evictable: munlocked meanwhile
             if (ft.testFlag(pfn, PG_unevictable)) {
                 lru.putbackEvictable(pfn);
-                stat.count(VmEvent.UNEVICTABLE_PGRESCUED);
+                stat.count(VmEvent.UNEVICTABLE_PGRESCUED, ft.folioNrPages(pfn));
             }
             return;
         }
@@ -140,7 +152,7 @@ public final class MlockFolio {
         }
         lru.moveToUnevictable(pfn);
         ft.setMlockCount(pfn, 1);
-        stat.count(VmEvent.UNEVICTABLE_PGCULLED);
+        stat.count(VmEvent.UNEVICTABLE_PGCULLED, ft.folioNrPages(pfn));
     }
 
     /** mm/mlock.c __mlock_new_folio. */
@@ -151,11 +163,12 @@ public final class MlockFolio {
         }
         lru.add(pfn, Lru.LRU_UNEVICTABLE);
         ft.setMlockCount(pfn, 1);
-        stat.count(VmEvent.UNEVICTABLE_PGCULLED);
+        stat.count(VmEvent.UNEVICTABLE_PGCULLED, ft.folioNrPages(pfn));
     }
 
     /** mm/mlock.c __munlock_folio. */
     private void munlockBatched(int pfn) {
+        final int nrPages = ft.folioNrPages(pfn);
         boolean isolated = ft.testFlag(pfn, PG_lru);
         if (isolated && ft.testFlag(pfn, PG_unevictable)) {
             int count = ft.mlockCount(pfn);
@@ -168,17 +181,17 @@ public final class MlockFolio {
             }
         }
         if (ft.testClearFlag(pfn, PG_mlocked)) {
-            stat.mod(NodeStat.NR_MLOCK, -1);
+            stat.mod(NodeStat.NR_MLOCK, -nrPages);
             if (isolated || !ft.testFlag(pfn, PG_unevictable)) {
-                stat.count(VmEvent.UNEVICTABLE_PGMUNLOCKED);
+                stat.count(VmEvent.UNEVICTABLE_PGMUNLOCKED, nrPages);
             } else {
-                stat.count(VmEvent.UNEVICTABLE_PGSTRANDED);
+                stat.count(VmEvent.UNEVICTABLE_PGSTRANDED, nrPages);
             }
         }
         // folio_evictable() has to be checked *after* clearing Mlocked
         if (isolated && ft.testFlag(pfn, PG_unevictable)) {
             lru.putbackEvictable(pfn);
-            stat.count(VmEvent.UNEVICTABLE_PGRESCUED);
+            stat.count(VmEvent.UNEVICTABLE_PGRESCUED, nrPages);
         }
     }
 }

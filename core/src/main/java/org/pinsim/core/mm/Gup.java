@@ -105,12 +105,13 @@ public final class Gup {
                 leaf = mm.pt.leaf(a, false); // follow_page_mask: one table walk per 2 MiB
                 leafBase = base;
             }
-            long pte = leaf == null ? Pte.NONE : leaf.e[PageTable.pteIndex(a)];
+            long pte = leaf == null ? Pte.NONE : leaf.pte(PageTable.pteIndex(a)); // follow_huge_pmd too
             if (Pte.present(pte) && (!write || Pte.write(pte))) {
                 if (write && !Pte.dirty(pte) && !Pte.special(pte)) {
                     // follow_page_pte with FOLL_TOUCH: "if ((flags & FOLL_WRITE) && !pte_dirty(pte) && ...)
                     // folio_mark_dirty(folio)" (a lazyfree page so written is kept by reclaim)
-                    memory.frames().setFlag(Pte.pfn(pte), org.pinsim.core.mem.FrameTable.PG_dirty);
+                    memory.frames().setFlag(memory.frames().compoundHead(Pte.pfn(pte)),
+                            org.pinsim.core.mem.FrameTable.PG_dirty);
                 }
                 continue;
             }

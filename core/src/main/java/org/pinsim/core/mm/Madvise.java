@@ -18,18 +18,22 @@ import org.pinsim.core.task.Caps;
 /**
  * mm/madvise.c: do_madvise, madvise_walk_vmas and the per-VMA behaviours. Hints without an
  * effect on what the model shows (WILLNEED on anonymous or shmem memory without swap, the
- * memory-failure advice) and MADV_COLLAPSE (huge pages are not modelled) are accepted after
- * the kernel's checks and change nothing.
+ * memory-failure advice) are accepted after the kernel's checks and change nothing.
+ * MADV_COLLAPSE is {@link Khugepaged}. MADV_COLD, MADV_PAGEOUT and MADV_FREE leave huge pages
+ * alone (the kernel splits a partly covered folio, split_folio, or handles a whole PMD, e.g.
+ * madvise_free_huge_pmd; not modelled).
  */
 public final class Madvise {
     private final MmContext ctx;
     private final Vmas vmas;
     private final Gup gup;
+    private final Khugepaged khugepaged;
 
     public Madvise(MmContext ctx, Vmas vmas, Gup gup) {
         this.ctx = ctx;
         this.vmas = vmas;
         this.gup = gup;
+        this.khugepaged = new Khugepaged(ctx.memory);
     }
 
     /** mm/madvise.c madvise_behavior_valid. */
@@ -163,6 +167,7 @@ public final class Madvise {
             case MADV_GUARD_REMOVE:
                 return guardRemove(c, vma, start, end);
             case MADV_COLLAPSE:
+                return khugepaged.madviseCollapse(c, c.mm(), vma, start, end);
             case MADV_SOFT_OFFLINE:
             case MADV_HWPOISON:
                 return 0;

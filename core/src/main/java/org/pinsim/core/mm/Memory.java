@@ -5,6 +5,9 @@ import static org.pinsim.core.mem.FrameTable.NO_OWNER;
 import static org.pinsim.core.mem.FrameTable.PG_active;
 import static org.pinsim.core.mem.FrameTable.PG_anon;
 import static org.pinsim.core.mem.FrameTable.PG_dirty;
+import static org.pinsim.core.mem.FrameTable.PG_head;
+import static org.pinsim.core.mem.FrameTable.PG_tail;
+import static org.pinsim.core.mem.FrameTable.PG_zero;
 import static org.pinsim.core.mem.FrameTable.PG_lru;
 import static org.pinsim.core.mem.FrameTable.PG_mlocked;
 import static org.pinsim.core.mem.FrameTable.PG_pgtable;
@@ -38,6 +41,8 @@ public final class Memory implements PageTable.TablePages {
     public static final int VM_FAULT_OOM = 1;
     public static final int VM_FAULT_SIGBUS = 2;
     public static final int VM_FAULT_SIGSEGV = 3;
+    /** The huge-page fault cannot be had: fault a small page instead. */
+    public static final int VM_FAULT_FALLBACK = 4;
 
     /** Reverse-map owner encoding: bit 62 set = file page; then (object id << 36) | page index. */
     private static final long OWNER_FILE = 1L << 62;
@@ -57,18 +62,33 @@ public final class Memory implements PageTable.TablePages {
     };
     /** mm_forbids_zeropage(): read faults on anonymous memory allocate instead of mapping the zero page. */
     private final boolean forbidsZeropage;
+    private final HugeMemory huge;
 
     public Memory(PhysMem mem, Lru lru, VmStat stat) {
         this(mem, lru, stat, false);
     }
 
     public Memory(PhysMem mem, Lru lru, VmStat stat, boolean forbidsZeropage) {
+        this(mem, lru, stat, forbidsZeropage, ThpEnabled.MADVISE);
+    }
+
+    public Memory(PhysMem mem, Lru lru, VmStat stat, boolean forbidsZeropage, ThpEnabled thp) {
         this.forbidsZeropage = forbidsZeropage;
         this.mem = mem;
         this.ft = mem.frames();
         this.lru = lru;
         this.stat = stat;
         this.mlock = new MlockFolio(ft, lru, stat, this::putPage);
+        this.huge = new HugeMemory(this, mem, stat, thp, forbidsZeropage);
+    }
+
+    VmStat vmstat() {
+        return stat;
+    }
+
+    /** The transparent huge page side (mm/huge_memory.c). */
+    public HugeMemory huge() {
+        return huge;
     }
 
     public MlockFolio mlockFolio() {
@@ -126,6 +146,11 @@ public final class Memory implements PageTable.TablePages {
         return pfn;
     }
 
+    /** alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP, order) on node 0, counted in pgalloc_ZONE. */
+    int allocPages(int order) {
+        return allocKernelPages(order);
+    }
+
     /** put_page of a kernel page the caller got from {@link #allocKernelPages} (split: one frame at a time). */
     public void freeKernelPage(int pfn) {
         putPage(pfn);
@@ -138,13 +163,22 @@ public final class Memory implements PageTable.TablePages {
      * and is not counted.
      */
     public void pinPages(int[] pfns, int from, int to) {
-        final int zero = mem.zeroPfn();
         int n = 0;
         for (int i = from; i < to; i++) {
-            if (pfns[i] != zero) { // try_grab_folio: "if (is_zero_folio(folio)) return 0"
-                ft.refAdd(pfns[i], GUP_PIN_COUNTING_BIAS);
-                n++;
+            final int pfn = pfns[i];
+            final int f = ft.flags(pfn);
+            if ((f & (1 << PG_zero)) != 0) {
+                continue; // try_grab_folio: "if (is_zero_folio(folio)) return 0"
             }
+            if ((f & (1 << PG_head | 1 << PG_tail)) != 0) {
+                // try_grab_folio(FOLL_PIN) of a large folio: folio_ref_add(refs), _pincount += refs
+                int head = ft.compoundHead(pfn);
+                ft.refInc(head);
+                ft.addPincount(head, 1);
+            } else {
+                ft.refAdd(pfn, GUP_PIN_COUNTING_BIAS);
+            }
+            n++;
         }
         stat.mod(NodeStat.NR_FOLL_PIN_ACQUIRED, n);
     }
@@ -155,14 +189,20 @@ public final class Memory implements PageTable.TablePages {
      * with it; nr_foll_pin_released counts the pages, updated once.
      */
     public void unpinPages(int[] pfns, int n) {
-        final int zero = mem.zeroPfn();
         int released = 0;
         for (int i = 0; i < n; i++) {
             int pfn = pfns[i];
-            if (pfn == zero) {
+            final int f = ft.flags(pfn);
+            if ((f & (1 << PG_zero)) != 0) {
                 continue; // gup_put_folio: the zero page was never counted
             }
             released++;
+            if ((f & (1 << PG_head | 1 << PG_tail)) != 0) {
+                int head = ft.compoundHead(pfn); // gup_put_folio: _pincount -= refs, folio_put_refs
+                ft.addPincount(head, -1);
+                putPage(head);
+                continue;
+            }
             if (ft.refSub(pfn, GUP_PIN_COUNTING_BIAS) == 0) {
                 ft.refInc(pfn); // the last reference goes through folio_put
                 putPage(pfn);
@@ -171,14 +211,20 @@ public final class Memory implements PageTable.TablePages {
         stat.mod(NodeStat.NR_FOLL_PIN_RELEASED, released);
     }
 
-    /** include/linux/mm.h folio_maybe_dma_pinned for a small folio: refcount at or above the bias. */
+    /**
+     * include/linux/mm.h folio_maybe_dma_pinned: a small folio's refcount at or above the bias,
+     * a large folio's _pincount above zero.
+     */
     public boolean maybeDmaPinned(int pfn) {
+        if (ft.isLarge(pfn)) {
+            return ft.pincount(ft.compoundHead(pfn)) > 0;
+        }
         return ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS;
     }
 
     /** folio_test_anon. */
     public boolean isAnonFolio(int pfn) {
-        return ft.testFlag(pfn, PG_anon);
+        return ft.testFlag(ft.compoundHead(pfn), PG_anon);
     }
 
     /** include/linux/mm.h GUP_PIN_COUNTING_BIAS. */
@@ -196,7 +242,17 @@ public final class Memory implements PageTable.TablePages {
      */
     public int handleFault(Mm mm, Vma vma, long addr, boolean write) {
         stat.count(VmEvent.PGFAULT);
-        PageTable.Leaf leaf = mm.pt.leaf(addr, true);
+        PageTable.Leaf leaf = mm.pt.leaf(addr, false);
+        if ((leaf == null || leaf.pmd != Pte.NONE) && vma.isAnonymous()) {
+            int r = hugePmdFault(mm, vma, leaf, addr, write);
+            if (r != VM_FAULT_FALLBACK) {
+                return r;
+            }
+            leaf = null; // a split or a fallback: walk again
+        }
+        if (leaf == null) {
+            leaf = mm.pt.leaf(addr, true);
+        }
         if (leaf == null) {
             return VM_FAULT_OOM;
         }
@@ -221,6 +277,29 @@ public final class Memory implements PageTable.TablePages {
             return doWpPage(mm, vma, leaf, i, addr, e);
         }
         return VM_FAULT_OK; // spurious: present and sufficient
+    }
+
+    /**
+     * mm/memory.c __handle_mm_fault at the PMD level: a pmd_none slot in a VMA that may have
+     * a huge page gets one (create_huge_pmd); a huge PMD is written through (wp_huge_pmd) or
+     * was there already (huge_pmd_set_accessed). VM_FAULT_FALLBACK sends the fault on to the
+     * PTE level, a huge PMD having been split if it was in the way.
+     */
+    private int hugePmdFault(Mm mm, Vma vma, PageTable.Leaf leaf, long addr, boolean write) {
+        if (leaf == null) {
+            if (huge.allowable(vma, vma.flags, HugeMemory.TVA_PAGEFAULT)) {
+                return huge.doHugePmdAnonymousPage(mm, vma, addr, write);
+            }
+            return VM_FAULT_FALLBACK;
+        }
+        if (leaf.pmd == Pte.NONE) {
+            return VM_FAULT_FALLBACK;
+        }
+        if (write && !Pte.write(leaf.pmd)) {
+            return huge.wpHugePmd(mm, vma, leaf, addr);
+        }
+        leaf.pmd |= Pte.ACCESSED;
+        return VM_FAULT_OK;
     }
 
     /**
@@ -454,7 +533,7 @@ public final class Memory implements PageTable.TablePages {
             return VM_FAULT_OK;
         }
         // wp_can_reuse_anon_folio: an exclusive anonymous page is reused, not copied
-        if (ft.testFlag(pfn, PG_anon) && ft.mapcount(pfn) == 1 && ft.refcount(pfn) == 1) {
+        if (ft.testFlag(ft.compoundHead(pfn), PG_anon) && canReuseAnonFolio(pfn)) {
             leaf.e[i] = Pte.mkwrite(e);
             return VM_FAULT_OK;
         }
@@ -480,7 +559,7 @@ public final class Memory implements PageTable.TablePages {
             mm.addRss(Mm.MM_ANONPAGES, 1);
         } else {
             ft.setContent(pfn, ft.content(old)); // wp_page_copy: __wp_page_copy_user
-            if (!ft.testFlag(old, PG_anon)) {
+            if (!ft.testFlag(ft.compoundHead(old), PG_anon)) {
                 mm.addRss(mmCounterFile(old), -1);
                 mm.addRss(Mm.MM_ANONPAGES, 1);
             }
@@ -489,6 +568,28 @@ public final class Memory implements PageTable.TablePages {
         }
         leaf.e[i] = Pte.make(pfn, true, false);
         return VM_FAULT_OK;
+    }
+
+    /**
+     * mm/memory.c wp_can_reuse_anon_folio: a small folio mapped once with no other reference;
+     * a large one (__wp_can_reuse_large_anon_folio) when every reference is a mapping and no
+     * page of it is mapped twice (the kernel asks whether only this mm maps it; the model has
+     * no per-folio mm id and asks whether any page is shared, which fork makes true).
+     */
+    boolean canReuseAnonFolio(int pfn) {
+        if (!ft.isLarge(pfn)) {
+            return ft.mapcount(pfn) == 1 && ft.refcount(pfn) == 1;
+        }
+        int head = ft.compoundHead(pfn);
+        if (ft.largeMapcount(head) != ft.refcount(head)) {
+            return false;
+        }
+        for (int p = head; p < head + FrameTable.HPAGE_PMD_NR; p++) {
+            if (ft.preciseMapcount(p) > 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private int mmCounterFile(int pfn) {
@@ -538,13 +639,18 @@ public final class Memory implements PageTable.TablePages {
      * when under memory pressure"), which puts it on the file LRU like a lazyfree page.
      */
     private void addNewAnonRmap(int pfn, Vma vma, long addr) {
+        addNewAnonRmapFlags(pfn, vma, addr);
+        ft.setMapcount(pfn, 1);
+        stat.mod(NodeStat.NR_ANON_MAPPED, 1);
+    }
+
+    /** The flags and owner part of folio_add_new_anon_rmap (__folio_set_anon), for any folio size. */
+    void addNewAnonRmapFlags(int pfn, Vma vma, long addr) {
         ft.setFlag(pfn, PG_anon);
         if (!vma.has(VM_DROPPABLE)) {
             ft.setFlag(pfn, PG_swapbacked);
         }
-        ft.setMapcount(pfn, 1);
         ft.setOwner(pfn, ((long) vma.anonVma << 36) | (vma.pgoffOf(addr) & INDEX_MASK));
-        stat.mod(NodeStat.NR_ANON_MAPPED, 1);
     }
 
     /** mm/rmap.c folio_add_file_rmap_pte: map a page-cache page once more. */
@@ -558,18 +664,51 @@ public final class Memory implements PageTable.TablePages {
 
     /** mm/rmap.c folio_dup_anon_rmap_pte / folio_dup_file_rmap_pte at fork. */
     private void dupRmap(int pfn) {
-        ft.refInc(pfn);
+        if (ft.isLarge(pfn)) {
+            int head = ft.compoundHead(pfn);
+            ft.refInc(head);
+            ft.addLargeMapcount(head, 1);
+        } else {
+            ft.refInc(pfn);
+        }
         ft.mapcountInc(pfn);
     }
 
     /** mm/rmap.c folio_remove_rmap_pte, ending in munlock_vma_folio. */
     void removeRmap(int pfn, Vma vma) {
+        if (ft.isLarge(pfn)) {
+            removeRmapLargePte(pfn, vma);
+            return;
+        }
         if (ft.mapcountDec(pfn) == 0) {
             stat.mod(ft.testFlag(pfn, PG_anon) ? NodeStat.NR_ANON_MAPPED : NodeStat.NR_FILE_MAPPED, -1);
         }
         // mm/internal.h munlock_vma_folio
         if (vma.has(VM_LOCKED)) {
             mlock.munlockFolio(pfn);
+        }
+    }
+
+    /**
+     * mm/rmap.c __folio_remove_rmap(PGTABLE_LEVEL_PTE) for a page of a large folio: the
+     * page's mapcount, the folio's large mapcount, and when the page is no longer mapped by
+     * any PTE and no PMD maps the folio, NR_ANON_MAPPED; a folio left partly mapped goes to
+     * the deferred split queue; munlock_vma_folio for a VM_LOCKED VMA.
+     */
+    private void removeRmapLargePte(int pfn, Vma vma) {
+        int head = ft.compoundHead(pfn);
+        ft.addLargeMapcount(head, -1);
+        if (ft.mapcountDec(pfn) == 0) {
+            ft.addNrPagesMapped(head, -1);
+            if (ft.entireMapcount(head) == 0) {
+                stat.mod(NodeStat.NR_ANON_MAPPED, -1);
+                if (ft.nrPagesMapped(head) > 0) { // partially_mapped = nr && atomic_read(mapped)
+                    huge.deferredSplitFolio(head, true);
+                }
+            }
+        }
+        if (vma.has(VM_LOCKED)) {
+            mlock.munlockFolio(head);
         }
     }
 
@@ -581,7 +720,7 @@ public final class Memory implements PageTable.TablePages {
     }
 
     /** mm/swap.c folio_add_lru_vma: a new page goes to the LRU, or is mlocked at once. */
-    private void folioAddLruVma(int pfn, Vma vma) {
+    void folioAddLruVma(int pfn, Vma vma) {
         if ((vma.flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) {
             mlock.mlockNewFolio(pfn);
         } else {
@@ -594,6 +733,10 @@ public final class Memory implements PageTable.TablePages {
      * and free the page with the last one.
      */
     public void putPage(int pfn) {
+        if (ft.isLarge(pfn)) {
+            putLargeFolio(ft.compoundHead(pfn));
+            return;
+        }
         if (ft.refDec(pfn) > 0) {
             return;
         }
@@ -615,6 +758,42 @@ public final class Memory implements PageTable.TablePages {
         ft.setContent(pfn, 0);
         mem.freeUnrefPage(pfn);
         stat.count(VmEvent.PGFREE);
+    }
+
+    /**
+     * folio_put of a large folio (by its head): with the last reference the folio leaves its
+     * LRU list (and NR_MLOCK if still PG_mlocked, "Mlocked may still be found set here") and
+     * the whole block is freed at once (free_frozen_pages of order 9: pgfree counts 512).
+     */
+    private void putLargeFolio(int head) {
+        if (ft.refDec(head) > 0) {
+            return;
+        }
+        if (ft.testFlag(head, PG_lru)) {
+            lru.release(head);
+        }
+        final int nr = ft.folioNrPages(head);
+        if (ft.testClearFlag(head, PG_mlocked)) {
+            stat.mod(NodeStat.NR_MLOCK, -nr);
+            stat.count(VmEvent.UNEVICTABLE_PGCLEARED, nr);
+        }
+        for (int p = head; p < head + nr; p++) {
+            if (ft.mapcount(p) != 0) {
+                throw new IllegalStateException("freeing a large folio with a mapped page: " + ft.view(p));
+            }
+        }
+        ft.clearFlag(head, PG_anon);
+        ft.clearFlag(head, PG_swapbacked);
+        ft.clearFlag(head, PG_dirty);
+        ft.clearFlag(head, PG_referenced);
+        ft.clearFlag(head, PG_reclaim);
+        ft.setOwner(head, NO_OWNER);
+        for (int p = head; p < head + nr; p++) {
+            ft.setContent(p, 0);
+        }
+        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER);
+        mem.freeUnrefFolio(head, FrameTable.HPAGE_PMD_ORDER);
+        stat.count(VmEvent.PGFREE, nr);
     }
 
     /** Removes a page from its inode's page cache and drops the cache's reference. */
@@ -662,6 +841,20 @@ public final class Memory implements PageTable.TablePages {
             long tableEnd = (a | ((1L << 21) - 1)) + 1;
             long stop = Math.min(tableEnd, end);
             PageTable.Leaf leaf = mm.pt.leaf(a, false);
+            if (leaf != null && leaf.pmd != Pte.NONE) {
+                // zap_pmd_range: "if (next - addr != HPAGE_PMD_SIZE) __split_huge_pmd(...)
+                // else if (zap_huge_pmd(...))"; a truncation leaves anonymous pages alone
+                if (what == Zap.FILE_PAGES) {
+                    a = stop;
+                    continue;
+                }
+                if (stop - a == HugeMemory.HPAGE_PMD_SIZE) {
+                    huge.zapHugePmd(mm, vma, leaf, a);
+                    a = stop;
+                    continue;
+                }
+                huge.splitHugePmd(mm, vma, leaf, a & HugeMemory.HPAGE_PMD_MASK);
+            }
             if (leaf != null) {
                 final long[] e = leaf.e;
                 for (long x = a; x < stop; x += 4096) {
@@ -681,14 +874,14 @@ public final class Memory implements PageTable.TablePages {
                         continue;
                     }
                     int pfn = Pte.pfn(pte);
-                    if (what == Zap.FILE_PAGES && (Pte.special(pte) || ft.testFlag(pfn, PG_anon))) {
+                    if (what == Zap.FILE_PAGES && (Pte.special(pte) || ft.testFlag(ft.compoundHead(pfn), PG_anon))) {
                         continue;
                     }
                     e[i] = Pte.NONE;
                     if (Pte.special(pte) || pfn == zero) {
                         continue;
                     }
-                    rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
+                    rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
                     removeRmap(pfn, vma);
                     putPage(pfn);
                 }
@@ -731,6 +924,9 @@ public final class Memory implements PageTable.TablePages {
             return; // pte_none, a marker, the zero page: vm_normal_folio is NULL
         }
         int pfn = Pte.pfn(pte);
+        if (ft.isLarge(pfn)) {
+            return; // a large folio: the kernel splits it first (split_folio); not modelled, left alone
+        }
         if (ft.testFlag(pfn, PG_dirty)) { // folio_test_swapcache || folio_test_dirty
             if (ft.mapcount(pfn) != 1) {
                 return;
@@ -768,6 +964,9 @@ public final class Memory implements PageTable.TablePages {
         }
         int pfn = Pte.pfn(pte);
         int f = ft.flags(pfn);
+        if ((f & (1 << PG_head | 1 << PG_tail)) != 0) {
+            return NO_FRAME; // a large folio: the kernel splits it first (split_folio); not modelled
+        }
         if ((f & (1 << PG_lru)) == 0 || (f & (1 << PG_unevictable | 1 << PG_mlocked)) != 0
                 || ft.mapcount(pfn) != 1) {
             return NO_FRAME;
@@ -880,6 +1079,10 @@ public final class Memory implements PageTable.TablePages {
             long tableEnd = (a | ((1L << 21) - 1)) + 1;
             long stop = Math.min(tableEnd, srcVma.end);
             PageTable.Leaf sl = src.pt.leaf(a, false);
+            if (sl != null && sl.pmd != Pte.NONE && huge.copyHugePmd(dst, dstVma, src, srcVma, sl, a)) {
+                a = stop; // copy_pmd_range: copy_huge_pmd, or split and copy the PTEs
+                continue;
+            }
             if (sl != null) {
                 PageTable.Leaf dl = null;
                 for (long x = a; x < stop; x += 4096) {
@@ -918,7 +1121,7 @@ public final class Memory implements PageTable.TablePages {
                     }
                     int pfn = Pte.pfn(pte);
                     dupRmap(pfn);
-                    rss[ft.testFlag(pfn, PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
+                    rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
                 }
             }
             a = stop;
@@ -936,7 +1139,7 @@ public final class Memory implements PageTable.TablePages {
      */
     private boolean copyMaybePinned(PageTable.Leaf dl, int i, long addr, long pte, Vma dstVma, long[] rss) {
         int pfn = Pte.pfn(pte);
-        if (pfn == mem.zeroPfn() || !ft.testFlag(pfn, PG_anon) || !maybeDmaPinned(pfn)) {
+        if (pfn == mem.zeroPfn() || ft.isLarge(pfn) || !ft.testFlag(pfn, PG_anon) || !maybeDmaPinned(pfn)) {
             return false;
         }
         int np = allocPage(); // folio_prealloc; failure fails the fork with -ENOMEM
@@ -969,7 +1172,7 @@ public final class Memory implements PageTable.TablePages {
     }
 
     /** A fresh content stand-in for a page filled for the first time (FrameTable content). */
-    private int newContent() {
+    int newContent() {
         int c = nextContent++;
         if (nextContent == 0) {
             nextContent = 1; // 0 means "no content"

@@ -153,6 +153,15 @@ public final class Mprotect {
                 a = (a | ((1L << 21) - 1)) + 1 - PAGE_SIZE;
                 continue;
             }
+            long haddr = a & HugeMemory.HPAGE_PMD_MASK;
+            if (ctx.memory.huge().splitIfPartial(mm, v, leaf, haddr, start, end)) {
+                // change_pmd_range -> change_huge_pmd: the whole PMD at once
+                boolean mkwrite = (newflags & VM_WRITE) != 0 && !Pte.write(leaf.pmd)
+                        && ft.refcount(Pte.pfn(leaf.pmd)) == 1;
+                HugeMemory.changeHugePmd(leaf, (newflags & VM_WRITE) == 0, mkwrite);
+                a = haddr + HugeMemory.HPAGE_PMD_SIZE - PAGE_SIZE;
+                continue;
+            }
             int i = PageTable.pteIndex(a);
             long e = leaf.e[i];
             if (Pte.isWritableMigrationEntry(e)) {
@@ -167,8 +176,7 @@ public final class Mprotect {
                 leaf.e[i] = Pte.wrprotect(e);
             } else if (!Pte.write(e)) {
                 int pfn = Pte.pfn(e);
-                boolean exclusiveAnon = ft.testFlag(pfn, FrameTable.PG_anon) && ft.mapcount(pfn) == 1
-                        && ft.refcount(pfn) == 1;
+                boolean exclusiveAnon = ctx.memory.isAnonFolio(pfn) && ctx.memory.canReuseAnonFolio(pfn);
                 boolean shmem = (newflags & VM_SHARED) != 0 && v.file != null && v.file.shmem();
                 if (exclusiveAnon || shmem) {
                     leaf.e[i] = Pte.mkwrite(e);

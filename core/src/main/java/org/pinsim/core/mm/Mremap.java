@@ -489,7 +489,7 @@ public final class Mremap {
             return -ENOMEM;
         }
         copyVma(mm, vma, oldAddr, newAddr, newLen);
-        movePageTables(mm, oldAddr, newAddr, Math.min(oldLen, newLen));
+        movePageTables(mm, vma, oldAddr, newAddr, Math.min(oldLen, newLen));
         long vmFlags = vma.flags;
         // "total_vm is about to be raised artificially high for a moment, we need to restore
         // high watermark afterwards"
@@ -579,13 +579,28 @@ public final class Mremap {
         return Long.compareUnsigned(locked, c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT) <= 0;
     }
 
-    /** mm/mremap.c move_page_tables: the PTEs move; pages, counts and mlock state stay. */
-    private void movePageTables(Mm mm, long oldAddr, long newAddr, long len) {
+    /**
+     * mm/mremap.c move_page_tables: the PTEs move; pages, counts and mlock state stay. A huge
+     * PMD moves whole when the extent is a whole PMD at both ends and the target slot is
+     * pmd_none (move_pgt_entry(HPAGE_PMD) -> move_huge_pmd); otherwise it is split first.
+     */
+    private void movePageTables(Mm mm, Vma vma, long oldAddr, long newAddr, long len) {
         for (long off = 0; off < len; off += MmContext.PAGE_SIZE) {
             PageTable.Leaf src = mm.pt.leaf(oldAddr + off, false);
             if (src == null) {
                 off = ((oldAddr + off) | ((1L << 21) - 1)) + 1 - oldAddr - MmContext.PAGE_SIZE;
                 continue;
+            }
+            if (src.pmd != Pte.NONE) {
+                long o = oldAddr + off;
+                long n = newAddr + off;
+                boolean whole = (o & ~HugeMemory.HPAGE_PMD_MASK) == 0 && (n & ~HugeMemory.HPAGE_PMD_MASK) == 0
+                        && len - off >= HugeMemory.HPAGE_PMD_SIZE;
+                if (whole && mm.pt.moveHugePmd(o, n)) {
+                    off += HugeMemory.HPAGE_PMD_SIZE - MmContext.PAGE_SIZE;
+                    continue;
+                }
+                ctx.memory.huge().splitHugePmd(mm, vma, src, o & HugeMemory.HPAGE_PMD_MASK);
             }
             int si = PageTable.pteIndex(oldAddr + off);
             long e = src.e[si];

@@ -26,13 +26,42 @@ public final class PageTable {
         }
     }
 
-    /** A last-level table: 512 PTEs. */
+    /**
+     * A last-level table: 512 PTEs; or a huge PMD with the table deposited under it.
+     *
+     * <p>A PMD that maps a transparent huge page (pmd_trans_huge) keeps, in the kernel, a
+     * preallocated PTE table deposited under it (pgtable_trans_huge_deposit, counted by
+     * mm_inc_nr_ptes) for the day the PMD is split. The model keeps the two together in
+     * the PMD slot: {@link #pmd} is the huge entry ({@link Pte#HUGE}; {@link Pte#NONE} for
+     * an ordinary table), and {@link #e} is the deposited table, all pte_none until
+     * {@code __split_huge_pmd_locked} fills it. One object per 2 MiB, none per page.
+     */
     public static final class Leaf {
         public final long[] e = new long[512];
         final int pfn;
+        /** The huge PMD entry, or NONE when this slot is an ordinary PTE table. */
+        public long pmd;
 
         Leaf(int pfn) {
             this.pfn = pfn;
+        }
+
+        /**
+         * The entry that maps page {@code i} of this 2 MiB: the PTE, or for a huge PMD the
+         * entry it implies for that page (pfn + i, the PMD's bits, {@link Pte#HUGE} kept).
+         */
+        public long pte(int i) {
+            final long p = pmd;
+            return p == Pte.NONE ? e[i] : p + ((long) i << 12);
+        }
+
+        /** The MMU sets accessed and dirty bits: on the PTE, or on the huge PMD. */
+        public void setBits(int i, long bits) {
+            if (pmd == Pte.NONE) {
+                e[i] |= bits;
+            } else {
+                pmd |= bits;
+            }
         }
     }
 
@@ -84,6 +113,9 @@ public final class PageTable {
     }
 
     private Dir child(Dir d, int i, boolean alloc) {
+        if (d == null) {
+            return null;
+        }
         Dir c = (Dir) d.slot[i];
         if (c == null && alloc) {
             int pfn = pages.allocTablePage();
@@ -98,10 +130,91 @@ public final class PageTable {
         return c;
     }
 
-    /** The entry for addr, or NONE. */
+    /** The entry for addr (see {@link Leaf#pte}), or NONE. */
     public long get(long addr) {
         Leaf l = leaf(addr, false);
-        return l == null ? Pte.NONE : l.e[idx(addr, 12)];
+        return l == null ? Pte.NONE : l.pte(idx(addr, 12));
+    }
+
+    /**
+     * mm/huge_memory.c pgtable_trans_huge_deposit + set_pmd_at on a pmd_none slot: a huge PMD
+     * for the 2 MiB at {@code haddr}, with a table page deposited (mm_inc_nr_ptes).
+     *
+     * @return false when no page could be had for the deposited table (VM_FAULT_OOM), or the
+     *     slot is not pmd_none
+     */
+    public boolean setHugePmd(long haddr, long pmdEntry) {
+        Dir pud = child(pgd, idx(haddr, 39), true);
+        if (pud == null) {
+            return false;
+        }
+        Dir pmd = child(pud, idx(haddr, 30), true);
+        if (pmd == null) {
+            return false;
+        }
+        int i = idx(haddr, 21);
+        if (pmd.slot[i] != null) {
+            return false;
+        }
+        int pfn = pages.allocTablePage();
+        if (pfn < 0) {
+            return false;
+        }
+        Leaf leaf = new Leaf(pfn);
+        leaf.pmd = pmdEntry;
+        pmd.slot[i] = leaf;
+        pmd.used++;
+        tablePages++;
+        return true;
+    }
+
+    /**
+     * mm/huge_memory.c zap_deposited_table after the huge PMD at {@code haddr} was cleared:
+     * the deposited table is freed (pte_free, mm_dec_nr_ptes) and the slot is pmd_none.
+     */
+    public void clearHugePmd(long haddr) {
+        Dir pud = child(pgd, idx(haddr, 39), false);
+        Dir pmd = child(pud, idx(haddr, 30), false);
+        int i = idx(haddr, 21);
+        Leaf leaf = (Leaf) pmd.slot[i];
+        if (leaf == null || leaf.pmd == Pte.NONE) {
+            throw new IllegalStateException("no huge PMD at 0x" + Long.toHexString(haddr));
+        }
+        pmd.slot[i] = null;
+        pmd.used--;
+        tablePages--;
+        pages.freeTablePage(leaf.pfn);
+    }
+
+    /**
+     * Moves the huge PMD (and its deposited table) from {@code oldAddr} to the pmd_none slot
+     * at {@code newAddr} (mm/huge_memory.c move_huge_pmd: pgtable_trans_huge_withdraw and
+     * deposit again). The PUD and PMD tables of the target are allocated as needed.
+     *
+     * @return false when a table for the target could not be allocated
+     */
+    public boolean moveHugePmd(long oldAddr, long newAddr) {
+        Dir dpud = child(pgd, idx(newAddr, 39), true);
+        Dir dpmd = dpud == null ? null : child(dpud, idx(newAddr, 30), true);
+        if (dpmd == null || dpmd.slot[idx(newAddr, 21)] != null) {
+            return false;
+        }
+        Dir spmd = child(child(pgd, idx(oldAddr, 39), false), idx(oldAddr, 30), false);
+        int si = idx(oldAddr, 21);
+        Leaf leaf = (Leaf) spmd.slot[si];
+        spmd.slot[si] = null;
+        spmd.used--;
+        dpmd.slot[idx(newAddr, 21)] = leaf;
+        dpmd.used++;
+        return true;
+    }
+
+    /**
+     * Whether the PMD table covering {@code addr} exists (mm/rmap.c mm_find_pmd finds a pmd
+     * pointer), whatever its slot holds.
+     */
+    public boolean hasPmdTable(long addr) {
+        return child(child(pgd, idx(addr, 39), false), idx(addr, 30), false) != null;
     }
 
     public static int pteIndex(long addr) {
@@ -151,6 +264,9 @@ public final class PageTable {
     }
 
     private void freeLeafTable(Dir pmd, int i, Leaf l, long a) {
+        if (l.pmd != Pte.NONE) {
+            throw new IllegalStateException("freeing the table under a huge PMD at 0x" + Long.toHexString(a));
+        }
         for (long v : l.e) {
             if (v != Pte.NONE) {
                 throw new IllegalStateException("freeing a PTE table that still maps pages at 0x" + Long.toHexString(a));
@@ -162,7 +278,11 @@ public final class PageTable {
         pages.freeTablePage(l.pfn);
     }
 
-    /** Visits every present-or-nonnone entry in [start, end): for reports, checks and teardown. */
+    /**
+     * Visits every present-or-nonnone entry in [start, end): for reports, checks and teardown.
+     * The pages under a huge PMD are visited one by one with the entries {@link Leaf#pte}
+     * derives ({@link Pte#huge} true).
+     */
     public void walk(long start, long end, EntryVisitor v) {
         for (long a = start; Long.compareUnsigned(a, end) < 0;) {
             Leaf l = leaf(a, false);
@@ -170,7 +290,7 @@ public final class PageTable {
             long stop = Long.compareUnsigned(tableEnd, end) < 0 && tableEnd != 0 ? tableEnd : end;
             if (l != null) {
                 for (long x = a; Long.compareUnsigned(x, stop) < 0; x += 4096) {
-                    long e = l.e[idx(x, 12)];
+                    long e = l.pte(idx(x, 12));
                     if (e != Pte.NONE) {
                         v.visit(x, e);
                     }

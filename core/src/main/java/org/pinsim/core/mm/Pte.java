@@ -34,6 +34,12 @@ public final class Pte {
     public static final long WRITE = 1L << 1;
     public static final long ACCESSED = 1L << 5;
     public static final long DIRTY = 1L << 6;
+    /**
+     * _PAGE_PSE: a huge PMD entry (pmd_trans_huge) that maps a whole PMD-order folio. The
+     * entries {@link PageTable.Leaf#pte} derives for the pages under such a PMD keep the bit,
+     * so that a walk can tell a PMD-mapped page from a PTE-mapped one.
+     */
+    public static final long HUGE = 1L << 7;
     public static final long SPECIAL = 1L << 9;
     /**
      * include/linux/swapops.h make_pte_marker(PTE_MARKER_GUARD): a guard region's page
@@ -57,6 +63,16 @@ public final class Pte {
             e |= SPECIAL;
         }
         return e;
+    }
+
+    /** A huge PMD (folio_mk_pmd + pmd_mkhuge), writable and dirty when {@code write}. */
+    public static long makeHuge(int pfn, boolean write, boolean special) {
+        return make(pfn, write, special) | HUGE;
+    }
+
+    /** pmd_trans_huge, or a page under one. */
+    public static boolean huge(long e) {
+        return (e & HUGE) != 0;
     }
 
     public static boolean present(long e) {

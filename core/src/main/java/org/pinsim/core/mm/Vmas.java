@@ -154,6 +154,10 @@ public final class Vmas {
         if (left && right && !bothCompatible(prev, next)) {
             right = false;
         }
+        if (left || right) { // commit_merge -> vma_adjust_trans_huge
+            ctx.memory.huge().splitHugePmdIfNeeded(mm, vma, start);
+            ctx.memory.huge().splitHugePmdIfNeeded(mm, vma, end);
+        }
         if (left && right) {
             prev.anonVma = firstAnon(prev.anonVma, vma.anonVma, next.anonVma);
             prev.flags |= sticky(next.flags);
@@ -210,6 +214,7 @@ public final class Vmas {
      * keeps [start, addr), and the returned new VMA covers [addr, end).
      */
     Vma splitAt(Mm mm, Vma vma, long addr) {
+        ctx.memory.huge().splitHugePmdIfNeeded(mm, vma, addr); // vma_adjust_trans_huge
         Vma upper = vma.copy();
         upper.start = addr;
         upper.pgoff = vma.pgoffOf(addr);

@@ -17,7 +17,10 @@ import org.pinsim.core.mm.VmFlags;
  * Byte counts; the PSS sums keep PSS_SHIFT fractional bits as the kernel does.
  *
  * <p>Only present PTEs are seen: the model has no swap or migration entries yet, so Swap
- * and SwapPss stay 0. No page is a large folio or a KSM page.
+ * and SwapPss stay 0. No page is a KSM page. A PMD-mapped huge page is seen as the 512
+ * entries {@link org.pinsim.core.mm.PageTable.Leaf#pte} derives, each accounted as
+ * smaps_pmd_entry's smaps_account(compound) accounts that page (the folio's flags and
+ * refcount, the page's precise mapcount), and adds to AnonHugePages.
  */
 final class MemSizeStats {
     /** fs/proc/task_mmu.c PSS_SHIFT: fixed-point bits of the pss sums. */
@@ -37,6 +40,7 @@ final class MemSizeStats {
     long pssDirty;
     long pssLocked;
     long swapPss;
+    long anonymousThp;
 
     /** Walks the present PTEs of {@code vma} in {@code mm}. */
     static MemSizeStats gather(Mm mm, Vma vma, FrameTable ft) {
@@ -51,12 +55,17 @@ final class MemSizeStats {
         if (!Pte.present(e) || Pte.special(e)) {
             return;
         }
-        account(ft, Pte.pfn(e), (e & Pte.ACCESSED) != 0, Pte.dirty(e), locked);
+        int pfn = Pte.pfn(e);
+        if (Pte.huge(e) && ft.testFlag(ft.compoundHead(pfn), PG_anon)) {
+            anonymousThp += PAGE_SIZE; // smaps_pmd_entry: mss->anonymous_thp += HPAGE_PMD_SIZE
+        }
+        account(ft, pfn, (e & Pte.ACCESSED) != 0, Pte.dirty(e), locked);
     }
 
     /** smaps_account for one order-0 page. */
     private void account(FrameTable ft, int pfn, boolean young, boolean dirty, boolean locked) {
-        int flags = ft.flags(pfn);
+        int head = ft.compoundHead(pfn);
+        int flags = ft.flags(head);
         if (test(flags, PG_anon)) {
             anonymous += PAGE_SIZE;
             if (!test(flags, PG_swapbacked) && !dirty && !test(flags, PG_dirty)) {
@@ -68,11 +77,11 @@ final class MemSizeStats {
             referenced += PAGE_SIZE;
         }
         // refcount == 1 guarantees the page is mapped exactly once
-        if (ft.refcount(pfn) == 1) {
+        if (ft.refcount(head) == 1) {
             accumulate(flags, PAGE_SIZE << PSS_SHIFT, dirty, locked, true);
             return;
         }
-        int mapcount = ft.mapcount(pfn);
+        int mapcount = ft.preciseMapcount(pfn); // folio_precise_page_mapcount
         long share = PAGE_SIZE << PSS_SHIFT;
         if (mapcount >= 2) {
             share /= mapcount;
@@ -118,7 +127,7 @@ final class MemSizeStats {
         dec(sb, " kB\nAnonymous:      ", anonymous);
         dec(sb, " kB\nKSM:            ", 0);
         dec(sb, " kB\nLazyFree:       ", lazyfree);
-        dec(sb, " kB\nAnonHugePages:  ", 0);
+        dec(sb, " kB\nAnonHugePages:  ", anonymousThp);
         dec(sb, " kB\nShmemPmdMapped: ", 0);
         dec(sb, " kB\nFilePmdMapped:  ", 0);
         dec(sb, " kB\nShared_Hugetlb: ", 0);

@@ -73,7 +73,7 @@ final class Meminfo {
         kb("NFS_Unstable", () -> 0);
         kb("Bounce", () -> 0);
         kb("WritebackTmp", () -> 0);
-        kb("AnonHugePages", () -> 0);
+        kb("AnonHugePages", () -> stat.get(NodeStat.NR_ANON_THPS)); // global_node_page_state(NR_ANON_THPS)
         kb("ShmemHugePages", () -> 0);
         kb("ShmemPmdMapped", () -> 0);
         kb("FileHugePages", () -> 0);

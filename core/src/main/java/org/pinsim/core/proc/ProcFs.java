@@ -91,7 +91,7 @@ public final class ProcFs {
         VmaTree vmas = mm.vmas();
         StringBuilder sb = new StringBuilder((vmas.size() + 1) * 900);
         for (int i = 0; i < vmas.size(); i++) {
-            TaskMmu.showSmap(sb, mm, vmas.get(i), ft);
+            TaskMmu.showSmap(sb, mm, vmas.get(i), ft, k.memory().huge());
         }
         if (TaskMmu.hasGate(mm)) {
             TaskMmu.showGateSmap(sb);
@@ -139,6 +139,7 @@ public final class ProcFs {
         long rss = 0;
         long smapsLockedKb = 0;
         long smapsSharedBytes = 0;
+        long smapsAnonHugeBytes = 0;
         VmaTree vmas = mm.vmas();
         for (int i = vmas.findIndex(lo); i < vmas.size() && Long.compareUnsigned(vmas.get(i).start(), hi) < 0; i++) {
             Vma v = vmas.get(i);
@@ -153,8 +154,10 @@ public final class ProcFs {
             }
             rss += residentBytes(mm, s, e);
             smapsSharedBytes += st.sharedClean + st.sharedDirty;
+            smapsAnonHugeBytes += (st.anonymousThp >>> 10) << 10; // as printed, in kB
         }
-        return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10, smapsSharedBytes);
+        return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10, smapsSharedBytes,
+                smapsAnonHugeBytes);
     }
 
     private long smapsLockedKb(Mm mm, Vma v) {

@@ -15,7 +15,15 @@ package org.pinsim.core.proc;
  * @param smapsSharedBytes the smaps {@code Shared_Clean:} plus {@code Shared_Dirty:} values of
  *     the intersecting VMAs (pages mapped more than once: a COW page shared with a fork
  *     child, page cache mapped by two processes), likewise
+ * @param smapsAnonHugeBytes the smaps {@code AnonHugePages:} values of the intersecting VMAs
+ *     (PMD-mapped anonymous huge pages), likewise ({@code thp(buf)})
  */
 public record RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,
-                          long smapsSharedBytes) {
+                          long smapsSharedBytes, long smapsAnonHugeBytes) {
+
+    /** Without AnonHugePages (0). */
+    public RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,
+                       long smapsSharedBytes) {
+        this(vmas, lockedVmas, lckBytes, rssBytes, smapsLockedBytes, smapsSharedBytes, 0);
+    }
 }

@@ -2,6 +2,7 @@ package org.pinsim.core.proc;
 
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mm.Inode;
+import org.pinsim.core.mm.HugeMemory;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.Vma;
 import org.pinsim.core.mm.VmFlags;
@@ -112,10 +113,11 @@ final class TaskMmu {
     }
 
     /** show_smap for one VMA. */
-    static void showSmap(StringBuilder sb, Mm mm, Vma v, FrameTable ft) {
+    static void showSmap(StringBuilder sb, Mm mm, Vma v, FrameTable ft, HugeMemory huge) {
         MemSizeStats mss = MemSizeStats.gather(mm, v, ft);
         showMapVma(sb, mm, v);
-        smapBody(sb, v.end() - v.start(), mss, thpEligible(v), v.flags());
+        // thp_vma_allowable_orders(vma, vma->vm_flags, TVA_SMAPS, THP_ORDERS_ALL)
+        smapBody(sb, v.end() - v.start(), mss, huge.allowable(v, v.flags(), HugeMemory.TVA_SMAPS), v.flags());
     }
 
     /** show_smap for the gate VMA: no page of it is in the process's page table. */
@@ -134,23 +136,5 @@ final class TaskMmu {
         // arch_pkeys_enabled() is true on the reference box; the model has no pkeys: key 0
         Seq.putDecimal(sb, "ProtectionKey:  ", 0, 8).append('\n');
         sb.append("VmFlags: ").append(VmFlags.smapsMnemonics(flags)).append('\n');
-    }
-
-    /**
-     * thp_vma_allowable_orders(vma, TVA_SMAPS) under the reference box's THP settings
-     * (enabled=madvise, shmem_enabled=never, no file THP): an anonymous VMA with
-     * VM_HUGEPAGE and without VM_NOHUGEPAGE or VM_SPECIAL, holding at least one
-     * PMD-aligned 2 MiB range (thp_vma_suitable_order).
-     */
-    static boolean thpEligible(Vma v) {
-        if (v.file() != null || v.specialName() != null) {
-            return false;
-        }
-        long f = v.flags();
-        if ((f & VmFlags.VM_HUGEPAGE) == 0 || (f & (VmFlags.VM_NOHUGEPAGE | VmFlags.VM_SPECIAL)) != 0) {
-            return false;
-        }
-        long haddr = (v.start() + PMD_SIZE - 1) & ~(PMD_SIZE - 1);
-        return Long.compareUnsigned(haddr, v.start()) >= 0 && Long.compareUnsigned(haddr + PMD_SIZE, v.end()) <= 0;
     }
 }

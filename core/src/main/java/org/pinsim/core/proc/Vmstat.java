@@ -87,7 +87,9 @@ final class Vmstat {
             model.add(new Item(name, () -> lru.nrPages(list)));
         }
         for (NodeStat s : NodeStat.values()) {
-            model.add(new Item(s.procName(), () -> stat.get(s)));
+            // mm/vmstat.c vmstat_show: vmstat_item_print_in_thp(NR_ANON_THPS) divides by HPAGE_PMD_NR
+            model.add(new Item(s.procName(), s == NodeStat.NR_ANON_THPS
+                    ? () -> stat.get(s) / org.pinsim.core.mem.FrameTable.HPAGE_PMD_NR : () -> stat.get(s)));
         }
         for (VmEvent e : VmEvent.values()) {
             model.add(new Item(e.procName(), () -> stat.get(e)));

@@ -28,8 +28,8 @@ import org.pinsim.core.mem.PhysMem;
  * sets it (mm/mlock.c: {@code folio->mlock_count = !!folio_test_mlocked(folio)}).
  *
  * <p>Counts are in pages per node and feed /proc/meminfo and /proc/vmstat
- * ({@code nr_inactive_anon} ... {@code nr_unevictable}). Every entry is one page: large
- * folios are not modelled yet. Not modelled: memcg lruvecs, per-zone LRU sizes
+ * ({@code nr_inactive_anon} ... {@code nr_unevictable}). An entry is a folio: a large folio
+ * (a transparent huge page, by its head frame) counts folio_nr_pages pages. Not modelled: memcg lruvecs, per-zone LRU sizes
  * ({@code NR_ZONE_LRU_BASE}), the per-CPU lru_add batches (every add is immediate), MGLRU.
  */
 public final class Lru {
@@ -246,7 +246,7 @@ public final class Lru {
     // include/linux/mm_inline.h: lruvec_add_folio / lruvec_add_folio_tail
     private void addFolio(int pfn, int lru, boolean toTail) {
         final int nid = mem.nidOf(pfn);
-        updateLruSize(nid, lru, 1);
+        updateLruSize(nid, lru, frames.folioNrPages(pfn));
         if (lru == LRU_UNEVICTABLE) {
             frames.setLruNext(pfn, NO_FRAME); // the __filler word
             frames.setMlockCount(pfn, 0);
@@ -288,7 +288,7 @@ public final class Lru {
     // so mlock_count survives isolation (lru_add resets it to 0 on putback)
     private void delFolio(int pfn, int lru) {
         final int nid = mem.nidOf(pfn);
-        updateLruSize(nid, lru, -1);
+        updateLruSize(nid, lru, -frames.folioNrPages(pfn));
         if (lru == LRU_UNEVICTABLE) {
             return;
         }

@@ -54,9 +54,9 @@ final class LruInvariants {
                 fail("frame on an LRU list has refcount " + frames.refcount(pfn) + ": " + frames.view(pfn));
             }
             if (frames.testFlag(pfn, PG_unevictable)) {
-                unevictable[mem.nidOf(pfn)]++;
+                unevictable[mem.nidOf(pfn)] += frames.folioNrPages(pfn);
             } else {
-                evictable[mem.nidOf(pfn)]++;
+                evictable[mem.nidOf(pfn)] += frames.folioNrPages(pfn);
             }
         }
     }
@@ -65,9 +65,11 @@ final class LruInvariants {
     private static long walk(Lru lru, PhysMem mem, int nid, int list) {
         final FrameTable frames = mem.frames();
         long count = 0;
+        long links = 0;
         int prev = NO_FRAME;
         for (int pfn = lru.headIndexed(nid, list); pfn != NO_FRAME; pfn = frames.lruNext(pfn)) {
-            if (++count > frames.nrFrames()) {
+            count += frames.folioNrPages(pfn);
+            if (++links > frames.nrFrames()) {
                 fail("node " + nid + " " + Lru.vmstatName(list) + ": the list has a cycle");
             }
             if (!frames.testFlag(pfn, PG_lru) || lru.folioLruList(pfn) != list || mem.nidOf(pfn) != nid) {

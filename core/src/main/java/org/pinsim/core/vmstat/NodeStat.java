@@ -9,6 +9,8 @@ public enum NodeStat {
     NR_MLOCK("nr_mlock"),
     NR_ANON_MAPPED("nr_anon_pages"),
     NR_FILE_MAPPED("nr_mapped"),
+    /** Pages of anonymous folios mapped by a PMD; /proc/vmstat shows it in huge pages. */
+    NR_ANON_THPS("nr_anon_transparent_hugepages"),
     NR_FILE_PAGES("nr_file_pages"),
     NR_SHMEM("nr_shmem"),
     NR_PAGETABLE("nr_page_table_pages"),

@@ -20,7 +20,15 @@ public enum VmEvent {
     UNEVICTABLE_PGMLOCKED("unevictable_pgs_mlocked"),
     UNEVICTABLE_PGMUNLOCKED("unevictable_pgs_munlocked"),
     UNEVICTABLE_PGCLEARED("unevictable_pgs_cleared"),
-    UNEVICTABLE_PGSTRANDED("unevictable_pgs_stranded");
+    UNEVICTABLE_PGSTRANDED("unevictable_pgs_stranded"),
+    THP_FAULT_ALLOC("thp_fault_alloc"),
+    THP_FAULT_FALLBACK("thp_fault_fallback"),
+    THP_COLLAPSE_ALLOC("thp_collapse_alloc"),
+    THP_COLLAPSE_ALLOC_FAILED("thp_collapse_alloc_failed"),
+    THP_SPLIT_PAGE("thp_split_page"),
+    THP_DEFERRED_SPLIT_PAGE("thp_deferred_split_page"),
+    THP_SPLIT_PMD("thp_split_pmd"),
+    THP_ZERO_PAGE_ALLOC("thp_zero_page_alloc");
 
     private final String procName;
 

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.pinsim.core.ProcessSpec;
 import org.pinsim.core.Profile;
+import org.pinsim.core.mm.ThpEnabled;
 import org.pinsim.core.prop.Property;
 
 /**
@@ -97,7 +98,10 @@ final class SysGen {
         boolean root = rnd.nextInt(4) == 0;
         ProcessSpec.Layout layout = rnd.nextBoolean() ? ProcessSpec.Layout.DEFAULT : ProcessSpec.Layout.EMPTY;
         boolean zeroPage = rnd.nextInt(4) != 0;
-        return new SysWorld(profile, memory, root, memlock, layout, zeroPage);
+        // thp=always one machine in two, so that huge pages are faulted, split and collapsed
+        ThpEnabled thp = new ThpEnabled[] {ThpEnabled.ALWAYS, ThpEnabled.MADVISE, ThpEnabled.ALWAYS,
+            ThpEnabled.NEVER}[rnd.nextInt(4)];
+        return new SysWorld(profile, memory, root, memlock, layout, zeroPage, thp);
     }
 
     private Maker pick() {
@@ -128,7 +132,8 @@ final class SysGen {
         flags |= rnd.nextInt(10) == 0 ? MAP_NORESERVE : 0;
         long prot = new long[] {PROT_READ | PROT_WRITE, PROT_READ, PROT_NONE, PROT_READ | PROT_WRITE}[rnd.nextInt(4)];
         Addr hint = (flags & MAP_FIXED) != 0 ? addr(true) : null;
-        long len = len();
+        // one anonymous mapping in four a multiple of 2 MiB: THP-aligned, room for huge pages
+        long len = rnd.nextInt(4) == 0 ? (1 + rnd.nextInt(2)) * (2L << 20) : len();
         long f = flags;
         region(add(id -> new SysOps.Mmap(id, p, hint, len, prot, f, null, 0)), len);
     }
@@ -166,7 +171,7 @@ final class SysGen {
         long[] advices = {MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_DONTFORK, MADV_DOFORK,
             MADV_WILLNEED, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE,
             MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_PAGEOUT, MADV_COLD, MADV_MERGEABLE, MADV_UNMERGEABLE,
-            MADV_REMOVE, MADV_DODUMP};
+            MADV_REMOVE, MADV_DODUMP, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_HUGEPAGE};
         long advice = advices[rnd.nextInt(advices.length)];
         add(id -> new SysOps.Madvise(id, p, a, len, advice));
     }

@@ -6,22 +6,30 @@ import org.pinsim.core.Kernel;
 import org.pinsim.core.MachineConfig;
 import org.pinsim.core.ProcessSpec;
 import org.pinsim.core.Profile;
+import org.pinsim.core.mm.ThpEnabled;
 import org.pinsim.core.task.Caps;
 
 /**
- * Where a sequence starts: the machine (memory, profile, the shared zero page or none;
- * otherwise the default machine) and
+ * Where a sequence starts: the machine (memory, profile, the shared zero page or none, the
+ * transparent huge page mode; otherwise the default machine) and
  * the initial process {@code p0}, with a memlock hard limit of 8 MiB so that setrlimit can
  * raise the soft one.
  */
 public record SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
-                       boolean zeroPage) {
+                       boolean zeroPage, ThpEnabled thp) {
 
     public static final String INITIAL = "p0";
     static final long MEMLOCK_MAX = 8 << 20;
 
+    /** A machine with transparent huge pages in the default madvise mode. */
+    public SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
+                    boolean zeroPage) {
+        this(profile, memory, root, memlock, layout, zeroPage, ThpEnabled.MADVISE);
+    }
+
     public Kernel boot() {
-        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage));
+        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage)
+                .withThp(thp));
     }
 
     /** uid 0 with every capability, or uid 1000 with none. */
@@ -31,7 +39,8 @@ public record SysWorld(Profile profile, long memory, boolean root, long memlock,
 
     /** The directives that boot the same machine and process in a scenario. */
     public List<String> directives() {
-        return List.of("machine memory=" + Pin.size(memory) + (zeroPage ? "" : " zero_page=off"),
+        return List.of("machine memory=" + Pin.size(memory) + (zeroPage ? "" : " zero_page=off")
+                        + (thp == ThpEnabled.MADVISE ? "" : " thp=" + thp.sysfsName()),
                 "kernel " + profile.id(),
                 "process " + INITIAL + " uid=" + (root ? 0 : 1000) + " caps=" + (root ? "all" : "none")
                         + " rlimit.memlock=" + Pin.size(memlock) + ":" + Pin.size(MEMLOCK_MAX)
