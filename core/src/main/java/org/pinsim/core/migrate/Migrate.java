@@ -4,7 +4,6 @@ import static org.pinsim.core.mem.FrameTable.NO_FRAME;
 import static org.pinsim.core.mem.FrameTable.NO_OWNER;
 import static org.pinsim.core.mem.FrameTable.PG_active;
 import static org.pinsim.core.mem.FrameTable.PG_anon;
-import static org.pinsim.core.mem.FrameTable.PG_head;
 import static org.pinsim.core.mem.FrameTable.PG_lru;
 import static org.pinsim.core.mem.FrameTable.PG_mlocked;
 import static org.pinsim.core.mem.FrameTable.PG_unevictable;
