@@ -95,13 +95,21 @@ class MainTest {
     }
 
     @Test
-    void run_unknownCall_isSkipped_andStrictMakesItInvalid() throws IOException {
-        String f = file("skip.pin", "mlokc(0, 4096)\n");
+    void run_unknownCall_inALog_isSkipped_andStrictMakesItInvalid() throws IOException {
+        String f = file("skip.strace", "4728  mlokc(0, 4096) = 0\n");
         assertThat(run("run", f)).isZero();
         assertThat(out.toString()).contains("skipped mlokc x1 (line 1): unknown call (did you mean mlock?)")
                 .contains("0 calls, 0 matched, 0 mismatched, 1 skipped");
         assertThat(run("run", "--strict", f)).isEqualTo(2);
-        assertThat(errLines()).isEqualTo(f + ":1:1: expected a known call (--strict), found 'mlokc' (did you mean mlock?)");
+        assertThat(errLines()).isEqualTo(f + ":1:7: expected a known call (--strict), found 'mlokc' (did you mean mlock?)");
+    }
+
+    @Test
+    void run_misspelledCall_inAScenario_isInvalidInput() throws IOException {
+        String f = file("typo.pin", "a = mmap(NULL, 40KiB, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\nmlok(a, 40KiB)\n");
+        assertThat(run("run", f)).isEqualTo(2);
+        assertThat(errLines()).isEqualTo(f + ":2:1: expected a call pinsim knows, found 'mlok' (did you mean mlock?)");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test
