@@ -26,7 +26,8 @@ import org.pinsim.core.uapi.Sched;
  * addresses inside it mean the same offset in pinsim's mapping. Kept per address space:
  * a fork copies the parent's, CLONE_VM shares it, execve starts a new one. Around the program
  * break the heap is taken to lie above the break brk(NULL) returned (1 GiB of it): a heap
- * grows up from start_brk (mm/mmap.c brk), and the program image lies below.
+ * grows up from start_brk (mm/mmap.c brk), and the program image lies below. munmap keeps a
+ * correspondence: the hole it leaves is still named by its real address.
  * <li><b>Images.</b> execve maps the program and its interpreter and the log never shows it
  * (fs/binfmt_elf.c load_elf_binary). A literal address that nothing placed, used by a call the
  * log says succeeded, belongs to that image (below 0x7f0000000000 the program, up to
@@ -38,9 +39,11 @@ import org.pinsim.core.uapi.Sched;
  * the model (socket, pipe, eventfd, an open before the log starts) opened some of them. A
  * modelled call the log says succeeded on an fd pinsim does not have (close, mmap of a file,
  * dup, fcntl, ftruncate) first gets a stand-in file there, named by strace's -y decoration or
- * by the path the log opened at that fd, else {@code /pinsim-strace/fdN}; it opens with
- * O_RDWR|O_CREAT (the machine's files allow it), so a stand-in can be mapped shared and
- * writable. A call that creates a descriptor and returns N in the log first gets stand-ins at
+ * by the path the log opened at that fd, else {@code /pinsim-strace/fdN} (a name in /tmp, the
+ * scenario's own empty directory, moves under /pinsim-strace too): a machine file that pinsim
+ * had not seen, so its size follows the mappings made of it (large enough for every mapping
+ * the log makes; the sizes fstat shows are not used). It opens with O_RDWR (the machine's
+ * files allow it), so a stand-in can be mapped shared and writable. A call that creates a descriptor and returns N in the log first gets stand-ins at
  * the free numbers below N (fs/file.c alloc_fd takes the lowest free one), and a stand-in of
  * pinsim's own at N is closed (the log says N was free).
  * </ul>
@@ -105,11 +108,6 @@ final class TraceReplay {
             images.put(t.mm(), ((Arg.Text) step.args().get(0)).value());
             return;
         }
-        if (name.equals("munmap") && step.args().get(0) instanceof Arg.Num n && n.value() instanceof Val.Addr a) {
-            long end = a.value() + ((args.num(1) + 4095) & ~4095L);
-            list(t).removeIf(p -> Long.compareUnsigned(p[0], a.value()) >= 0 && Long.compareUnsigned(p[1], end) <= 0);
-            return;
-        }
         if (step.expect().kind() != Plan.Expect.Kind.VALUE || !(step.expect().value() instanceof Val.Addr e)) {
             return;
         }
@@ -117,22 +115,36 @@ final class TraceReplay {
         switch (name) {
             case "mmap" -> {
                 if ((args.num(3) & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) == 0) {
-                    list(t).add(new long[] {real, real + ((args.num(1) + 4095) & ~4095L), r.ret()});
+                    add(t, real, real + ((args.num(1) + 4095) & ~4095L), r.ret());
                 }
             }
             case "mremap" -> {
-                if ((args.num(3) & Mman.MREMAP_FIXED) == 0 && r.ret() != args.num(0)) {
-                    list(t).add(new long[] {real, real + ((args.num(2) + 4095) & ~4095L), r.ret()});
+                // MREMAP_MAYMOVE lets the kernel choose: where the log's mapping went names where pinsim's
+                // is, moved or grown in place (the two address spaces differ around it)
+                if ((args.num(3) & Mman.MREMAP_FIXED) == 0 && (args.num(3) & Mman.MREMAP_MAYMOVE) != 0) {
+                    add(t, real, real + ((args.num(2) + 4095) & ~4095L), r.ret());
                 }
             }
             case "brk" -> {
                 if (args.num(0) == 0) {
-                    list(t).add(new long[] {real, real + BRK_WINDOW, r.ret()});
+                    add(t, real, real + BRK_WINDOW, r.ret());
                 }
             }
             default -> {
             }
         }
+    }
+
+    /**
+     * A new correspondence. An older one it covers is dropped (the newest wins anyway); one it
+     * does not cover stays: a range unmapped is still named by its real address (a program that
+     * reserves an address with mmap and munmap, then mremaps there with MREMAP_FIXED, means the
+     * same hole in pinsim's address space).
+     */
+    private void add(Task t, long start, long end, long sim) {
+        List<long[]> l = list(t);
+        l.removeIf(p -> Long.compareUnsigned(p[0], start) >= 0 && Long.compareUnsigned(p[1], end) <= 0);
+        l.add(new long[] {start, end, sim});
     }
 
     /** A child made by a fork-like call: its own copy of the parent's address names unless it shares the mm. */
@@ -314,6 +326,9 @@ final class TraceReplay {
         if (path == null) {
             return "/pinsim-strace/fd" + fd;
         }
+        if (path.startsWith("/tmp/") || path.equals("/tmp")) {
+            return "/pinsim-strace" + path; // /tmp is the scenario's, empty: a name there would not exist
+        }
         if (path.startsWith("/") && !path.contains(" (deleted)")) {
             return path;
         }
@@ -345,7 +360,7 @@ final class TraceReplay {
     }
 
     private boolean install(Task t, int fd, String path) {
-        SysResult o = t.openat(Fcntl.AT_FDCWD, path, Fcntl.O_RDWR | Fcntl.O_CREAT, 0644);
+        SysResult o = t.openat(Fcntl.AT_FDCWD, path, Fcntl.O_RDWR, 0);
         if (o.isError()) {
             o = t.openat(Fcntl.AT_FDCWD, path, Fcntl.O_RDONLY, 0);
         }

@@ -224,13 +224,13 @@ final class Validator {
     }
 
     /**
-     * In a log, an open of a name outside /tmp that failed: the machine's file system is not
+     * In a log, an open of a name outside /tmp (a relative name with a dirfd is taken to be
+     * one too) that failed in the path walk: the machine's file system is not
      * modelled (pinsim finds a machine name as the call needs it), so the log's answer is the
      * only one there is, and the call is skipped rather than contradicted.
      */
     private String machineNameFailure(Statement.Call st) {
-        if (!(st.expected() instanceof Expected.Error) && !(st.expected() instanceof Expected.Value v
-                && Expr.plain(v.value()) instanceof Expr.Negate)) {
+        if (!(st.expected() instanceof Expected.Error e) || !PATH_ERRORS.contains(e.name())) {
             return null;
         }
         List<Expr> pos = st.positional();
@@ -238,17 +238,16 @@ final class Validator {
         if (pos.size() <= at || !(pos.get(at) instanceof Expr.Str path)) {
             return null;
         }
-        if (at == 1 && !path.value().startsWith("/") && !(Expr.plain(pos.get(0)) instanceof Expr.Name n
-                && n.name().equals("AT_FDCWD"))) {
-            return null;
-        }
         String p = path.value();
         if (p.equals("/tmp") || p.startsWith("/tmp/")) {
             return null;
         }
-        String errno = st.expected() instanceof Expected.Error e ? e.name() : "an error";
-        return "a name of the machine's file system, which the model does not hold (the log says " + errno + ")";
+        return "a name of the machine's file system, which the model does not hold (the log says " + e.name() + ")";
     }
+
+    /** The errors of a path walk (fs/namei.c), as opposed to a bad descriptor or flags. */
+    private static final java.util.Set<String> PATH_ERRORS = java.util.Set.of("ENOENT", "ENOTDIR", "EACCES", "ELOOP",
+            "EISDIR", "ENXIO", "EROFS", "ENODEV", "EPERM", "ENAMETOOLONG", "EEXIST", "ETXTBSY", "EOPNOTSUPP");
 
     /** fcntl: the descriptor commands are modelled (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD). */
     private String unmodelledFcntl(Statement.Call st) {
