@@ -41,7 +41,7 @@ public final class Parser {
         Parser p = new Parser(file);
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         String[] lines = body.split("\r?\n", -1);
-        StraceLines.Result pre = StraceLines.read(lines);
+        StraceLines.Result pre = StraceLines.read(file, lines);
         p.log = pre.log();
         String truncated = pre.truncated();
         List<StraceLines.Logical> logical = pre.lines();

@@ -66,13 +66,15 @@ final class StraceLines {
 
     private final List<Logical> out = new ArrayList<>();
     private final Map<Long, Pending> pending = new HashMap<>();
+    private final String file;
     private boolean log;
 
-    private StraceLines() {
+    private StraceLines(String file) {
+        this.file = file;
     }
 
-    static Result read(String[] lines) {
-        StraceLines s = new StraceLines();
+    static Result read(String file, String[] lines) {
+        StraceLines s = new StraceLines(file);
         for (int i = 0; i < lines.length; i++) {
             s.line(i + 1, lines[i]);
         }
@@ -206,10 +208,12 @@ final class StraceLines {
 
     private void resume(int no, String text, int restFrom, Long pid, String name) {
         Pending p = pending.remove(pid);
-        if (p == null || !p.name().equals(name)) {
-            if (p != null) {
-                pending.put(pid, p);
-            }
+        if (p != null && !p.name().equals(name)) {
+            throw new InvalidInputException(file, no, text.indexOf("<...") + 1, "expected '<... " + p.name()
+                    + " resumed>' (pid " + pid + " is in " + p.name() + " since line " + p.line() + "), found '<... "
+                    + name + " resumed>'");
+        }
+        if (p == null) {
             // a resumed call whose start the log does not hold (a capture begun mid-call): only
             // its name is known, so it is listed as such
             out.add(new Logical(no, name + "()", 0, null, pid, null, null,
