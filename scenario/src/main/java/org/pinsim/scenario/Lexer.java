@@ -249,7 +249,10 @@ final class Lexer {
                 break;
             }
         }
-        return new Token(Kind.IDENT, text.substring(s, e), posAt(s), s, e, 0, "", null);
+        // strace -y decorates AT_FDCWD with the working directory: AT_FDCWD</tmp/work>
+        int decoEnd = e + 1 < text.length() && text.charAt(e + 1) == '/' ? decorationEnd(e) : -1;
+        String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));
+        return new Token(Kind.IDENT, text.substring(s, e), posAt(s), s, decoEnd < 0 ? e : decoEnd, 0, "", deco);
     }
 
     /** {@code 4096}, {@code 0x1000}, C-style octal {@code 0644} (strace prints modes so), unit letters. */
