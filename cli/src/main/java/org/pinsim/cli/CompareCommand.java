@@ -48,6 +48,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "an unknown call is invalid input instead of a skipped call")
     boolean strict;
 
+    @Option(names = "--as", paramLabel = "'[PID:] KEY=VALUE ...'",
+            description = "what a strace log does not say: the keys of a process directive (uid=0 "
+                    + "caps=-sys_resource,-ipc_lock rlimit.memlock=64KiB) for the first process, which its children inherit")
+    String as;
+
     @Spec
     CommandSpec spec;
 
@@ -68,7 +73,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         return Main.onFile(file, err, () -> {
             Comparison c = Comparison.run(ScenarioRunner.parse(file), profiles,
-                    RunOptions.defaults().withSeed(seed).withStrict(strict));
+                    RunOptions.defaults().withSeed(seed).withStrict(strict).withAs(as));
             if (json) {
                 ComparisonJson.write(c, out);
             } else {

@@ -88,10 +88,11 @@ public final class Main implements Callable<Integer> {
             err.println(e.getMessage());
             return EXIT_INVALID;
         } catch (NoSuchFileException e) {
-            err.println("pinsim: " + file + ": no such file");
+            err.println("pinsim: " + e.getFile() + ": no such file");
             return EXIT_INVALID;
         } catch (IOException e) {
-            err.println("pinsim: " + file + ": cannot read: " + (Files.isDirectory(file) ? "is a directory" : e.getMessage()));
+            Path p = e instanceof java.nio.file.FileSystemException fe && fe.getFile() != null ? Path.of(fe.getFile()) : file;
+            err.println("pinsim: " + p + ": cannot read: " + (Files.isDirectory(p) ? "is a directory" : e.getMessage()));
             return EXIT_INVALID;
         } catch (ModelBugException e) {
             err.println("pinsim: internal error (a bug in the model, not in the input): " + firstLine(e.getMessage()));
@@ -100,6 +101,14 @@ public final class Main implements Callable<Integer> {
             }
             return EXIT_MODEL_BUG;
         }
+    }
+
+    /** Reads and parses a file, or standard input for {@code -} (named {@code <stdin>} in messages). */
+    static org.pinsim.scenario.Scenario read(String name) throws IOException {
+        if (name.equals("-")) {
+            return org.pinsim.scenario.ScenarioRunner.parse("<stdin>", System.in.readAllBytes());
+        }
+        return org.pinsim.scenario.ScenarioRunner.parse(Path.of(name));
     }
 
     static String firstLine(String s) {

@@ -15,14 +15,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pinsim run FILE [--kernel PROFILE] [--json] [--seed N] [--strict]}. */
+/**
+ * {@code pinsim run FILE... [--kernel PROFILE] [--json] [--seed N] [--strict] [--as 'KEY=VALUE ...']}.
+ * Several files run one after the other, each on its own machine ({@code -} is standard
+ * input); the exit code is the highest of theirs.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs a scenario and prints a transcript: each statement with pinsim's result, "
                 + "the final /proc figures of each process, and a summary line.")
 final class RunCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "the scenario (.pin) to run")
-    Path file;
+    @Parameters(arity = "1..*", paramLabel = "FILE",
+            description = "the scenarios (.pin) or strace logs to run, one after the other; - reads standard input")
+    java.util.List<String> files;
+
+    @Option(names = "--as", paramLabel = "'[PID:] KEY=VALUE ...'",
+            description = "what a strace log does not say: the keys of a process directive (uid=0 "
+                    + "caps=-sys_resource,-ipc_lock rlimit.memlock=64KiB) for the first process, which its children inherit")
+    String as;
 
     @Option(names = "--kernel", paramLabel = "PROFILE",
             description = "the kernel profile, overriding the file's kernel directive: ${COMPLETION-CANDIDATES}",
@@ -45,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        RunOptions options = RunOptions.defaults().withSeed(seed).withStrict(strict);
+        RunOptions options = RunOptions.defaults().withSeed(seed).withStrict(strict).withAs(as);
         try {
             if (kernel != null) {
                 options = options.withKernel(Profile.byId(kernel));
@@ -55,15 +65,35 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_INVALID;
         }
         RunOptions chosen = options;
-        return Main.onFile(file, err, () -> {
-            Report report = ScenarioRunner.run(ScenarioRunner.parse(file), chosen);
-            if (json) {
-                JsonReport.write(report, out);
-            } else {
-                Transcript.write(report, out);
+        int worst = Main.EXIT_OK;
+        boolean several = files.size() > 1;
+        if (json && several) {
+            out.println("[");
+        }
+        for (int i = 0; i < files.size(); i++) {
+            String name = files.get(i);
+            if (several && !json) {
+                out.println((i == 0 ? "" : "\n") + "== " + name);
             }
-            return report.exitCode();
-        });
+            boolean last = i == files.size() - 1;
+            int code = Main.onFile(Path.of(name.equals("-") ? "." : name), err, () -> {
+                Report report = ScenarioRunner.run(Main.read(name), chosen);
+                if (json) {
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    JsonReport.write(report, new PrintWriter(sw));
+                    out.print(sw.toString().stripTrailing() + (several && !last ? ",\n" : "\n"));
+                } else {
+                    Transcript.write(report, out);
+                }
+                return report.exitCode();
+            });
+            worst = Math.max(worst, code);
+        }
+        if (json && several) {
+            out.println("]");
+        }
+        out.flush();
+        return worst;
     }
 
     /** The profile ids, for --help. */

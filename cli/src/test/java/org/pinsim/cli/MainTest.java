@@ -95,13 +95,41 @@ class MainTest {
     }
 
     @Test
-    void run_unknownCall_isSkipped_andStrictMakesItInvalid() throws IOException {
-        String f = file("skip.pin", "mlokc(0, 4096)\n");
+    void run_unknownCall_inALog_isSkipped_andStrictMakesItInvalid() throws IOException {
+        String f = file("skip.strace", "4728  mlokc(0, 4096) = 0\n");
         assertThat(run("run", f)).isZero();
         assertThat(out.toString()).contains("skipped mlokc x1 (line 1): unknown call (did you mean mlock?)")
                 .contains("0 calls, 0 matched, 0 mismatched, 1 skipped");
         assertThat(run("run", "--strict", f)).isEqualTo(2);
-        assertThat(errLines()).isEqualTo(f + ":1:1: expected a known call (--strict), found 'mlokc' (did you mean mlock?)");
+        assertThat(errLines()).isEqualTo(f + ":1:7: expected a known call (--strict), found 'mlokc' (did you mean mlock?)");
+    }
+
+    @Test
+    void run_badAs_exitsTwo_withOneLine() throws IOException {
+        String f = file("log.strace", "5  mlock(0x1000, 4096) = -1 ENOMEM\n");
+        assertThat(run("run", f, "--as", "uid=0 caps=-bogus")).isEqualTo(2);
+        assertThat(errLines()).isEqualTo("--as:1:12: expected a capability name (ipc_lock, sys_resource, ...), found 'bogus'");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void run_logWithAs_appliesIt_andSeveralFilesRunInTurn() throws IOException {
+        String log = file("log.strace", "5  mmap(NULL, 65536, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n"
+                + "5  mlock(0x7f0000000000, 65536) = -1 ENOMEM (Cannot allocate memory)\n5  exit_group(0) = ?\n5  +++ exited with 0 +++\n");
+        String pin = file("ok.pin", "munlockall() = 0\n");
+        assertThat(run("run", log, pin, "--as", "uid=1000 rlimit.memlock=32KiB")).isZero();
+        assertThat(out.toString()).contains("== " + log).contains("== " + pin)
+                .contains("note: process app (pid 1000) is the log's first process: uid 1000, caps none, rlimit.memlock 32KiB:8MiB")
+                .contains("2  5 mlock(0x7f0000000000, 65536) = -1 ENOMEM (Cannot allocate memory)\n   why: mlock:")
+                .contains("final app (pid 1000) as it ended (exit_group at line 3): VmSize");
+    }
+
+    @Test
+    void run_misspelledCall_inAScenario_isInvalidInput() throws IOException {
+        String f = file("typo.pin", "a = mmap(NULL, 40KiB, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\nmlok(a, 40KiB)\n");
+        assertThat(run("run", f)).isEqualTo(2);
+        assertThat(errLines()).isEqualTo(f + ":2:1: expected a call pinsim knows, found 'mlok' (did you mean mlock?)");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test

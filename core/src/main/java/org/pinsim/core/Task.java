@@ -55,6 +55,10 @@ public final class Task implements Caller, Cred {
             this(inode, fmode, cloexec, ring, perf, null);
         }
 
+        OpenFile withCloexec(boolean c) {
+            return new OpenFile(inode, fmode, c, ring, perf, huge);
+        }
+
         /** fs/file.c fget: an O_PATH file is not found (EBADF) by calls that use the file. */
         boolean opath() {
             return (fmode & Mmap.FMODE_PATH) != 0;
@@ -522,6 +526,16 @@ public final class Task implements Caller, Cred {
         return done(t.doPrlimit(this, resource, newLimit));
     }
 
+    /**
+     * Not a system call: the limit the task was started with, for a replayed strace log whose
+     * first read of a limit (getrlimit, prlimit64) shows what the process inherited, which the
+     * log's own calls did not set. No permission is checked (it is the starting state, as a
+     * {@link ProcessSpec} gives the memlock limit); a CLONE_THREAD group shares it.
+     */
+    public void assumeRlimit(int resource, long cur, long max) {
+        rlim.set(resource, cur, max);
+    }
+
     /** kernel/sys.c do_prlimit. */
     private int doPrlimit(Task caller, int resource, Rlimit nl) {
         if (resource < 0 || resource >= Resource.RLIM_NLIMITS) {
@@ -736,6 +750,112 @@ public final class Task implements Caller, Cred {
         }
         closeFd(fd);
         return done(0);
+    }
+
+    // ---- descriptors: fs/file.c dup, dup2, dup3; fs/fcntl.c F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD ----
+
+    /** fs/file.c dup: fget_raw (O_PATH files too), then the lowest free descriptor. */
+    public SysResult dup(int oldfd) {
+        begin();
+        OpenFile of = files.get(oldfd);
+        if (of == null) {
+            refuse("dup: fd " + oldfd + " is not open (fget_raw)");
+            return done(-EBADF);
+        }
+        return done(dupInto(of, allocFd(3), false));
+    }
+
+    /** fs/file.c dup2: oldfd == newfd returns newfd when it is open; otherwise ksys_dup3(oldfd, newfd, 0). */
+    public SysResult dup2(int oldfd, int newfd) {
+        begin();
+        if (oldfd == newfd) {
+            return done(files.containsKey(oldfd) ? oldfd : -EBADF);
+        }
+        return done(dup3Fd(oldfd, newfd, 0));
+    }
+
+    /** fs/file.c ksys_dup3: only O_CLOEXEC (EINVAL), oldfd == newfd EINVAL, newfd beyond RLIMIT_NOFILE EBADF. */
+    public SysResult dup3(int oldfd, int newfd, long flags) {
+        begin();
+        if ((flags & ~(long) Fcntl.O_CLOEXEC) != 0) {
+            refuse("dup3: flags other than O_CLOEXEC");
+            return done(-EINVAL);
+        }
+        if (oldfd == newfd) {
+            refuse("dup3: oldfd equals newfd");
+            return done(-EINVAL);
+        }
+        return done(dup3Fd(oldfd, newfd, flags));
+    }
+
+    private int dup3Fd(int oldfd, int newfd, long flags) {
+        if (newfd < 0 || Long.compareUnsigned(newfd, rlim.cur(Resource.RLIMIT_NOFILE)) >= 0) {
+            refuse("dup3: newfd " + newfd + " is not below RLIMIT_NOFILE " + rlim.cur(Resource.RLIMIT_NOFILE));
+            return -EBADF;
+        }
+        OpenFile of = files.get(oldfd);
+        if (of == null) {
+            refuse("dup3: fd " + oldfd + " is not open");
+            return -EBADF;
+        }
+        if (files.containsKey(newfd)) {
+            closeFd(newfd); // do_dup2: the file that was at newfd is closed (filp_close)
+        }
+        return dupInto(of, newfd, (flags & Fcntl.O_CLOEXEC) != 0);
+    }
+
+    /**
+     * fs/fcntl.c do_fcntl for the descriptor commands: F_DUPFD and F_DUPFD_CLOEXEC (f_dupfd: the
+     * lowest free descriptor from arg, EINVAL at or beyond RLIMIT_NOFILE), F_GETFD, F_SETFD.
+     * Other commands are not modelled: the caller must not pass them.
+     */
+    public SysResult fcntl(int fd, int cmd, long arg) {
+        begin();
+        OpenFile of = files.get(fd);
+        if (of == null) {
+            refuse("fcntl: fd " + fd + " is not open (fdget_raw)");
+            return done(-EBADF);
+        }
+        switch (cmd) {
+            case Fcntl.F_DUPFD, Fcntl.F_DUPFD_CLOEXEC -> {
+                long from = arg & 0xffffffffL; // (unsigned int) argi
+                long nofile = rlim.cur(Resource.RLIMIT_NOFILE);
+                if (Long.compareUnsigned(from, nofile) >= 0) {
+                    refuse("fcntl: F_DUPFD from " + from + " is not below RLIMIT_NOFILE " + nofile + " (f_dupfd)");
+                    return done(-EINVAL);
+                }
+                int nfd = allocFd((int) Math.max(from, 3));
+                if (nfd >= nofile) {
+                    refuse("fcntl: no free descriptor below RLIMIT_NOFILE " + nofile + " (alloc_fd)");
+                    return done(-org.pinsim.core.uapi.Errno.EMFILE);
+                }
+                return done(dupInto(of, nfd, cmd == Fcntl.F_DUPFD_CLOEXEC));
+            }
+            case Fcntl.F_GETFD -> {
+                return done(of.cloexec() ? Fcntl.FD_CLOEXEC : 0);
+            }
+            case Fcntl.F_SETFD -> {
+                files.put(fd, of.withCloexec((arg & Fcntl.FD_CLOEXEC) != 0));
+                return done(0);
+            }
+            default -> throw new IllegalArgumentException("fcntl command " + cmd + " is not modelled");
+        }
+    }
+
+    /** fs/file.c alloc_fd: the lowest free descriptor from {@code from} (0-2, the standard streams, are taken). */
+    private int allocFd(int from) {
+        int fd = Math.max(from, 3);
+        while (files.containsKey(fd)) {
+            fd++;
+        }
+        return fd;
+    }
+
+    /** fd_install of a second reference to the same open file (get_file). */
+    private int dupInto(OpenFile of, int fd, boolean cloexec) {
+        fileGet(of);
+        files.put(fd, of.withCloexec(cloexec));
+        return fd;
     }
 
     private void closeFd(int fd) {

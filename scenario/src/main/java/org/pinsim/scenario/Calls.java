@@ -126,6 +126,13 @@ final class Calls {
                 str("name"), optFlags("flags", FlagNames.MFD));
         def("ftruncate", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.ftruncate(a.integer(0), a.num(1))), num("fd"), num("length"));
         def("close", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.close(a.integer(0))), num("fd"));
+        def("dup", 1, DECIMAL, VALUE, (t, a, k) -> ok(t.dup(a.integer(0))), num("oldfd"));
+        def("dup2", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.dup2(a.integer(0), a.integer(1))), num("oldfd"), num("newfd"));
+        def("dup3", 3, DECIMAL, VALUE, (t, a, k) -> ok(t.dup3(a.integer(0), a.integer(1), a.num(2))),
+                num("oldfd"), num("newfd"), flags("flags", FlagNames.OPEN));
+        // F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD; the other commands are skipped (Validator)
+        def("fcntl", 2, DECIMAL, VALUE, (t, a, k) -> ok(t.fcntl(a.integer(0), a.integer(1), a.num(2))),
+                num("fd"), flags("cmd", FlagNames.FCNTL), flags("arg", FlagNames.FD));
     }
 
     private static void time() {

@@ -150,6 +150,9 @@ public record Comparison(String file, List<Profile> profiles, List<Report> repor
         TreeMap<Integer, Report.Entry[]> byLine = new TreeMap<>();
         for (int i = 0; i < n; i++) {
             for (Report.Entry e : reports.get(i).entries()) {
+                if (e instanceof Report.EventEntry) {
+                    continue; // strace task lines: what the run did, not an outcome to compare
+                }
                 byLine.computeIfAbsent(e.line(), l -> new Report.Entry[n])[i] = e;
             }
         }

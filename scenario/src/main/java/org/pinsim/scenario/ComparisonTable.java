@@ -79,7 +79,7 @@ public final class ComparisonTable {
         int idWidth = c.profiles().stream().mapToInt(p -> p.id().length()).max().orElse(0);
         for (int i = 0; i < n; i++) {
             String id = c.profiles().get(i).id();
-            out.println(id + " ".repeat(idWidth - id.length()) + GAP + Transcript.summary(c.reports().get(i).summary()));
+            out.println(id + " ".repeat(idWidth - id.length()) + GAP + Transcript.counts(c.reports().get(i).summary()));
         }
         out.println(verdict(c));
         out.flush();

@@ -17,6 +17,23 @@ final class Directives {
 
     /** The declared processes in file order; without any, the default {@code app}. */
     static List<Plan.ProcessDecl> processes(Scenario sc, Profile profile, Resolver r) {
+        return processes(sc, profile, r, null);
+    }
+
+    /** As above, {@code --as}'s keys applied to the first process (null: none). */
+    static List<Plan.ProcessDecl> processes(Scenario sc, Profile profile, Resolver r, As as) {
+        List<Plan.ProcessDecl> out = declared(sc, profile, r);
+        if (as == null) {
+            return out;
+        }
+        List<Plan.ProcessDecl> withAs = new ArrayList<>(out);
+        Plan.ProcessDecl first = out.get(0);
+        withAs.set(0, new Plan.ProcessDecl(first.name(), apply(first.spec(), as.keys(), profile, new Resolver(As.FILE)),
+                first.pos()));
+        return List.copyOf(withAs);
+    }
+
+    private static List<Plan.ProcessDecl> declared(Scenario sc, Profile profile, Resolver r) {
         List<Plan.ProcessDecl> out = new ArrayList<>();
         for (Directive d : sc.directives()) {
             if (d instanceof Directive.Process p && (p.guard() == null || p.guard().admits(profile))) {
@@ -36,7 +53,12 @@ final class Directives {
     }
 
     private static ProcessSpec spec(Directive.Process p, Profile profile, Resolver r) {
-        ProcessSpec s = ProcessSpec.defaults(p.name(), profile);
+        return apply(ProcessSpec.defaults(p.name(), profile), p, profile, r);
+    }
+
+    /** The keys written in {@code p} applied to {@code base}; absent keys keep the base's. */
+    private static ProcessSpec apply(ProcessSpec base, Directive.Process p, Profile profile, Resolver r) {
+        ProcessSpec s = base;
         if (p.uid() != null) {
             long uid = r.constant(p.uid(), null, "uid");
             if (uid < 0 || uid > 0xfffffffeL) {

@@ -10,6 +10,7 @@ import org.pinsim.core.SysResult;
 import org.pinsim.core.Task;
 import org.pinsim.core.proc.ProcFs;
 import org.pinsim.core.uapi.Errno;
+import org.pinsim.core.uapi.Sched;
 import org.pinsim.scenario.CallSpec.Outcome;
 
 /**
@@ -34,6 +35,13 @@ final class Execution implements Val.Env {
     private final List<Report.Entry> entries = new ArrayList<>();
     private final Map<String, List<Integer>> skippedLines = new TreeMap<>();
     private final Map<String, String> skippedReasons = new TreeMap<>();
+    private final boolean log;
+    private final TraceReplay replay;
+    /** The task whose call or check is being evaluated: a trace's addresses are its address space's. */
+    private Task current;
+    /** Figures of a log's processes taken just before they exited, by pid. */
+    private final Map<Integer, Report.ProcessFigures> atExit = new HashMap<>();
+    private final List<String> notes = new ArrayList<>();
     private Kernel kernel;
     private ProcFs proc;
     private Map<String, Long> vmstatAtStart;
@@ -50,6 +58,8 @@ final class Execution implements Val.Env {
     Execution(Plan plan, StepObserver observer) {
         this.plan = plan;
         this.observer = observer;
+        this.log = plan.scenario().log();
+        this.replay = new TraceReplay(log, memlockGiven(plan));
     }
 
     Report run() {
@@ -62,16 +72,24 @@ final class Execution implements Val.Env {
             values.put(name, (long) pid);
         });
         plan.processes().forEach(p -> known.add(new Known(p.name(), setup.processes().get(p.name()))));
+        if (log) {
+            describeFirst();
+        }
         for (Plan.Step step : plan.steps()) {
             observe(step.line(), false);
             if (step instanceof Plan.CallStep c) {
                 call(c);
             } else if (step instanceof Plan.SkipStep s) {
                 skip(s);
+            } else if (step instanceof Plan.EventStep ev) {
+                event(ev);
             } else {
                 check((Plan.CheckStep) step);
             }
             observe(step.line(), true);
+        }
+        if (plan.scenario().truncated() != null) {
+            notes.add(plan.scenario().truncated());
         }
         return report();
     }
@@ -85,95 +103,149 @@ final class Execution implements Val.Env {
     // ---------------------------------------------------------------- calls
 
     private void call(Plan.CallStep step) {
-        calls++;
         Statement.Call st = step.statement();
         Task task = task(step.proc());
+        if (task == null && log && st.expected() instanceof Expected.Unknown) {
+            // the kernel ended the call with its task ("= ?"): nothing to replay
+            skip(new Plan.SkipStep(st, step.proc(), "its process had ended (" + missing(step.proc()) + ")"));
+            return;
+        }
+        calls++;
         if (task == null) {
             mismatched++;
             if (step.bind() != null) {
                 values.put(step.bind(), -1L);
             }
             entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
-                    "not run: " + missing(step.proc()), null, null, null, st.expectedText(), false, null));
+                    "not run: " + missing(step.proc()), null, null, null, st.expectedText(), false, null, null,
+                    st.strace().time(), st.strace().duration(), List.of()));
             return;
         }
+        current = task;
         Args args = new Args(step.args(), this);
+        List<String> callNotes = new ArrayList<>(replay.prepare(task, step, args, this));
+        replay.limitSet(step, args);
+        if (log && isExit(step)) {
+            takeExitFigures(task, step.spec().name() + " at line " + st.line());
+        }
         Outcome out = invoke(step, task, args);
         SysResult r = out.result();
-        place(step, args, r);
+        replay.place(task, step, args, r);
+        replay.after(task, step, args, r);
         Boolean match = Judge.matches(step.expect(), r, out.out(), out.outArray(), this);
         String detail = match == null || match ? null : Judge.detail(step, r, out.out(), out.outArray(), this);
         count(match);
-        bind(step, r, args);
+        bind(step, r, args, task, callNotes);
+        if (st.strace().issuedLine() > 0) {
+            callNotes.add(0, "issued at line " + st.strace().issuedLine() + ", resumed at line " + st.line()
+                    + (st.strace().ran() != null ? "; runs " + st.strace().ran() : ""));
+        }
+        String errno = r.isError() ? Errno.name(r.errno()) : null;
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
-                Transcript.result(r, step.spec().style()), r.value(), r.isError() ? Errno.name(r.errno()) : null,
-                r.reason(), st.expectedText(), match, detail));
+                Transcript.result(r, step.spec().style()), r.value(), errno, r.reason(), st.expectedText(), match, detail,
+                errno == null ? null : new Report.Refusal(st.name(), errno, r.reason()),
+                st.strace().time(), st.strace().duration(), List.copyOf(callNotes)));
+        current = null;
         checkInvariants(st.line());
+    }
+
+    /** Whether the run was given the first process's memlock limit (--as or a process directive). */
+    private static boolean memlockGiven(Plan plan) {
+        if (plan.options() != null && plan.options().as() != null && plan.options().as().contains("rlimit.memlock")) {
+            return true;
+        }
+        for (Directive d : plan.scenario().directives()) {
+            if (d instanceof Directive.Process p && p.memlockSoft() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isExit(Plan.CallStep step) {
+        String n = step.spec().name();
+        return n.equals("exit_group") || n.equals("exit");
+    }
+
+    /**
+     * A log's process about to exit: its figures now, as /proc showed them last. exit_group and a
+     * kill end the thread group; exit ends one task, and the figures are taken only when no other
+     * task shares its address space (the mm goes with the last one).
+     */
+    private void takeExitFigures(Task t, String when) {
+        boolean group = !when.startsWith("exit ");
+        for (Task o : kernel.tasks()) {
+            if (o != t && !o.exited() && o.mm() == t.mm() && (!group || o.tgid() != t.tgid())) {
+                return;
+            }
+        }
+        atExit.putIfAbsent(t.tgid(), figures(nameOf(t.tgid()), t, when));
+        if (t.pid() != t.tgid()) {
+            atExit.putIfAbsent(t.pid(), figures(nameOf(t.pid()), t, when));
+        }
+    }
+
+    private String nameOf(int pid) {
+        for (Known k : known) {
+            if (k.pid() == pid) {
+                return k.name();
+            }
+        }
+        return null;
+    }
+
+    /** The transcript's first note in a log: who the first process is, with what attributes. */
+    private void describeFirst() {
+        Plan.ProcessDecl p = plan.processes().get(0);
+        int pid = pids.get(p.name());
+        Task t = kernel.task(pid);
+        org.pinsim.core.task.Rlimit l = t.rlimitOf(org.pinsim.core.uapi.Resource.RLIMIT_MEMLOCK);
+        notes.add("process " + p.name() + " (pid " + pid + ") is the log's first process: uid " + t.uid() + ", caps "
+                + caps(t.caps()) + ", rlimit.memlock " + Sizes.format(l.cur()) + ":"
+                + Sizes.format(l.max()) + "; its children inherit them");
+    }
+
+    /** {@code all}, {@code none}, {@code all,-sys_resource} (what is missing from the full set, when less is), or the names. */
+    static String caps(long caps) {
+        long missing = org.pinsim.core.task.Caps.ALL & ~caps;
+        if (caps != 0 && Long.bitCount(missing) <= 8) {
+            StringBuilder sb = new StringBuilder("all");
+            for (int i = 0; i <= org.pinsim.core.task.Caps.CAP_LAST_CAP; i++) {
+                if ((missing & (1L << i)) != 0) {
+                    sb.append(",-").append(org.pinsim.core.task.Caps.name(i));
+                }
+            }
+            return sb.toString();
+        }
+        return org.pinsim.core.task.Caps.format(caps);
+    }
+
+    /** A strace task line: an exit or a kill the log shows without the call that did it. */
+    private void event(Plan.EventStep ev) {
+        Statement.Event e = ev.statement();
+        Task t = task(ev.proc());
+        String outcome;
+        if (e.kind().equals("KILLED") && t != null) {
+            takeExitFigures(t, "killed by " + e.detail() + " at line " + e.line());
+            t.exitGroup(0); // kernel/signal.c get_signal -> do_group_exit: a fatal signal ends the thread group
+            outcome = "torn down: the fatal signal ends the thread group (do_group_exit)";
+        } else if (e.kind().equals("EXITED") && t != null) {
+            takeExitFigures(t, "exit at line " + e.line());
+            t.exit(0); // the log shows no exit call for it (filtered out): do_exit
+            outcome = "the task exits here (the log shows no exit call for it)";
+        } else {
+            return; // signals delivered, and exits pinsim has already run
+        }
+        entries.add(new Report.EventEntry(e.line(), ev.proc(), (e.proc() == null ? "" : e.proc().written() + " ")
+                + e.text(), outcome));
+        checkInvariants(e.line());
     }
 
     // ---------------------------------------------------------------- a trace's addresses
 
-    /**
-     * The parts of a real trace's address space that the run has placed, oldest first:
-     * {real start, real end, simulated start}. A trace's mmap returned a real address where
-     * pinsim's returned another; from then on the trace's literal addresses inside that
-     * mapping (munmap's, mlock's, an iov_base) mean the same offset in pinsim's.
-     */
-    private final List<long[]> placed = new ArrayList<>();
-
-    /** How far around a trace's program break its heap addresses are taken to lie. */
-    private static final long BRK_WINDOW = 1L << 30;
-
     @Override
     public long translate(long address) {
-        for (int i = placed.size() - 1; i >= 0; i--) {
-            long[] p = placed.get(i);
-            if (Long.compareUnsigned(address, p[0]) >= 0 && Long.compareUnsigned(address, p[1]) < 0) {
-                return p[2] + (address - p[0]);
-            }
-        }
-        return address;
-    }
-
-    /**
-     * Where the layout chose the address (mmap without MAP_FIXED, a moving mremap without
-     * MREMAP_FIXED, brk(NULL)) and the statement expects a literal address, that address is
-     * the trace's name for pinsim's: it is recorded, and so the expectation holds by meaning.
-     * munmap of a trace's range forgets what it covered.
-     */
-    private void place(Plan.CallStep step, Args args, SysResult r) {
-        if (r.isError()) {
-            return;
-        }
-        String name = step.spec().name();
-        if (name.equals("munmap") && step.args().get(0) instanceof Arg.Num n && n.value() instanceof Val.Addr a) {
-            long end = a.value() + ((args.num(1) + 4095) & ~4095L);
-            placed.removeIf(p -> Long.compareUnsigned(p[0], a.value()) >= 0 && Long.compareUnsigned(p[1], end) <= 0);
-            return;
-        }
-        if (step.expect().kind() != Plan.Expect.Kind.VALUE || !(step.expect().value() instanceof Val.Addr e)) {
-            return;
-        }
-        long real = e.value();
-        switch (name) {
-            case "mmap" -> {
-                if ((args.num(3) & (org.pinsim.core.uapi.Mman.MAP_FIXED | org.pinsim.core.uapi.Mman.MAP_FIXED_NOREPLACE)) == 0) {
-                    placed.add(new long[] {real, real + ((args.num(1) + 4095) & ~4095L), r.ret()});
-                }
-            }
-            case "mremap" -> {
-                if ((args.num(3) & org.pinsim.core.uapi.Mman.MREMAP_FIXED) == 0 && r.ret() != args.num(0)) {
-                    placed.add(new long[] {real, real + ((args.num(2) + 4095) & ~4095L), r.ret()});
-                }
-            }
-            case "brk" -> {
-                if (args.num(0) == 0) {
-                    placed.add(new long[] {real - BRK_WINDOW, real + BRK_WINDOW, r.ret() - BRK_WINDOW});
-                }
-            }
-            default -> {
-            }
-        }
+        return replay.translate(current, address);
     }
 
     private Outcome invoke(Plan.CallStep step, Task task, Args args) {
@@ -193,7 +265,7 @@ final class Execution implements Val.Env {
         }
     }
 
-    private void bind(Plan.CallStep step, SysResult r, Args args) {
+    private void bind(Plan.CallStep step, SysResult r, Args args, Task parent, List<String> callNotes) {
         String name = step.bind();
         if (name != null) {
             values.put(name, r.value());
@@ -211,6 +283,17 @@ final class Execution implements Val.Env {
             values.put(procName, (long) child);
         }
         known.add(new Known(procName, child));
+        Task c = kernel.task(child);
+        if (c != null) {
+            long flags = step.spec().name().startsWith("clone") ? args.num(0)
+                    : step.spec().name().equals("vfork") ? Sched.CLONE_VM : 0;
+            replay.created(parent, c, flags);
+            if (log && step.aliasPid() != null) {
+                callNotes.add("pid " + step.aliasPid() + " is pid " + child + " in pinsim: "
+                        + (c.mm() == parent.mm() ? "a task sharing the address space of " + step.proc()
+                        : "a process with its own copy of the address space of " + step.proc()));
+            }
+        }
     }
 
     private void checkInvariants(int line) {
@@ -226,9 +309,11 @@ final class Execution implements Val.Env {
 
     private void skip(Plan.SkipStep s) {
         Statement.Call st = s.statement();
+        replay.skipped(task(s.proc()), st);
         skippedLines.computeIfAbsent(st.name(), k -> new ArrayList<>()).add(st.line());
         skippedReasons.put(st.name(), s.reason());
-        entries.add(new Report.SkipEntry(st.line(), s.proc(), Transcript.callText(st), st.name(), st.argsText(), s.reason()));
+        entries.add(new Report.SkipEntry(st.line(), s.proc(), Transcript.callText(st), st.name(), st.argsText(), s.reason(),
+                st.strace().time(), st.strace().duration()));
     }
 
     /** The live task of a process name, or null when it does not exist or has exited. */
@@ -258,7 +343,9 @@ final class Execution implements Val.Env {
                     "no such process", false));
             return;
         }
+        current = task;
         long got = Checks.read(step, task, proc, vmstatAtStart, this);
+        current = null;
         boolean ok = Checks.compare(st.op(), got, want);
         if (!ok) {
             failed++;
@@ -274,10 +361,9 @@ final class Execution implements Val.Env {
         for (Known k : known) {
             Task t = kernel.task(k.pid());
             if (t != null && !t.exited()) {
-                figures.add(new Report.ProcessFigures(k.name(), k.pid(), proc.statusField(t, "VmSize"),
-                        proc.statusField(t, "VmLck"), proc.statusField(t, "VmPin"), proc.statusField(t, "VmRSS"),
-                        proc.mapCount(t), t.uid(), kernel.user(t.uid()).lockedVm() << 2,
-                        org.pinsim.core.account.Exempt.pages(kernel, t) << 2));
+                figures.add(figures(k.name(), t, null));
+            } else if (atExit.containsKey(k.pid())) {
+                figures.add(atExit.get(k.pid()));
             }
         }
         List<Report.SkippedCall> skipped = new ArrayList<>();
@@ -286,7 +372,14 @@ final class Execution implements Val.Env {
         int skippedCount = skippedLines.values().stream().mapToInt(List::size).sum();
         return new Report(plan.scenario().file(), plan.profile(), plan.machine().seed(), List.copyOf(entries),
                 List.copyOf(figures), List.copyOf(skipped),
-                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed));
+                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed), List.copyOf(notes));
+    }
+
+    private Report.ProcessFigures figures(String name, Task t, String exited) {
+        return new Report.ProcessFigures(name, t.pid(), proc.statusField(t, "VmSize"),
+                proc.statusField(t, "VmLck"), proc.statusField(t, "VmPin"), proc.statusField(t, "VmRSS"),
+                proc.mapCount(t), t.uid(), kernel.user(t.uid()).lockedVm() << 2,
+                org.pinsim.core.account.Exempt.pages(kernel, t) << 2, exited);
     }
 
     @Override

@@ -15,6 +15,18 @@ public sealed interface Expr {
     record Num(long value, String unit, String text, Pos pos) implements Expr {
     }
 
+    /**
+     * A descriptor with strace's {@code -y} decoration: {@code 3</usr/lib/libc.so.6>}. Its value
+     * is the number; {@code path} names the file (the stand-in file of that path).
+     */
+    record Fd(Num num, String path, Pos pos) implements Expr {
+    }
+
+    /** The value without a decoration: the number of an {@link Fd}, else the expression itself. */
+    static Expr plain(Expr e) {
+        return e instanceof Fd f ? f.num() : e;
+    }
+
     /** A name: a bound value, a flag ({@code PROT_READ}), or a word such as {@code unlimited}. */
     record Name(String name, Pos pos) implements Expr {
     }

@@ -33,11 +33,20 @@ public final class JsonReport {
         root.put("file", report.file());
         root.put("profile", report.profile().id());
         root.put("seed", report.seed());
+        ArrayNode notes = root.putArray("notes");
+        report.notes().forEach(notes::add);
         ArrayNode statements = root.putArray("statements");
         ArrayNode checks = root.putArray("checks");
+        ArrayNode events = root.putArray("events");
         for (Report.Entry e : report.entries()) {
             if (e instanceof Report.CheckEntry c) {
                 checks.add(check(c));
+            } else if (e instanceof Report.EventEntry ev) {
+                ObjectNode n = events.addObject();
+                n.put("line", ev.line());
+                n.put("proc", ev.proc());
+                n.put("text", ev.text());
+                n.put("outcome", ev.outcome());
             } else {
                 statements.add(statement(e));
             }
@@ -71,6 +80,17 @@ public final class JsonReport {
             n.put("text", c.result());
             n.put("reason", c.reason());
             n.put("detail", c.detail());
+            if (c.refusal() != null) {
+                ObjectNode r = n.putObject("refusal");
+                r.put("call", c.refusal().call());
+                r.put("errno", c.refusal().errno());
+                r.put("rule", c.refusal().reason());
+                r.put("why", c.refusal().line());
+            }
+            n.put("time", c.time());
+            n.put("duration", c.duration());
+            ArrayNode cn = n.putArray("notes");
+            c.notes().forEach(cn::add);
         } else {
             Report.SkipEntry s = (Report.SkipEntry) e;
             n.put("line", s.line());
@@ -82,6 +102,8 @@ public final class JsonReport {
             n.putNull("expected");
             n.putNull("match");
             n.put("skipped", s.reason());
+            n.put("time", s.time());
+            n.put("duration", s.duration());
         }
         return n;
     }
@@ -111,6 +133,7 @@ public final class JsonReport {
         n.put("uid", p.uid());
         n.put("user_locked_vm_kB", p.userLockedKb());
         n.put("exempt_kB", p.exemptKb());
+        n.put("ended", p.exited());
         return n;
     }
 
@@ -123,6 +146,7 @@ public final class JsonReport {
         n.put("skipped", s.skipped());
         n.put("checks", s.checks());
         n.put("failed", s.failed());
+        n.put("unjudged", s.unjudged());
         n.put("exitCode", r.exitCode());
         return n;
     }

@@ -97,7 +97,7 @@ final class Judge {
     }
 
     private static boolean isLiteral(Statement.Call st) {
-        return st.expected() instanceof Expected.Value v && v.value() instanceof Expr.Num n && n.unit().isEmpty();
+        return st.expected() instanceof Expected.Value v && Expr.plain(v.value()) instanceof Expr.Num n && n.unit().isEmpty();
     }
 
     static String limit(long cur, long max) {

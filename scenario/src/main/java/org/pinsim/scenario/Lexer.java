@@ -10,20 +10,58 @@ import org.pinsim.scenario.Token.Kind;
  * name ({@code linux-6.18}), read raw text instead of tokens.
  *
  * <p>Skipped: blanks, {@code # comments} to the end of the line, and strace's
- * {@code /* 20 vars * /} comments inside argument lists.
+ * {@code /* 20 vars * /} comments inside argument lists. A number written right after with
+ * strace's {@code -y} decoration ({@code 3</usr/lib/libc.so.6>}, {@code -yy}'s
+ * {@code 0</dev/null<char 1:3>>}) carries the decoration's path.
+ *
+ * <p>The text lexed may be a part of a line (after strace's pid and timestamp prefix, before its
+ * {@code -T} duration) or two parts of two lines joined (a call strace split with
+ * {@code <unfinished ...>}): {@link At} maps an index of the text to its place in the file.
  */
 final class Lexer {
+
+    /** Where an index of the lexed text was written in the file. */
+    @FunctionalInterface
+    interface At {
+        Pos at(int index);
+    }
 
     private final String file;
     private final int line;
     private final String text;
+    private final At at;
     private int pos;
     private final List<Token> ahead = new ArrayList<>();
 
     Lexer(String file, int line, String text) {
+        this(file, line, text, 0, null);
+    }
+
+    /** Lexes {@code text} from index {@code from}; {@code at} null means one line, {@code line}. */
+    Lexer(String file, int line, String text, int from, At at) {
         this.file = file;
         this.line = line;
         this.text = text;
+        this.pos = from;
+        this.at = at != null ? at : i -> new Pos(line, i + 1);
+    }
+
+    /** The place in the file of index {@code i} of the lexed text. */
+    Pos posAt(int i) {
+        return at.at(i);
+    }
+
+    int line() {
+        return line;
+    }
+
+    /** The place of the first character not read yet, blanks included. */
+    Pos posHere() {
+        int i = pos;
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        return posAt(i);
     }
 
     String file() {
@@ -94,7 +132,46 @@ final class Lexer {
             e++;
         }
         pos = e;
-        return new Token(Kind.IDENT, text.substring(s, e), line, s, e, 0, "");
+        return new Token(Kind.IDENT, text.substring(s, e), posAt(s), s, e, 0, "", null);
+    }
+
+    /**
+     * Reads raw text up to (not including) the parenthesis that closes the one just read,
+     * passing over strings and nested brackets, then skips it; null when the line ends first.
+     * Used for the arguments of calls the language does not know, which are not looked at.
+     */
+    String rawUntilClose() {
+        ahead.clear();
+        int depth = 0;
+        int i = pos;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                i++;
+                while (i < text.length() && text.charAt(i) != '"') {
+                    i += text.charAt(i) == '\\' ? 2 : 1;
+                }
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0 && c == ')') {
+                    String raw = text.substring(pos, i);
+                    pos = i + 1;
+                    return raw;
+                }
+                depth = Math.max(0, depth - 1);
+            }
+            i++;
+        }
+        return null;
+    }
+
+    /** The rest of the text, unlexed, and the lexer at its end. */
+    String rest() {
+        ahead.clear();
+        String r = text.substring(Math.min(pos, text.length()));
+        pos = text.length();
+        return r;
     }
 
     /** Reads raw text up to (not including) the last {@code close} on the line, then skips it. */
@@ -122,7 +199,7 @@ final class Lexer {
             } else if (c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '*') {
                 int close = text.indexOf("*/", i + 2);
                 if (close < 0) {
-                    throw new InvalidInputException(file, line, i + 1, "expected '*/' to close the comment, found end of line");
+                    throw new InvalidInputException(file, posAt(i), "expected '*/' to close the comment, found end of line");
                 }
                 i = close + 2;
             } else {
@@ -135,7 +212,8 @@ final class Lexer {
     private Token scan(int from) {
         int s = skipBlank(from);
         if (s >= text.length() || text.charAt(s) == '#') {
-            return new Token(Kind.EOL, "", line, Math.min(s, text.length()), text.length(), 0, "");
+            int e = Math.min(s, text.length());
+            return new Token(Kind.EOL, "", posAt(e), e, text.length(), 0, "", null);
         }
         char c = text.charAt(s);
         if (Character.isDigit(c)) {
@@ -171,7 +249,10 @@ final class Lexer {
                 break;
             }
         }
-        return new Token(Kind.IDENT, text.substring(s, e), line, s, e, 0, "");
+        // strace -y decorates AT_FDCWD with the working directory: AT_FDCWD</tmp/work>
+        int decoEnd = e + 1 < text.length() && text.charAt(e + 1) == '/' ? decorationEnd(e) : -1;
+        String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));
+        return new Token(Kind.IDENT, text.substring(s, e), posAt(s), s, decoEnd < 0 ? e : decoEnd, 0, "", deco);
     }
 
     /** {@code 4096}, {@code 0x1000}, C-style octal {@code 0644} (strace prints modes so), unit letters. */
@@ -195,20 +276,71 @@ final class Lexer {
         while (e < text.length() && text.charAt(e) < 128 && Character.isLetter(text.charAt(e))) {
             e++;
         }
-        return new Token(Kind.NUMBER, text.substring(s, e), line, s, e, value, text.substring(digitsEnd, e));
+        String suffix = text.substring(digitsEnd, e);
+        int decoEnd = suffix.isEmpty() ? decorationEnd(e) : -1;
+        String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));
+        int end = decoEnd < 0 ? e : decoEnd;
+        return new Token(Kind.NUMBER, text.substring(s, e), posAt(s), s, end, value, suffix, deco);
+    }
+
+    /**
+     * strace -y: {@code <...>} right after a descriptor, its angle brackets nested for -yy's
+     * devices, then an optional {@code (deleted)}; the index after it, or -1 when there is none
+     * ({@code 1<<12} is a shift, not a decoration).
+     */
+    private int decorationEnd(int i) {
+        if (i >= text.length() || text.charAt(i) != '<' || (i + 1 < text.length() && text.charAt(i + 1) == '<')) {
+            return -1;
+        }
+        int depth = 0;
+        for (int j = i; j < text.length(); j++) {
+            char c = text.charAt(j);
+            if (c == '<') {
+                depth++;
+            } else if (c == '>' && --depth == 0) {
+                int end = j + 1;
+                return text.startsWith("(deleted)", end) ? end + "(deleted)".length() : end;
+            }
+        }
+        return -1;
+    }
+
+    /** The path of a decoration: up to a nested {@code <} (-yy's device), strace's \\xNN escapes undone. */
+    private static String decoration(String inner) {
+        int nested = inner.indexOf('<');
+        String path = nested >= 0 ? inner.substring(0, nested) : inner;
+        if (path.endsWith(">")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\' && i + 3 < path.length() && path.charAt(i + 1) == 'x') {
+                try {
+                    sb.append((char) Integer.parseInt(path.substring(i + 2, i + 4), 16));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException e) {
+                    // not an escape: kept as written
+                }
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     private long parseRadix(int tokenStart, int s, int e, int radix) {
         String digits = text.substring(s, e);
         if (digits.isEmpty()) {
-            throw new InvalidInputException(file, line, tokenStart + 1,
+            throw new InvalidInputException(file, posAt(tokenStart),
                     "expected hex digits after '0x', found " + describeAt(e));
         }
         try {
-            return radix == 16 ? Long.parseUnsignedLong(digits, 16) : Long.parseLong(digits, radix);
+            // strace prints unsigned 64-bit values in decimal (18446744073709551615 is -1)
+            return radix == 8 ? Long.parseLong(digits, radix) : Long.parseUnsignedLong(digits, radix);
         } catch (NumberFormatException ex) {
             String what = radix == 8 ? "an octal number (a leading 0 means octal, as in C)" : "a number that fits in 64 bits";
-            throw new InvalidInputException(file, line, tokenStart + 1, "expected " + what + ", found '" + text.substring(tokenStart, e) + "'");
+            throw new InvalidInputException(file, posAt(tokenStart), "expected " + what + ", found '" + text.substring(tokenStart, e) + "'");
         }
     }
 
@@ -229,10 +361,10 @@ final class Lexer {
             }
         }
         if (i >= text.length()) {
-            throw new InvalidInputException(file, line, text.length() + 1,
-                    "expected '\"' to close the string at column " + (s + 1) + ", found end of line");
+            throw new InvalidInputException(file, posAt(text.length()),
+                    "expected '\"' to close the string at column " + posAt(s).column() + ", found end of line");
         }
-        return new Token(Kind.STRING, sb.toString(), line, s, i + 1, 0, "");
+        return new Token(Kind.STRING, sb.toString(), posAt(s), s, i + 1, 0, "", null);
     }
 
     /** C escapes as strace prints them: \n \t \\ \" \xNN \NNN. Returns the index after the escape. */
@@ -297,13 +429,13 @@ final class Lexer {
             case '?' -> Kind.QUESTION;
             case '<' -> Kind.LT;
             case '>' -> Kind.GT;
-            default -> throw new InvalidInputException(file, line, s + 1,
+            default -> throw new InvalidInputException(file, posAt(s),
                     "expected a name, number, string or operator, found '" + text.charAt(s) + "'");
         };
         return tok(k, s, 1);
     }
 
     private Token tok(Kind k, int s, int len) {
-        return new Token(k, text.substring(s, s + len), line, s, s + len, 0, "");
+        return new Token(k, text.substring(s, s + len), posAt(s), s, s + len, 0, "", null);
     }
 }

@@ -41,39 +41,81 @@ public final class Parser {
         Parser p = new Parser(file);
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         String[] lines = body.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            p.parseLine(i + 1, lines[i]);
+        StraceLines.Result pre = StraceLines.read(file, lines);
+        p.log = pre.log();
+        String truncated = pre.truncated();
+        List<StraceLines.Logical> logical = pre.lines();
+        int last = lastStatement(logical);
+        for (int i = 0; i < logical.size(); i++) {
+            try {
+                p.parseLine(logical.get(i));
+            } catch (InvalidInputException e) {
+                // a capture cut short: the last line of a log, without its end of line, is the call
+                // the log ends in the middle of
+                if (!p.log || i != last || body.endsWith("\n") || truncated != null) {
+                    throw e;
+                }
+                truncated = "the log ends in the middle of a call (line " + logical.get(i).line() + "): replayed up to there";
+            }
         }
-        return new Scenario(file, List.copyOf(p.directives), List.copyOf(p.statements));
+        return new Scenario(file, List.copyOf(p.directives), List.copyOf(p.statements), p.log, truncated);
     }
 
-    /** strace's pid prefix: {@code 4728  } ({@code -f -o FILE}) or {@code [pid 4728] } (-f to a terminal). */
-    private static final java.util.regex.Pattern PID_PREFIX = java.util.regex.Pattern.compile("(\\d+\\s+|\\[pid\\s+\\d+\\]\\s*)");
-
-    private void parseLine(int lineNo, String text) {
-        String trimmed = text.strip();
-        java.util.regex.Matcher pid = PID_PREFIX.matcher(trimmed);
-        String rest = pid.lookingAt() ? trimmed.substring(pid.end()) : trimmed;
-        if (rest.startsWith("+++") || rest.startsWith("---")) {
-            return; // "+++ exited with 0 +++", "--- SIGCHLD {...} ---", with or without a pid prefix
+    private static int lastStatement(List<StraceLines.Logical> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (!lines.get(i).text().isBlank()) {
+                return i;
+            }
         }
-        Lexer lx = new Lexer(file, lineNo, text);
+        return -1;
+    }
+
+    private boolean log;
+
+    private void parseLine(StraceLines.Logical l) {
+        Lexer lx = new Lexer(file, l.line(), l.text(), l.from(), l.at());
         if (lx.peek().is(Kind.EOL)) {
             return;
         }
+        Statement.ProcRef pid = l.pid() == null ? null
+                : new Statement.ProcRef(null, l.pid(), l.pidText(), l.pidPos());
+        if (l.eventKind() != null) {
+            statements.add(new Statement.Event(l.line(), null, pid, l.eventKind(), l.eventDetail(),
+                    l.text().substring(l.from()).strip(), l.strace()));
+            return;
+        }
+        if (l.unreturned() != null) {
+            statements.add(unreturned(lx, l, pid));
+            return;
+        }
         Guard guard = null;
-        if (lx.peek().is(Kind.LBRACKET) && !lx.peek(1).isIdent("pid")) {
+        if (pid == null && lx.peek().is(Kind.LBRACKET) && !lx.peek(1).isIdent("pid")) {
             guard = guard(lx);
         }
         Token first = lx.peek();
-        if (first.is(Kind.IDENT) && DIRECTIVES.contains(first.text()) && !startsCall(lx.peek(1))) {
+        if (pid == null && first.is(Kind.IDENT) && DIRECTIVES.contains(first.text()) && !startsCall(lx.peek(1))) {
             directive(lx, guard);
-        } else if (first.isIdent("check") && !startsCall(lx.peek(1))) {
+        } else if (pid == null && first.isIdent("check") && !startsCall(lx.peek(1))) {
             statements.add(check(lx, guard));
         } else {
-            statements.add(call(lx, guard));
+            statements.add(call(lx, guard, pid, l.strace()));
         }
         lx.expect(Kind.EOL, "end of line");
+    }
+
+    /** A call that never returned in the log: only its name is read. */
+    private Statement.Call unreturned(Lexer lx, StraceLines.Logical l, Statement.ProcRef pid) {
+        Token name = lx.peek();
+        if (!name.is(Kind.IDENT)) {
+            throw lx.error(name, "a call");
+        }
+        lx.next();
+        String args = lx.rest();
+        args = args.startsWith("(") ? args.substring(1) : args;
+        int close = args.lastIndexOf(')');
+        args = (close >= 0 ? args.substring(0, close) : args).strip();
+        return new Statement.Call(l.line(), null, pid, null, null, name.text(), name.pos(), List.of(), args, null,
+                null, l.strace());
     }
 
     /** A keyword followed by one of these is a call or binding named like the keyword. */
@@ -163,6 +205,33 @@ public final class Parser {
 
     private Directive process(Lexer lx, Token kw, Guard guard) {
         Token name = plainName(lx, "a process name after 'process'");
+        return processKeys(lx, name.text(), name.pos(), kw.pos(), guard);
+    }
+
+    /**
+     * {@code --as}'s text: {@code [PID:] KEY=VALUE ...} with the keys of a {@code process}
+     * directive, read as the directive's are; errors name the file {@code --as}, line 1.
+     */
+    static As parseAs(String text) {
+        Lexer lx = new Lexer(As.FILE, 1, text);
+        Long pid = null;
+        if (lx.peek().is(Kind.NUMBER) && lx.peek(1).is(Kind.COLON)) {
+            Token t = lx.next();
+            if (!t.suffix().isEmpty()) {
+                throw lx.errorAt(t.pos(), "expected a pid, found '" + t.text() + "'");
+            }
+            lx.next();
+            pid = t.number();
+        }
+        if (lx.peek().is(Kind.EOL)) {
+            throw lx.error(lx.peek(), "a process setting (" + String.join(", ", PROCESS_KEYS) + ")");
+        }
+        Parser p = new Parser(As.FILE);
+        Directive.Process d = p.processKeys(lx, null, new Pos(1, 1), new Pos(1, 1), null);
+        return new As(pid, d);
+    }
+
+    private Directive.Process processKeys(Lexer lx, String name, Pos namePos, Pos kwPos, Guard guard) {
         Expr uid = null;
         Expr soft = null;
         Expr hard = null;
@@ -193,8 +262,8 @@ public final class Parser {
                 }
             }
         }
-        return new Directive.Process(name.text(), name.pos(), uid, caps, capsPos, soft, hard, layout, layoutPos,
-                guard, kw.pos());
+        return new Directive.Process(name, namePos, uid, caps, capsPos, soft, hard, layout, layoutPos,
+                guard, kwPos);
     }
 
     private static List<Directive.CapChange> caps(Lexer lx) {
@@ -218,8 +287,8 @@ public final class Parser {
 
     // ---------------------------------------------------------------- calls
 
-    private Statement.Call call(Lexer lx, Guard guard) {
-        Statement.ProcRef proc = procRef(lx);
+    private Statement.Call call(Lexer lx, Guard guard, Statement.ProcRef pid, Statement.Strace strace) {
+        Statement.ProcRef proc = pid != null ? pid : procRef(lx);
         String bind = null;
         Pos bindPos = null;
         if (lx.peek().is(Kind.IDENT) && lx.peek(1).is(Kind.ASSIGN)) {
@@ -234,6 +303,9 @@ public final class Parser {
         }
         lx.next();
         Token open = lx.expect(Kind.LPAREN, "'(' after the call name " + name.text());
+        if (log && Calls.byName(name.text()) == null) {
+            return unknownCall(lx, guard, proc, bind, bindPos, name, open, strace);
+        }
         List<Expr.Field> args = args(lx);
         Token close = closeArgs(lx);
         String argsText = lx.text().substring(open.end(), close.start()).strip();
@@ -244,8 +316,31 @@ public final class Parser {
             expected = expected(lx);
             expectedText = lx.text().substring(from, lx.peek().start()).strip();
         }
-        return new Statement.Call(lx.peek().line(), guard, proc, bind, bindPos, name.text(), name.pos(),
-                args, argsText, expected, expectedText);
+        return new Statement.Call(lx.line(), guard, proc, bind, bindPos, name.text(), name.pos(),
+                args, argsText, expected, expectedText, strace);
+    }
+
+    /**
+     * A call of a strace log the language does not know (read, futex, ioctl, ...): its
+     * arguments and result are not looked at, only kept as text, so whatever strace prints there
+     * ({@code [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]}, {@code ~[RTMIN RT_1]}) is taken.
+     */
+    private static Statement.Call unknownCall(Lexer lx, Guard guard, Statement.ProcRef proc, String bind, Pos bindPos,
+                                              Token name, Token open, Statement.Strace strace) {
+        String args = lx.rawUntilClose();
+        if (args == null) {
+            throw lx.errorAt(open.pos(), "expected ')' to close the '(' of " + name.text() + ", found end of line");
+        }
+        Pos restAt = lx.posHere();
+        String rest = lx.rest().strip();
+        String expectedText = null;
+        if (rest.startsWith("=")) {
+            expectedText = rest.substring(1).strip();
+        } else if (!rest.isEmpty() && !rest.startsWith("#")) {
+            throw lx.errorAt(restAt, "expected '=' or end of line after " + name.text() + "(...), found '" + rest + "'");
+        }
+        return new Statement.Call(lx.line(), guard, proc, bind, bindPos, name.text(), name.pos(), List.of(),
+                args.strip(), null, expectedText, strace);
     }
 
     /** {@code app:}, strace's {@code 4728  } or {@code [pid 4728] }, or nothing. */
@@ -284,15 +379,24 @@ public final class Parser {
             } else {
                 out.add(new Expr.Field(null, expr(lx), t.pos()));
             }
+            outParameter(lx);
         } while (lx.accept(Kind.COMMA));
         return List.copyOf(out);
     }
 
-    private static Token closeArgs(Lexer lx) {
-        Token t = lx.peek();
-        if (t.is(Kind.LT) && lx.peek(1).isIdent("unfinished")) {
-            throw lx.errorAt(t.pos(), "expected ')', found '<unfinished ...>' (calls strace splits across lines are not supported yet)");
+    /**
+     * strace's {@code => {parent_tid=[9039]}} after an argument: what the kernel wrote back into
+     * it (clone3's struct clone_args). Read and not compared.
+     */
+    private static void outParameter(Lexer lx) {
+        if (lx.peek().is(Kind.ASSIGN) && lx.peek(1).is(Kind.GT) && lx.peek(1).start() == lx.peek().end()) {
+            lx.next();
+            lx.next();
+            expr(lx);
         }
+    }
+
+    private static Token closeArgs(Lexer lx) {
         return lx.expect(Kind.RPAREN, "',' or ')'");
     }
 
@@ -300,6 +404,9 @@ public final class Parser {
         Token t = lx.peek();
         if (t.is(Kind.QUESTION)) {
             lx.next();
+            if (log && !lx.peek().is(Kind.EOL)) {
+                lx.rest(); // strace: "= ? <unavailable>", "= ? ERESTARTSYS (To be restarted ...)"
+            }
             return new Expected.Unknown(t.pos());
         }
         Token one = lx.peek(1);
@@ -308,7 +415,12 @@ public final class Parser {
                 && ename.is(Kind.IDENT)) {
             return errorExpected(lx, t);
         }
-        return new Expected.Value(expr(lx), t.pos());
+        Expected.Value v = new Expected.Value(expr(lx), t.pos());
+        if (log && lx.peek().is(Kind.LPAREN)) {
+            Token open = lx.next();
+            lx.rawUntilLast(')', open); // strace's note after a value: "= 0x1 (flags FD_CLOEXEC)"
+        }
+        return v;
     }
 
     private static Expected errorExpected(Lexer lx, Token minus) {
@@ -331,7 +443,12 @@ public final class Parser {
 
     private Statement.Check check(Lexer lx, Guard guard) {
         Token kw = lx.next();
-        Token subject = lx.expect(Kind.IDENT, "a process name, vmstat.NAME or meminfo.NAME after 'check'");
+        if (lx.peek().is(Kind.NUMBER) && lx.peek().suffix().isEmpty()) {
+            Token pid = lx.next(); // a strace pid names the process it is in the log: check 2271 VmSize ...
+            Statement.ProcRef proc = new Statement.ProcRef(null, pid.number(), pid.text(), pid.pos());
+            return checkRest(lx, guard, kw, proc, lx.expect(Kind.IDENT, "a field (VmLck, VmPin, smaps.Locked, maps, lck(REGION), ...)"));
+        }
+        Token subject = lx.expect(Kind.IDENT, "a process name, a strace pid, vmstat.NAME or meminfo.NAME after 'check'");
         Statement.ProcRef proc = null;
         Token field = subject;
         if (!isSystemField(subject.text())) {
@@ -341,6 +458,10 @@ public final class Parser {
             proc = new Statement.ProcRef(subject.text(), null, subject.text(), subject.pos());
             field = lx.expect(Kind.IDENT, "a field (VmLck, VmPin, smaps.Locked, maps, lck(REGION), ...)");
         }
+        return checkRest(lx, guard, kw, proc, field);
+    }
+
+    private Statement.Check checkRest(Lexer lx, Guard guard, Token kw, Statement.ProcRef proc, Token field) {
         List<Expr> region = List.of();
         if (lx.accept(Kind.LPAREN)) {
             region = regionArgs(lx);
@@ -432,7 +553,8 @@ public final class Parser {
         switch (t.kind()) {
             case NUMBER -> {
                 lx.next();
-                return new Expr.Num(t.number(), t.suffix(), t.text(), t.pos());
+                Expr.Num n = new Expr.Num(t.number(), t.suffix(), t.text(), t.pos());
+                return t.deco() == null ? n : new Expr.Fd(n, t.deco(), t.pos());
             }
             case IDENT -> {
                 lx.next();

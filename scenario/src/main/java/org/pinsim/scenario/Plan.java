@@ -12,7 +12,12 @@ import org.pinsim.core.Profile;
  * vmstat field), which the runner reports before it runs anything.
  */
 record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<SysctlSetting> sysctls,
-            List<ProcessDecl> processes, List<Step> steps) {
+            List<ProcessDecl> processes, List<Step> steps, RunOptions options) {
+
+    Plan(Scenario scenario, Profile profile, MachineConfig machine, List<SysctlSetting> sysctls,
+         List<ProcessDecl> processes, List<Step> steps) {
+        this(scenario, profile, machine, sysctls, processes, steps, null);
+    }
 
     record SysctlSetting(String name, long value, Pos pos) {
     }
@@ -40,6 +45,18 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
 
     /** A call that is not run: unknown, or known but not modelled yet. */
     record SkipStep(Statement.Call statement, String proc, String reason) implements Step {
+        @Override
+        public int line() {
+            return statement.line();
+        }
+    }
+
+    /**
+     * A line strace writes about a task ({@code +++ exited with 0 +++}, {@code +++ killed by
+     * SIGKILL +++}, {@code --- SIGSEGV {...} ---}): an exit or a kill the run carries out on
+     * the task when the log did not show the call that did it.
+     */
+    record EventStep(Statement.Event statement, String proc) implements Step {
         @Override
         public int line() {
             return statement.line();

@@ -9,7 +9,12 @@ import org.pinsim.core.Profile;
  * output are both written from this.
  */
 public record Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
-                     List<SkippedCall> skipped, Summary summary) {
+                     List<SkippedCall> skipped, Summary summary, List<String> notes) {
+
+    public Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
+                  List<SkippedCall> skipped, Summary summary) {
+        this(file, profile, seed, entries, processes, skipped, summary, List.of());
+    }
 
     /** 0 when every expectation and check held, 1 when one did not. */
     public int exitCode() {
@@ -27,13 +32,44 @@ public record Report(String file, Profile profile, long seed, List<Entry> entrie
      * {@code detail} says what differed.
      */
     public record CallEntry(int line, String proc, String text, String call, String args, String result, Long value,
-                            String errno, String reason, String expected, Boolean match, String detail)
+                            String errno, String reason, String expected, Boolean match, String detail,
+                            Refusal refusal, String time, String duration, List<String> notes)
             implements Entry {
+
+        public CallEntry(int line, String proc, String text, String call, String args, String result, Long value,
+                         String errno, String reason, String expected, Boolean match, String detail) {
+            this(line, proc, text, call, args, result, value, errno, reason, expected, match, detail,
+                    errno == null ? null : new Refusal(call, errno, reason), null, null, List.of());
+        }
+    }
+
+    /**
+     * Why a call was refused, as the model said it: the call, the errno name and the rule's own
+     * words ({@code mlock: 32 pages - 0 already locked + locked_vm 0 > RLIMIT_MEMLOCK 16 pages},
+     * null when the model named none). The seam an explanation of the refusal builds on.
+     */
+    public record Refusal(String call, String errno, String reason) {
+        /** The one line the transcript prints under a refused call. */
+        public String line() {
+            return reason != null ? reason : call + ": " + errno + " (the model names no rule for it)";
+        }
     }
 
     /** A call not run: an unknown name, or a call not modelled yet. */
-    public record SkipEntry(int line, String proc, String text, String call, String args, String reason)
+    public record SkipEntry(int line, String proc, String text, String call, String args, String reason,
+                            String time, String duration)
             implements Entry {
+
+        public SkipEntry(int line, String proc, String text, String call, String args, String reason) {
+            this(line, proc, text, call, args, reason, null, null);
+        }
+    }
+
+    /**
+     * A strace task line ({@code +++ exited with 0 +++}, {@code +++ killed by SIGKILL +++},
+     * {@code --- SIGSEGV {...} ---}) and what the run did with it ({@code outcome}).
+     */
+    public record EventEntry(int line, String proc, String text, String outcome) implements Entry {
     }
 
     /** A check: {@code expected} and {@code actual} as printed ({@code 64 kB}, {@code 3}). */
@@ -45,10 +81,17 @@ public record Report(String file, Profile profile, long seed, List<Entry> entrie
      * Final figures: kB as /proc/PID/status prints them, and the VMA count; then what /proc
      * does not show: the process's uid and that uid's user->locked_vm (io_uring and perf
      * charges, shared by the uid's processes), and the memory the process exempts from
-     * paging ({@link org.pinsim.core.account.Exempt}).
+     * paging ({@link org.pinsim.core.account.Exempt}). {@code exited}, for a process of a
+     * replayed log that had exited by the end, says when: the figures are those just before it
+     * did ({@code exit_group at line 3021}); null for a process alive at the end.
      */
     public record ProcessFigures(String name, int pid, long vmSizeKb, long vmLckKb, long vmPinKb, long vmRssKb,
-                                 int maps, int uid, long userLockedKb, long exemptKb) {
+                                 int maps, int uid, long userLockedKb, long exemptKb, String exited) {
+
+        public ProcessFigures(String name, int pid, long vmSizeKb, long vmLckKb, long vmPinKb, long vmRssKb,
+                              int maps, int uid, long userLockedKb, long exemptKb) {
+            this(name, pid, vmSizeKb, vmLckKb, vmPinKb, vmRssKb, maps, uid, userLockedKb, exemptKb, null);
+        }
     }
 
     /** One skipped call name: how often, on which lines, and why. */
@@ -56,5 +99,9 @@ public record Report(String file, Profile profile, long seed, List<Entry> entrie
     }
 
     public record Summary(int calls, int matched, int mismatched, int skipped, int checks, int failed) {
+        /** Calls that ran without an expectation (nothing after {@code =}, or {@code ?}): neither matched nor mismatched. */
+        public int unjudged() {
+            return calls - matched - mismatched;
+        }
     }
 }

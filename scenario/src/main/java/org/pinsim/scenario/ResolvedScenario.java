@@ -164,6 +164,12 @@ public final class ResolvedScenario {
         if (s instanceof Plan.SkipStep k) {
             return new Skip(k.line(), k.proc(), k.statement(), k.reason());
         }
+        if (s instanceof Plan.EventStep ev) {
+            Statement.Event e = ev.statement();
+            Statement.Call asCall = new Statement.Call(e.line(), null, e.proc(), null, null, e.text(), null, List.of(),
+                    "", null, null);
+            return new Skip(e.line(), ev.proc(), asCall, "a strace task line, not a call");
+        }
         Plan.CheckStep k = (Plan.CheckStep) s;
         return new Check(k.line(), k.proc(), k.statement(), k.field().name(), k.procField(), k.field().bytes(),
                 num(k.regionStart()), num(k.regionLength()), num(k.value()));

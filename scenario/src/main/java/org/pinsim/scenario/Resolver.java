@@ -24,6 +24,8 @@ final class Resolver {
             case AT -> "AT_FDCWD";
             case RLIMIT -> "an RLIMIT_* name";
             case MADV -> "a MADV_* advice";
+            case FCNTL -> "an F_* command";
+            case FD -> "FD_CLOEXEC";
             default -> "a " + kind.name() + "_* flag";
         };
     }
@@ -33,6 +35,9 @@ final class Resolver {
      * null for a plain number; {@code allowKB} admits the /proc unit {@code kB} (checks only).
      */
     Val num(Expr e, FlagNames kind, String what, Scope scope, boolean allowKB) {
+        if (e instanceof Expr.Fd f) {
+            return num(f.num(), kind, what, scope, allowKB); // strace -y: 3</usr/lib/libc.so.6> is 3
+        }
         if (e instanceof Expr.Num n) {
             return new Val.Const(scaled(n, allowKB));
         }
@@ -134,11 +139,17 @@ final class Resolver {
         if (e instanceof Expr.Num n) {
             return "'" + n.text() + "'";
         }
+        if (e instanceof Expr.Fd f) {
+            return "'" + f.num().text() + "<" + f.path() + ">'";
+        }
         return "an expression";
     }
 
     /** True when a unit is written anywhere in the expression. */
     static boolean hasUnit(Expr e) {
+        if (e instanceof Expr.Fd f) {
+            return hasUnit(f.num());
+        }
         if (e instanceof Expr.Num n) {
             return !n.unit().isEmpty();
         }

@@ -3,8 +3,18 @@ package org.pinsim.scenario;
 import java.util.List;
 
 /**
- * A parsed scenario file: its directives and its statements and checks, in file order.
- * Nothing is resolved yet; {@link Validator} does that for one profile.
+ * A parsed scenario file: its directives and its statements and checks, in the order they
+ * run (file order; a call strace split across lines runs where it resumed). Nothing is
+ * resolved yet; {@link Validator} does that for one profile. {@code log} is true for a strace
+ * log (a file with strace's marks: pid prefixes, timestamps, {@code +++} lines, split calls,
+ * an {@code execve} first): there an unknown call is skipped, where in a scenario a near miss
+ * of a modelled call is invalid input. {@code truncated}, when not null, says where a log
+ * ends in the middle of a call.
  */
-public record Scenario(String file, List<Directive> directives, List<Statement> statements) {
+public record Scenario(String file, List<Directive> directives, List<Statement> statements, boolean log,
+                       String truncated) {
+
+    public Scenario(String file, List<Directive> directives, List<Statement> statements) {
+        this(file, directives, statements, false, null);
+    }
 }

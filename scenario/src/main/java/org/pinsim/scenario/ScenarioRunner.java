@@ -20,7 +20,12 @@ public final class ScenarioRunner {
 
     /** Reads and parses a file; messages name it as {@code file.toString()}. */
     public static Scenario parse(Path file) throws IOException {
-        return Parser.parse(file.toString(), decode(file.toString(), Files.readAllBytes(file)));
+        return parse(file.toString(), Files.readAllBytes(file));
+    }
+
+    /** Parses bytes read from somewhere else (standard input); {@code name} names them in messages. */
+    public static Scenario parse(String name, byte[] bytes) {
+        return Parser.parse(name, decode(name, bytes));
     }
 
     public static Scenario parse(String name, String text) {
@@ -49,6 +54,17 @@ public final class ScenarioRunner {
     }
 
     private static String decode(String file, byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                int line = 1;
+                int col = 1;
+                for (int j = 0; j < i; j++) {
+                    col = bytes[j] == '\n' ? 1 : col + 1;
+                    line += bytes[j] == '\n' ? 1 : 0;
+                }
+                throw new InvalidInputException(file, line, col, "expected a text file, found binary data (a NUL byte)");
+            }
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

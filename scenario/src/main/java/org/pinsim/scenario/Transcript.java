@@ -17,6 +17,9 @@ public final class Transcript {
     }
 
     public static void write(Report report, PrintWriter out) {
+        for (String n : report.notes()) {
+            out.println("note: " + n);
+        }
         for (Report.Entry e : report.entries()) {
             entry(e, out);
         }
@@ -33,17 +36,22 @@ public final class Transcript {
 
     private static void entry(Report.Entry e, PrintWriter out) {
         if (e instanceof Report.CallEntry c) {
-            out.println(c.line() + "  " + c.text() + " = " + c.result());
+            out.println(c.line() + "  " + c.text() + " = " + c.result() + (c.duration() == null ? "" : " <" + c.duration() + ">"));
             if (Boolean.FALSE.equals(c.match()) && c.detail() != null) {
                 out.println("   MISMATCH " + c.detail());
-                if (c.reason() != null) {
-                    out.println("   why: " + c.reason());
-                }
             } else if (Boolean.FALSE.equals(c.match())) {
                 out.println("   MISMATCH " + (c.expected() == null ? "the call did not run" : "expected " + c.expected()));
             }
+            if (c.refusal() != null) {
+                out.println("   why: " + c.refusal().line());
+            }
+            for (String n : c.notes()) {
+                out.println("   note: " + n);
+            }
         } else if (e instanceof Report.SkipEntry s) {
             out.println(s.line() + "  " + s.text() + " skipped: " + s.reason());
+        } else if (e instanceof Report.EventEntry ev) {
+            out.println(ev.line() + "  " + ev.text() + " -> " + ev.outcome());
         } else {
             Report.CheckEntry c = (Report.CheckEntry) e;
             out.println(c.line() + "  " + c.text() + (c.match() ? " -> ok" : " -> MISMATCH (got " + c.actual() + ")"));
@@ -55,7 +63,8 @@ public final class Transcript {
      * user->locked_vm 0 kB; exempt from paging 64 kB}.
      */
     static String figures(Report.ProcessFigures p) {
-        String who = p.name() == null ? "(pid " + p.pid() + ")" : p.name() + " (pid " + p.pid() + ")";
+        String who = (p.name() == null ? "(pid " + p.pid() + ")" : p.name() + " (pid " + p.pid() + ")")
+                + (p.exited() == null ? "" : " as it ended (" + p.exited() + ")");
         // unsigned, as /proc prints them: a 3.x release from the wrong mm wraps the counter
         return "final " + who + ": VmSize " + Long.toUnsignedString(p.vmSizeKb()) + " kB, VmLck "
                 + Long.toUnsignedString(p.vmLckKb()) + " kB, VmPin " + Long.toUnsignedString(p.vmPinKb())
@@ -63,8 +72,17 @@ public final class Transcript {
                 + p.userLockedKb() + " kB; exempt from paging " + p.exemptKb() + " kB";
     }
 
-    /** {@code N calls, M matched, K mismatched, S skipped, C checks, F failed}. */
+    /**
+     * {@code N calls, M matched, K mismatched, S skipped, C checks, F failed}, and when some
+     * calls had no expectation, how many: {@code ; U without an expectation (neither matched nor
+     * mismatched)}, so that the counts add up.
+     */
     static String summary(Report.Summary s) {
+        return counts(s) + (s.unjudged() > 0 ? "; " + s.unjudged() + " without an expectation (neither matched nor mismatched)" : "");
+    }
+
+    /** {@code N calls, M matched, K mismatched, S skipped, C checks, F failed} (compare's summary lines). */
+    static String counts(Report.Summary s) {
         return s.calls() + " calls, " + s.matched() + " matched, " + s.mismatched() + " mismatched, " + s.skipped()
                 + " skipped, " + s.checks() + " checks, " + s.failed() + " failed";
     }
@@ -74,6 +92,9 @@ public final class Transcript {
         StringBuilder sb = new StringBuilder();
         if (st.proc() != null) {
             sb.append(st.proc().written()).append(' ');
+        }
+        if (st.strace().time() != null) {
+            sb.append(st.strace().time()).append(' ');
         }
         if (st.bind() != null) {
             sb.append(st.bind()).append(" = ");

@@ -26,6 +26,7 @@ final class Validator {
     private final Map<Long, String> stracePids = new HashMap<>();
     private Profile profile;
     private String mainProcess;
+    private Long firstPid;
 
     private Validator(Scenario scenario, RunOptions options) {
         this.scenario = scenario;
@@ -41,7 +42,7 @@ final class Validator {
         profile = chooseProfile();
         MachineConfig machine = machine();
         List<Plan.SysctlSetting> sysctls = sysctls();
-        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver);
+        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver, As.parse(options.as()));
         for (Plan.ProcessDecl p : processes) {
             scope.bind(p.name(), new Scope.Binding(Scope.Kind.PROCESS, p.pos().line(), "process"));
         }
@@ -49,10 +50,17 @@ final class Validator {
         List<Plan.Step> steps = new ArrayList<>();
         for (Statement st : scenario.statements()) {
             if (st.guard() == null || st.guard().admits(profile)) {
-                steps.add(st instanceof Statement.Call c ? call(c) : CheckCompiler.compile((Statement.Check) st, this));
+                if (st instanceof Statement.Call c) {
+                    steps.add(call(c));
+                } else if (st instanceof Statement.Event e) {
+                    steps.add(new Plan.EventStep(e, process(e.proc())));
+                } else {
+                    steps.add(CheckCompiler.compile((Statement.Check) st, this));
+                }
             }
         }
-        return new Plan(scenario, profile, machine, sysctls, processes, List.copyOf(steps));
+        As.checkPidSeen(options, firstPid);
+        return new Plan(scenario, profile, machine, sysctls, processes, List.copyOf(steps), options);
     }
 
     private Profile chooseProfile() {
@@ -151,7 +159,13 @@ final class Validator {
 
     private Plan.Step call(Statement.Call st) {
         String proc = process(st.proc());
+        if (st.strace().unreturned() != null) {
+            return new Plan.SkipStep(st, proc, "never returned: " + st.strace().unreturned());
+        }
         CallSpec spec = Calls.byName(st.name());
+        if (spec == null && !scenario.log() && !options.strict()) {
+            nearMiss(st);
+        }
         if (spec == null || !spec.modelled()) {
             return skip(st, proc, spec, null);
         }
@@ -163,7 +177,7 @@ final class Validator {
         Plan.Expect expect = CallCompiler.expect(st, spec, args, this);
         Long aliasPid = null;
         if (spec.binds() == CallSpec.Binds.PROCESS && st.expected() instanceof Expected.Value v
-                && v.value() instanceof Expr.Num n && n.unit().isEmpty()) {
+                && Expr.plain(v.value()) instanceof Expr.Num n && n.unit().isEmpty()) {
             aliasPid = n.value();
         }
         bind(st, spec, aliasPid);
@@ -177,6 +191,12 @@ final class Validator {
     private String unmodelledVariant(Statement.Call st) {
         if (st.name().equals("perf_event_open")) {
             return unmodelledPerf(st);
+        }
+        if (st.name().equals("fcntl")) {
+            return unmodelledFcntl(st);
+        }
+        if (scenario.log() && (st.name().equals("openat") || st.name().equals("open"))) {
+            return machineNameFailure(st);
         }
         if (!st.name().equals("io_uring_register")) {
             return null;
@@ -196,6 +216,72 @@ final class Validator {
                     ? org.pinsim.core.uapi.IoUring.REGISTER_OPS[(int) code] : "0x" + Long.toHexString(c.value());
             return "io_uring_register(" + name + ((c.value() & org.pinsim.core.uapi.IoUring.IORING_REGISTER_USE_REGISTERED_RING)
                     != 0 ? "|IORING_REGISTER_USE_REGISTERED_RING" : "") + ") is not modelled yet";
+        }
+        return null;
+    }
+
+    /**
+     * In a scenario (not a strace log) a call name one or two letters away from a modelled
+     * call is a typing mistake, not a call of another system: invalid input.
+     */
+    private void nearMiss(Statement.Call st) {
+        List<String> modelled = new ArrayList<>();
+        for (String n : Calls.names()) {
+            if (Calls.byName(n).modelled()) {
+                modelled.add(n);
+            }
+        }
+        String near = Suggest.closest(st.name(), modelled);
+        if (near != null) {
+            throw resolver.error(st.namePos(), "expected a call pinsim knows, found '" + st.name() + "' (did you mean "
+                    + near + "?)");
+        }
+    }
+
+    /**
+     * In a log, an open of a name outside /tmp (a relative name with a dirfd is taken to be
+     * one too) that failed in the path walk: the machine's file system is not
+     * modelled (pinsim finds a machine name as the call needs it), so the log's answer is the
+     * only one there is, and the call is skipped rather than contradicted.
+     */
+    private String machineNameFailure(Statement.Call st) {
+        if (!(st.expected() instanceof Expected.Error e) || !PATH_ERRORS.contains(e.name())) {
+            return null;
+        }
+        List<Expr> pos = st.positional();
+        int at = st.name().equals("open") ? 0 : 1;
+        if (pos.size() <= at || !(pos.get(at) instanceof Expr.Str path)) {
+            return null;
+        }
+        String p = path.value();
+        if (p.equals("/tmp") || p.startsWith("/tmp/")) {
+            return null;
+        }
+        return "a name of the machine's file system, which the model does not hold (the log says " + e.name() + ")";
+    }
+
+    /** The errors of a path walk (fs/namei.c), as opposed to a bad descriptor or flags. */
+    private static final java.util.Set<String> PATH_ERRORS = java.util.Set.of("ENOENT", "ENOTDIR", "EACCES", "ELOOP",
+            "EISDIR", "ENXIO", "EROFS", "ENODEV", "EPERM", "ENAMETOOLONG", "EEXIST", "ETXTBSY", "EOPNOTSUPP");
+
+    /** fcntl: the descriptor commands are modelled (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD). */
+    private String unmodelledFcntl(Statement.Call st) {
+        List<Expr> pos = st.positional();
+        Expr.Field named = st.named("cmd");
+        Expr cmd = named != null ? named.value() : pos.size() > 1 ? pos.get(1) : null;
+        if (cmd == null) {
+            return null;
+        }
+        Val v = resolver.num(cmd, FlagNames.FCNTL, "argument 2 of fcntl (cmd)", scope, false);
+        if (v instanceof Val.Const c) {
+            long x = c.value();
+            if (x == org.pinsim.core.uapi.Fcntl.F_DUPFD || x == org.pinsim.core.uapi.Fcntl.F_DUPFD_CLOEXEC
+                    || x == org.pinsim.core.uapi.Fcntl.F_GETFD || x == org.pinsim.core.uapi.Fcntl.F_SETFD) {
+                return null;
+            }
+            String name = FlagNames.FCNTL.names().entrySet().stream().filter(e -> e.getValue() == x)
+                    .map(java.util.Map.Entry::getKey).findFirst().orElse(Long.toString(x));
+            return "fcntl(" + name + ") is not modelled yet (only F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD)";
         }
         return null;
     }
@@ -290,6 +376,11 @@ final class Validator {
         return ref.name();
     }
 
+    /** The strace pid of the first process, or null when the file names none. */
+    Long firstPid() {
+        return firstPid;
+    }
+
     /** strace: the first pid is the first process; later pids are the children calls returned. */
     private String stracePid(Statement.ProcRef ref) {
         String name = stracePids.get(ref.pid());
@@ -298,9 +389,13 @@ final class Validator {
         }
         if (stracePids.isEmpty()) {
             stracePids.put(ref.pid(), mainProcess);
+            firstPid = ref.pid();
+            As.checkFirstPid(options, ref.pid());
             return mainProcess;
         }
-        throw resolver.error(ref.pos(), "expected a pid returned by an earlier fork, vfork or clone, found pid " + ref.pid());
+        String hint = scenario.log() ? " (a log needs -e trace=%process, or no filter, to show where each task comes from)" : "";
+        throw resolver.error(ref.pos(), "expected a pid returned by an earlier fork, vfork, clone or clone3, found pid "
+                + ref.pid() + hint);
     }
 
     Resolver resolver() {

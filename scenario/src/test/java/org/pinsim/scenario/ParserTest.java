@@ -54,17 +54,22 @@ class ParserTest {
     }
 
     @Test
-    void parse_straceNotices_arePassedOver() {
+    void parse_straceNotices_areTaskEvents() {
         Scenario s = parse("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n+++ exited with 0 +++\n");
-        assertThat(s.statements()).isEmpty();
+        assertThat(s.statements()).extracting(st -> ((Statement.Event) st).kind()).containsExactly("SIGNAL", "EXITED");
+        assertThat(s.log()).isTrue();
     }
 
     @Test
-    void parse_straceNoticesWithAPidPrefix_arePassedOver() {
+    void parse_straceNoticesWithAPidPrefix_areTaskEvents() {
         // strace -f -o FILE prefixes every line with the pid, notices included
         Scenario s = parse("28989 mlock(0x1000, 4096) = 0\n28990 --- SIGCHLD {si_signo=SIGCHLD} ---\n"
                 + "28989 +++ exited with 0 +++\n[pid 28990] +++ killed by SIGKILL +++\n");
-        assertThat(s.statements()).hasSize(1);
+        assertThat(s.statements()).hasSize(4);
+        Statement.Event kill = (Statement.Event) s.statements().get(3);
+        assertThat(kill.kind()).isEqualTo("KILLED");
+        assertThat(kill.detail()).isEqualTo("SIGKILL");
+        assertThat(kill.proc().pid()).isEqualTo(28990L);
     }
 
     // ---------------------------------------------------------------- calls
@@ -437,9 +442,12 @@ class ParserTest {
     }
 
     @Test
-    void error_unfinishedStraceCall() {
-        assertThat(error("[pid 5] mlock(0x1000, 4096 <unfinished ...>")).isEqualTo(
-                "t.pin:1:28: expected ')', found '<unfinished ...>' (calls strace splits across lines are not supported yet)");
+    void unfinishedStraceCall_atTheEnd_isAnUnreturnedCallAndTheLogSaysSo() {
+        Scenario s = parse("[pid 5] mlock(0x1000, 4096 <unfinished ...>\n");
+        Statement.Call c = (Statement.Call) s.statements().get(0);
+        assertThat(c.name()).isEqualTo("mlock");
+        assertThat(c.strace().unreturned()).isEqualTo("the log ends while pid 5 is in it");
+        assertThat(s.truncated()).isEqualTo("the log ends in the middle of mlock (line 1): replayed up to there");
     }
 
     @Test
@@ -473,7 +481,7 @@ class ParserTest {
     @Test
     void error_checkWithoutSubject() {
         assertThat(error("check == 5")).isEqualTo(
-                "t.pin:1:7: expected a process name, vmstat.NAME or meminfo.NAME after 'check', found '=='");
+                "t.pin:1:7: expected a process name, a strace pid, vmstat.NAME or meminfo.NAME after 'check', found '=='");
     }
 
     @Test

@@ -243,10 +243,16 @@ class ValidatorTest {
     }
 
     @Test
-    void unknownCall_isSkippedWithSuggestion() {
-        Plan.SkipStep s = (Plan.SkipStep) plan("mlokc(0, 4096)").steps().get(0);
+    void unknownCall_inALog_isSkippedWithSuggestion() {
+        Plan.SkipStep s = (Plan.SkipStep) plan("100  mlokc(0, 4096) = 0").steps().get(0);
         assertThat(s.reason()).isEqualTo("unknown call (did you mean mlock?)");
         assertThat(((Plan.SkipStep) plan("read(3, \"x\", 1)").steps().get(0)).reason()).isEqualTo("unknown call");
+    }
+
+    @Test
+    void error_nearMissOfAModelledCall_inAScenario() {
+        assertThat(error("a = " + MAP + "\nmlok(a, 40KiB)")).isEqualTo(
+                "t.pin:2:1: expected a call pinsim knows, found 'mlok' (did you mean mlock?)");
     }
 
     @Test
@@ -389,7 +395,8 @@ class ValidatorTest {
     @Test
     void error_unknownStracePid() {
         assertThat(error("100 munlockall()\n200 munlockall()")).isEqualTo(
-                "t.pin:2:1: expected a pid returned by an earlier fork, vfork or clone, found pid 200");
+                "t.pin:2:1: expected a pid returned by an earlier fork, vfork, clone or clone3, found pid 200"
+                        + " (a log needs -e trace=%process, or no filter, to show where each task comes from)");
     }
 
     @Test

@@ -1106,6 +1106,9 @@ public final class Verifier {
         if (e instanceof Report.SkipEntry s) {
             return s.text();
         }
+        if (e instanceof Report.EventEntry ev) {
+            return ev.text();
+        }
         return ((Report.CheckEntry) e).text();
     }
 

@@ -25,6 +25,16 @@ public final class Fcntl {
     public static final int O_PATH = 010000000;
     public static final int O_TMPFILE = 020200000;
 
+    /** fcntl(2) commands this model runs (include/uapi/asm-generic/fcntl.h, linux/fcntl.h). */
+    public static final int F_DUPFD = 0;
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    /** The descriptor flag of F_GETFD/F_SETFD. */
+    public static final int FD_CLOEXEC = 1;
+
     public static final int MFD_CLOEXEC = 0x1;
     public static final int MFD_ALLOW_SEALING = 0x2;
     public static final int MFD_HUGETLB = 0x4;

@@ -16,7 +16,11 @@ public enum FlagNames {
     /** perf_event_attr.type, .size and .config, and perf_event_open's flags. */
     PERF_TYPE, PERF_ATTR_SIZE, PERF_CONFIG, PERF_FLAG, PERF_SAMPLE, PERF_FORMAT,
     /** ibv_reg_mr's access flags (enum ib_uverbs_access_flags). */
-    IB_ACCESS;
+    IB_ACCESS,
+    /** fcntl(2)'s command (include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h). */
+    FCNTL,
+    /** The descriptor flags of F_GETFD/F_SETFD. */
+    FD;
 
     private final Map<String, Long> byName = new LinkedHashMap<>();
 
@@ -73,6 +77,16 @@ public enum FlagNames {
                 "MFD_HUGETLB", Fcntl.MFD_HUGETLB, "MFD_NOEXEC_SEAL", Fcntl.MFD_NOEXEC_SEAL, "MFD_EXEC", Fcntl.MFD_EXEC,
                 "MFD_HUGE_2MB", Fcntl.MFD_HUGE_2MB, "MFD_HUGE_1GB", Fcntl.MFD_HUGE_1GB);
         put(AT, "AT_FDCWD", Fcntl.AT_FDCWD);
+        put(FCNTL, "F_DUPFD", Fcntl.F_DUPFD, "F_GETFD", Fcntl.F_GETFD, "F_SETFD", Fcntl.F_SETFD,
+                "F_GETFL", Fcntl.F_GETFL, "F_SETFL", Fcntl.F_SETFL, "F_GETLK", 5, "F_SETLK", 6, "F_SETLKW", 7,
+                "F_SETOWN", 8, "F_GETOWN", 9, "F_SETSIG", 10, "F_GETSIG", 11, "F_SETOWN_EX", 15,
+                "F_GETOWN_EX", 16, "F_GETOWNER_UIDS", 17, "F_OFD_GETLK", 36, "F_OFD_SETLK", 37,
+                "F_OFD_SETLKW", 38, "F_SETLEASE", 1024, "F_GETLEASE", 1025, "F_NOTIFY", 1026,
+                "F_DUPFD_QUERY", 1027, "F_CREATED_QUERY", 1028, "F_DUPFD_CLOEXEC", Fcntl.F_DUPFD_CLOEXEC,
+                "F_SETPIPE_SZ", 1031, "F_GETPIPE_SZ", 1032, "F_ADD_SEALS", 1033, "F_GET_SEALS", 1034,
+                "F_GET_RW_HINT", 1035, "F_SET_RW_HINT", 1036, "F_GET_FILE_RW_HINT", 1037,
+                "F_SET_FILE_RW_HINT", 1038);
+        put(FD, "FD_CLOEXEC", Fcntl.FD_CLOEXEC);
         put(IB_ACCESS, "IB_ACCESS_LOCAL_WRITE", Verbs.IB_ACCESS_LOCAL_WRITE,
                 "IB_ACCESS_REMOTE_WRITE", Verbs.IB_ACCESS_REMOTE_WRITE, "IB_ACCESS_REMOTE_READ", Verbs.IB_ACCESS_REMOTE_READ,
                 "IB_ACCESS_REMOTE_ATOMIC", Verbs.IB_ACCESS_REMOTE_ATOMIC, "IB_ACCESS_MW_BIND", Verbs.IB_ACCESS_MW_BIND,
