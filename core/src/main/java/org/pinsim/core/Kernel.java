@@ -73,7 +73,7 @@ public final class Kernel {
 
     private Kernel(MachineConfig config) {
         this.config = config;
-        this.mem = new PhysMem(config.memoryBytes(), config.nodes());
+        this.mem = new PhysMem(config.memoryBytes(), config.nodes(), config.cpus(), 0, 0, 0);
         this.lru = new Lru(mem);
         this.memory = new Memory(mem, lru, vmstat, !config.zeroPage());
         this.ctx = new MmContext(memory, mem, sysctl, config.profile());
