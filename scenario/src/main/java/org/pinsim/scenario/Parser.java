@@ -361,7 +361,8 @@ public final class Parser {
     }
 
     static boolean isSystemField(String name) {
-        return name.startsWith("vmstat.") || name.startsWith("meminfo.");
+        return name.startsWith("vmstat.") || name.startsWith("meminfo.")
+                || org.pinsim.core.mem.PhysMemFields.isPath(name);
     }
 
     private static boolean isComparison(Token t) {

@@ -662,6 +662,13 @@ public final class PhysMem {
         if (pfn != NO_FRAME || !Gfp.allowBlocking(gfp)) {
             return pfn;
         }
+        // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
+        // so drain_all_pages(NULL) and retry once
+        drainAllPages(null);
+        pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+        if (pfn != NO_FRAME) {
+            return pfn;
+        }
         allocFlags = AllocFlags.ALLOC_NO_WATERMARKS | allocFlagsCma(gfp) | (allocFlags & AllocFlags.ALLOC_KSWAPD);
         return getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
     }
