@@ -9,11 +9,21 @@ package org.pinsim.core;
  * for KVM hosts' guests, and some hypervisor guests' kernels are booted with a switch that
  * forbids it): a read fault on anonymous memory then allocates a zeroed page instead of
  * mapping the zero page (mm/memory.c: do_anonymous_page).
+ *
+ * <p>Physical layout (docs/PHYSICAL-MEMORY.md): {@code movableBytes} or {@code movablePercent}
+ * is the kernel's {@code movablecore=} (ZONE_MOVABLE, 0 for none), {@code cmaBytes} its
+ * {@code cma=} (one CMA area, 0 for none), and {@code agePercent} the {@code age=} key: at
+ * boot, kernel and page-cache allocations churn through that share of memory and leave
+ * long-lived kernel pages scattered ({@link org.pinsim.core.mem.Ager}); 0 for a fresh machine.
  */
 public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
-                            boolean zeroPage) {
+                            boolean zeroPage, long movableBytes, int movablePercent, long cmaBytes, int agePercent) {
 
     public static final long DEFAULT_MEMORY = 16L << 30;
+    /** A node holds whole pageblocks (2 MiB). */
+    private static final long NODE_UNIT = 2L << 20;
+    /** ZONE_MOVABLE and CMA must leave the kernel this much (ZONE_DMA, 16 MiB, at least). */
+    private static final long KERNEL_MIN = 16L << 20;
 
     public MachineConfig {
         if (memoryBytes < (16L << 20)) {
@@ -35,6 +45,27 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (swapBytes != 0) {
             throw new IllegalArgumentException("swap is not modelled yet (reclaim arrives with the physical-memory issue); use swap=0");
         }
+        if (memoryBytes % nodes != 0 || memoryBytes / nodes % NODE_UNIT != 0) {
+            throw new IllegalArgumentException("machine memory must split into " + nodes
+                    + " nodes of whole 2MiB pageblocks, got " + memoryBytes + " bytes");
+        }
+        if (movableBytes < 0 || movablePercent < 0 || movablePercent > 100 || cmaBytes < 0) {
+            throw new IllegalArgumentException("machine movable and cma must not be negative, movable at most 100%");
+        }
+        long movable = movablePercent != 0 ? memoryBytes / 100 * movablePercent : movableBytes;
+        if (movable + cmaBytes > memoryBytes - KERNEL_MIN) {
+            throw new IllegalArgumentException("machine movable (" + movable + " bytes) and cma (" + cmaBytes
+                    + " bytes) leave the kernel less than 16MiB of the " + memoryBytes + " bytes of memory");
+        }
+        if (agePercent < 0 || agePercent > 1000) {
+            throw new IllegalArgumentException("machine age must be 0..1000%, got " + agePercent + "%");
+        }
+    }
+
+    /** A machine without ZONE_MOVABLE, CMA or aging. */
+    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
+                         boolean zeroPage) {
+        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, 0, 0, 0, 0);
     }
 
     /** A machine that uses the shared zero page, as mainline x86 does. */
@@ -47,14 +78,17 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
     }
 
     public MachineConfig withMemory(long bytes) {
-        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage);
+        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 
     public MachineConfig withProfile(Profile p) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 
     public MachineConfig withZeroPage(boolean on) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 }

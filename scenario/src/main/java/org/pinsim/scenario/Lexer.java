@@ -195,6 +195,9 @@ final class Lexer {
         while (e < text.length() && text.charAt(e) < 128 && Character.isLetter(text.charAt(e))) {
             e++;
         }
+        if (e == digitsEnd && e < text.length() && text.charAt(e) == '%') {
+            e++; // a percentage (machine movable=25%, age=150%): the unit "%"
+        }
         return new Token(Kind.NUMBER, text.substring(s, e), line, s, e, value, text.substring(digitsEnd, e));
     }
 

@@ -94,7 +94,8 @@ public final class Invariants {
      */
     public static ExtraRefs modelHolders(Kernel k) {
         ExtraRefs batch = k.memory().mlockFolio()::pendingRefs;
-        return batch.plus(PinInvariants.pinHolderRefs(k));
+        ExtraRefs aged = k.ager()::refs; // the kernel pages machine aging left (age=)
+        return batch.plus(PinInvariants.pinHolderRefs(k)).plus(aged);
     }
 
     /** All invariants, with the model's own holders ({@link #modelHolders}). */
