@@ -22,7 +22,7 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
         try {
             kernel = Kernel.boot(plan.machine());
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold, found: " + e.getMessage());
+            throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold and the model can boot, found: " + e.getMessage());
         }
         for (Plan.SysctlSetting s : plan.sysctls()) {
             try {
