@@ -923,6 +923,32 @@ public final class PhysMem {
         return n;
     }
 
+    /**
+     * mm/page_alloc.c: calculate_totalreserve_pages: per zone the largest lowmem_reserve
+     * it keeps plus its high watermark, at most its managed pages, summed.
+     */
+    public long totalreservePages() {
+        long reserve = 0;
+        for (Zone zone : allZones()) {
+            long max = 0;
+            for (int j = zone.zoneIdx(); j < Zone.MAX_NR_ZONES; j++) {
+                max = Math.max(max, zone.lowmemReserve(j));
+            }
+            max += zone.highWmarkPages();
+            reserve += Math.min(max, zone.managedPages());
+        }
+        return reserve;
+    }
+
+    /** The sum of every zone's low watermark (si_mem_available's wmark_low). */
+    public long lowWmarkPagesTotal() {
+        long sum = 0;
+        for (Zone zone : allZones()) {
+            sum += zone.lowWmarkPages();
+        }
+        return sum;
+    }
+
     /** min_free_kbytes (vm.min_free_kbytes) as boot computed it. */
     public long minFreeKbytes() {
         return minFreeKbytes;
