@@ -98,6 +98,8 @@ public final class PhysMem {
     private final int cmaPages;
     private final Zone[][] zones;
     private final Zone[][] zonelists;
+    /** node_zonelist(nid, __GFP_THISNODE): ZONELIST_NOFALLBACK, the node's own zones. */
+    private final Zone[][] thisNodeZonelists;
     private final List<Zone> populatedZones;
     /** page_group_by_mobility_disabled. */
     private final boolean mobilityDisabled;
@@ -153,6 +155,7 @@ public final class PhysMem {
         reserveBootPages();
         memblockFreeAll();
         this.zonelists = Zonelists.build(zones);
+        this.thisNodeZonelists = buildThisnodeZonelists();
         setupPerCpuPageset();
         cmaInitReservedAreas();
         initPerZoneWmarkMin();
@@ -538,6 +541,21 @@ public final class PhysMem {
         return (int) ((long) c * nrNodes / nrCpus);
     }
 
+    // mm/page_alloc.c: build_thisnode_zonelists: the node's managed zones, highest first
+    private Zone[][] buildThisnodeZonelists() {
+        final Zone[][] lists = new Zone[nrNodes][];
+        for (int nid = 0; nid < nrNodes; nid++) {
+            final List<Zone> l = new ArrayList<>();
+            for (Zone z : zonelists[nid]) {
+                if (z.nid() == nid) {
+                    l.add(z);
+                }
+            }
+            lists[nid] = l.toArray(new Zone[0]);
+        }
+        return lists;
+    }
+
     private List<Zone> listPopulatedZones() {
         final List<Zone> list = new ArrayList<>();
         for (Zone[] nodeZones : zones) {
@@ -586,7 +604,8 @@ public final class PhysMem {
         // prepare_alloc_pages
         final int highestZoneidx = Gfp.gfpZone(gfp);
         final int migratetype = mobilityDisabled ? FrameTable.MIGRATE_UNMOVABLE : Gfp.gfpMigratetype(gfp);
-        final Zone[] zonelist = zonelists[preferredNid];
+        // gfp_zonelist: __GFP_THISNODE uses ZONELIST_NOFALLBACK
+        final Zone[] zonelist = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
         final Zone preferred = firstZone(zonelist, highestZoneidx);
         if (preferred == null) {
             return NO_FRAME;
@@ -601,6 +620,15 @@ public final class PhysMem {
             prepNewPage(pfn, order);
         }
         return pfn;
+    }
+
+    /**
+     * alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE | __GFP_THISNODE, order): only from the
+     * zones of node {@code nid} (ZONELIST_NOFALLBACK), as migration to a node allocates
+     * (mm/migrate.c alloc_migration_target).
+     */
+    public int allocPagesThisNode(int order, int nid) {
+        return allocPages(order, nid, Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_THISNODE);
     }
 
     private static Zone firstZone(Zone[] zonelist, int highestZoneidx) {

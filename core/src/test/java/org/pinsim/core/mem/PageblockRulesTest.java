@@ -264,6 +264,18 @@ class PageblockRulesTest {
         mem.checkInvariants();
     }
 
+    /** gfp_zonelist: __GFP_THISNODE walks ZONELIST_NOFALLBACK, the node's own zones only. */
+    @Test
+    void allocPagesThisNode_neverFallsBackToAnotherNode() {
+        PhysMem mem = new PhysMem(64 * MIB, 2);
+        while (mem.allocPagesThisNode(10, 1) != NO_FRAME) {
+            // take node 1's blocks of order 10
+        }
+        assertThat(mem.zone(1, ZONE_DMA32).nrFree(10)).isZero();
+        assertThat(mem.nidOf(mem.allocPages(10, 1))).isZero(); // without the flag: node 0
+        mem.checkInvariants();
+    }
+
     // ---- fragmentation views ----
 
     /**
