@@ -762,6 +762,14 @@ public final class PhysMem {
      * when all else fails, for ALLOC_OOM / ALLOC_NON_BLOCK).
      */
     private int rmqueue(Zone zone, int order, int allocFlags, int mt) {
+        final int pfn = rmqueueZone(zone, order, allocFlags, mt);
+        if ((allocFlags & AllocFlags.ALLOC_KSWAPD) != 0 && zone.boostedWatermark()) {
+            zone.kswapdBoostPass(); // wakeup_kswapd for the boosted zone
+        }
+        return pfn;
+    }
+
+    private int rmqueueZone(Zone zone, int order, int allocFlags, int mt) {
         if (PerCpuPages.pcpAllowedOrder(order)) {
             final int pfn = zone.pcp(cpu).rmqueue(order, mt, allocFlags);
             if (pfn != NO_FRAME) {

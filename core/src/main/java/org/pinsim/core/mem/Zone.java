@@ -25,7 +25,8 @@ import static org.pinsim.core.mem.FrameTable.PAGEBLOCK_NR_PAGES;
  *
  * <p>Not modelled: compaction state (the compaction issue adds it), per-zone vm statistics
  * other than NR_FREE_PAGES / NR_FREE_CMA_PAGES / NR_FREE_PAGES_BLOCKS, the PROMO watermark's
- * users (memory tiering), kswapd (ZONE_BOOSTED_WATERMARK is set and counted, nothing wakes).
+ * users (memory tiering), kswapd's reclaim (only its boost reset is done:
+ * {@link #kswapdBoostPass}).
  */
 public final class Zone {
 
@@ -77,8 +78,10 @@ public final class Zone {
     /** ZONE_BELOW_HIGH and ZONE_BOOSTED_WATERMARK of zone->flags. */
     private boolean belowHigh;
     private boolean boostedWatermark;
-    /** How many times boost_watermark raised the boost (the model's count of wakeups kswapd would get). */
+    /** How many times boost_watermark raised the boost. */
     long boostEvents;
+    /** How many times a boosted zone woke kswapd. */
+    private long kswapdBoostWakeups;
 
     Zone(FrameTable frames, int nid, int zoneIdx, int zoneStartPfn, int spannedPages, int nrCpus) {
         this.frames = frames;
@@ -237,9 +240,27 @@ public final class Zone {
         boostedWatermark = true;
     }
 
-    /** ZONE_BOOSTED_WATERMARK: a fragmenting fallback asked for kswapd (which is not modelled). */
+    /** ZONE_BOOSTED_WATERMARK: a fragmenting fallback asked for kswapd. */
     public boolean boostedWatermark() {
         return boostedWatermark;
+    }
+
+    /**
+     * mm/page_alloc.c rmqueue clears ZONE_BOOSTED_WATERMARK and wakes kswapd; kswapd's
+     * balance_pgdat reclaims for the boost and then, whether or not it reclaimed anything,
+     * subtracts the boost it started with ({@code zone->watermark_boost -= zone_boosts[i]}).
+     * The model has nothing to reclaim and no kswapd thread, so that pass happens at once and
+     * leaves the boost at zero; {@link #boostEvents} keeps the count.
+     */
+    void kswapdBoostPass() {
+        boostedWatermark = false;
+        kswapdBoostWakeups++;
+        watermarkBoost = 0;
+    }
+
+    /** How many times a boosted zone woke kswapd (and its boost was reset). */
+    public long kswapdBoostWakeups() {
+        return kswapdBoostWakeups;
     }
 
     /**

@@ -128,8 +128,10 @@ class PageblockRulesTest {
     /**
      * try_to_claim_block for an UNMOVABLE request in a MOVABLE block: alike = 512 - free -
      * movable (PageLRU pages count as movable). 100 free + 0 alike < 256: no claim; the
-     * request then steals (__rmqueue_steal) and the block stays MOVABLE, and boost_watermark
-     * raised the boost by a pageblock per failed claim attempt.
+     * request then steals (__rmqueue_steal) and the block stays MOVABLE. boost_watermark
+     * raised the boost by a pageblock per failed claim attempt and set ZONE_BOOSTED_WATERMARK;
+     * rmqueue then woke kswapd (GFP_KERNEL has __GFP_KSWAPD_RECLAIM), whose balance_pgdat
+     * takes the boost back off.
      */
     @Test
     void unmovableFallback_lessThanHalfFreeOrAlike_stealsAndKeepsTheBlockMovable() {
@@ -141,7 +143,10 @@ class PageblockRulesTest {
         assertThat(f.mem.frames().pageblockMigratetype(f.block)).isEqualTo(MIGRATE_MOVABLE);
         assertThat(f.zone.buddy().extfragSteals()).isPositive();
         assertThat(f.zone.buddy().extfragClaims()).isZero();
-        assertThat(f.zone.watermarkBoost()).isGreaterThanOrEqualTo(PAGEBLOCK_NR_PAGES);
+        assertThat(f.zone.boostEvents()).isPositive();
+        assertThat(f.zone.kswapdBoostWakeups()).isEqualTo(1);
+        assertThat(f.zone.watermarkBoost()).isZero();
+        assertThat(f.zone.boostedWatermark()).isFalse();
         f.mem.checkInvariants();
     }
 
