@@ -281,6 +281,34 @@ class PageblockRulesTest {
         mem.checkInvariants();
     }
 
+    /**
+     * mm/page_alloc.c: free_frozen_page_commit puts a freed page on the running CPU's list
+     * (this_cpu_ptr(zone->per_cpu_pageset)); drain_local_pages empties only that CPU's
+     * lists, drain_all_pages every CPU's.
+     */
+    @Test
+    void pcp_freesGoToTheRunningCpusLists_drainLocalOnlyEmptiesThatCpu() {
+        PhysMem mem = new PhysMem(64 * MIB, 1, 2, 0, 0, 0);
+        Zone dma32 = mem.zone(0, ZONE_DMA32);
+        mem.setCpu(1);
+        int a = mem.allocPage(0);
+        mem.setCpu(0);
+        int b = mem.allocPage(0);
+        mem.setCpu(1);
+        mem.freePage(a);
+        mem.setCpu(0);
+        mem.freePage(b);
+        assertThat(dma32.pcp(1).first(PerCpuPages.orderToPindex(MIGRATE_MOVABLE, 0))).isEqualTo(a);
+        assertThat(dma32.pcp(0).first(PerCpuPages.orderToPindex(MIGRATE_MOVABLE, 0))).isEqualTo(b);
+
+        mem.drainLocalPages(); // CPU 0
+        assertThat(dma32.pcp(0).count()).isZero();
+        assertThat(dma32.pcp(1).count()).isPositive();
+        mem.drainAllPages(null);
+        assertThat(mem.pcpPagesCount()).isZero();
+        mem.checkInvariants();
+    }
+
     // ---- fragmentation views ----
 
     /**
