@@ -46,8 +46,9 @@ import java.util.List;
  * (FPI_TO_TAIL, bypassing the pcp lists), setup_per_cpu_pageset (batch and high from the
  * zone sizes, watermarks still zero), cma_init_reserved_areas (each CMA pageblock freed
  * through the pcp lists of CPU 0, as __free_pages does), init_per_zone_wmark_min
- * (min_free_kbytes, watermarks, lowmem_reserve) and, because THP is enabled on the
- * reference kernel (madvise), khugepaged's set_recommended_min_free_kbytes.
+ * (min_free_kbytes, watermarks, lowmem_reserve) and, when THP is enabled (always or
+ * madvise, as on the reference kernel; the constructor's {@code hugepagePmdEnabled}),
+ * khugepaged's set_recommended_min_free_kbytes.
  *
  * <h2>Allocation</h2>
  * {@link #allocPages(int, int, int)} is __alloc_pages: a fast path at the low watermark with
@@ -125,6 +126,16 @@ public final class PhysMem {
      *     does not fit in one zone
      */
     public PhysMem(long memoryBytes, int nodes, int cpus, long movableBytes, int movablePercent, long cmaBytes) {
+        this(memoryBytes, nodes, cpus, movableBytes, movablePercent, cmaBytes, true);
+    }
+
+    /**
+     * As above, with {@code hugepagePmdEnabled} false for a machine whose
+     * transparent_hugepage/enabled is {@code never}: khugepaged does not start, so
+     * set_recommended_min_free_kbytes does not raise min_free_kbytes.
+     */
+    public PhysMem(long memoryBytes, int nodes, int cpus, long movableBytes, int movablePercent, long cmaBytes,
+            boolean hugepagePmdEnabled) {
         if (nodes < 1 || nodes > Zonelists.MAX_NUMNODES) {
             throw new IllegalArgumentException("nodes must be 1.." + Zonelists.MAX_NUMNODES + ", got " + nodes);
         }
@@ -159,7 +170,9 @@ public final class PhysMem {
         setupPerCpuPageset();
         cmaInitReservedAreas();
         initPerZoneWmarkMin();
-        setRecommendedMinFreeKbytes();
+        if (hugepagePmdEnabled) {
+            setRecommendedMinFreeKbytes();
+        }
     }
 
     private static long roundUp(long v, long align) {
@@ -412,8 +425,8 @@ public final class PhysMem {
     }
 
     /**
-     * mm/khugepaged.c: set_recommended_min_free_kbytes, run by hugepage_init because THP is
-     * enabled (madvise, as on the reference box): two pageblocks per zone up to Normal, plus
+     * mm/khugepaged.c: set_recommended_min_free_kbytes, run by hugepage_init when THP is
+     * enabled (always or madvise; madvise on the reference box): two pageblocks per zone up to Normal, plus
      * MIGRATE_PCPTYPES^2 pageblocks per such zone, at most 5% of lowmem; raises
      * min_free_kbytes and recomputes the watermarks.
      */

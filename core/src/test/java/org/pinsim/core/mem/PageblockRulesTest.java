@@ -84,6 +84,16 @@ class PageblockRulesTest {
         mem.checkInvariants();
     }
 
+    /** THP never: khugepaged does not start, min_free_kbytes stays calculate_min_free_kbytes' 16383. */
+    @Test
+    void boot_16GiB_thpNever_keepsCalculatedMinFreeKbytes() {
+        PhysMem mem = new PhysMem(16 * GIB, 1, 2, 0, 0, 0, false);
+
+        assertThat(mem.minFreeKbytes()).isEqualTo(16383);
+        // __setup_per_zone_wmarks with 4095 pages: Normal min = 4095 * 3145728 / 4194302
+        assertThat(mem.zone(0, ZONE_NORMAL).minWmarkPages()).isEqualTo(4095L * 3145728 / 4194302);
+    }
+
     @Test
     void zoneinfo_printsTheKernelsZoneLines() {
         PhysMem mem = new PhysMem(16 * GIB, 1, 2, 0, 0, 0);
