@@ -19,10 +19,10 @@ import java.util.Arrays;
  *
  * <h2>Layout of {@code flags}</h2>
  * <pre>
- *   31    28 27  24 23           15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
- *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
- *  |  free  |order | free for later|pcp|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
- *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *   31    28 27  24 23     17  16  15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
+ *  +--------+------+---------+---+-------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |  free  |order |  free   |pcp| free  |rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
+ *  +--------+------+---------+---+-------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
  *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel),
  *          or the order of the pcp list while PG_pcp is set
  * </pre>
@@ -89,7 +89,7 @@ public final class FrameTable {
      * page is simply on {@code pcp->lists[]}). The order field holds the pcp list's order.
      * Like PG_buddy it is in PAGE_FLAGS_CHECK_AT_FREE, so a double free is a Bad page state.
      */
-    public static final int PG_pcp = 14;
+    public static final int PG_pcp = 16;
 
     static final int ORDER_SHIFT = 24;
     static final int ORDER_MASK = 0xF << ORDER_SHIFT;
@@ -134,7 +134,7 @@ public final class FrameTable {
 
     private static final String[] FLAG_NAMES = {
         "referenced", "dirty", "lru", "head", "active", "reserved", "swapbacked",
-        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim", "pcp",
+        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim", "bit14", "bit15", "pcp",
     };
 
     final int nrFrames;

@@ -844,6 +844,17 @@ public final class PhysMem {
     }
 
     /**
+     * free_frozen_pages(&folio->page, folio_order(folio)) at the end of folio_put of a large
+     * folio: every frame's count is already zero, and the block goes to the running CPU's
+     * pcp list (order 9 is pcp_allowed_order) or the buddy.
+     */
+    public void freeUnrefFolio(int head, int order) {
+        checkBlock(head, order);
+        freePagesPrepare(head, order, 0);
+        freeFrozenPages(head, order);
+    }
+
+    /**
      * mm/page_alloc.c: __free_frozen_pages: pcp-allowed orders go to the running CPU's pcp
      * list for the pageblock's type (CMA and HIGHATOMIC as MOVABLE); isolated pageblocks and
      * other orders go straight to the buddy (free_one_page).

@@ -319,6 +319,22 @@ class PageblockRulesTest {
         mem.checkInvariants();
     }
 
+    /** free_frozen_pages of an order-9 folio: pcp_allowed_order(9), so it waits on the THP pcp list. */
+    @Test
+    void freeUnrefFolio_order9_goesToTheThpPcpList() {
+        PhysMem mem = new PhysMem(64 * MIB, 1);
+        int head = mem.allocPages(9, 0);
+        for (int p = head; p < head + 512; p++) {
+            mem.frames().setRefcount(p, 0); // folio_put dropped every count
+        }
+
+        mem.freeUnrefFolio(head, 9);
+
+        assertThat(mem.zone(0, ZONE_DMA32).pcp(0).first(PerCpuPages.orderToPindex(MIGRATE_MOVABLE, 9))).isEqualTo(head);
+        assertThat(mem.pcpPagesCount()).isGreaterThanOrEqualTo(512);
+        mem.checkInvariants();
+    }
+
     // ---- fragmentation views ----
 
     /**
