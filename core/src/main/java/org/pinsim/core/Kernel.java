@@ -40,6 +40,8 @@ import org.pinsim.core.vmstat.VmStat;
 public final class Kernel {
     private final MachineConfig config;
     private final PhysMem mem;
+    /** The long-lived kernel pages that machine aging (the age= key) left behind. */
+    private final org.pinsim.core.mem.Ager ager;
     private final Lru lru;
     private final VmStat vmstat = new VmStat();
     private final Sysctl sysctl = new Sysctl();
@@ -77,7 +79,10 @@ public final class Kernel {
 
     private Kernel(MachineConfig config) {
         this.config = config;
-        this.mem = new PhysMem(config.memoryBytes(), config.nodes());
+        this.mem = new PhysMem(config.memoryBytes(), config.nodes(), config.cpus(), config.movableBytes(),
+                config.movablePercent(), config.cmaBytes());
+        this.ager = new org.pinsim.core.mem.Ager(mem, config.seed());
+        ager.age(config.agePercent());
         this.lru = new Lru(mem);
         this.memory = new Memory(mem, lru, vmstat, !config.zeroPage(), config.thp());
         this.ctx = new MmContext(memory, mem, sysctl, config.profile());
@@ -146,6 +151,11 @@ public final class Kernel {
 
     public Profile profile() {
         return config.profile();
+    }
+
+    /** The kernel allocations that aging left (held until the machine goes away). */
+    public org.pinsim.core.mem.Ager ager() {
+        return ager;
     }
 
     public PhysMem mem() {

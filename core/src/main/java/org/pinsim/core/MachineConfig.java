@@ -15,11 +15,22 @@ import org.pinsim.core.mm.ThpEnabled;
  *
  * <p>{@code thp} is transparent_hugepage/enabled ({@link ThpEnabled}); the default,
  * {@code madvise}, is the Kconfig default and the reference machine's setting.
+ *
+ * <p>Physical layout (docs/PHYSICAL-MEMORY.md): {@code movableBytes} or {@code movablePercent}
+ * is the kernel's {@code movablecore=} (ZONE_MOVABLE, 0 for none), {@code cmaBytes} its
+ * {@code cma=} (one CMA area, 0 for none), and {@code agePercent} the {@code age=} key: at
+ * boot, kernel and page-cache allocations churn through that share of memory and leave
+ * long-lived kernel pages scattered ({@link org.pinsim.core.mem.Ager}); 0 for a fresh machine.
  */
 public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
-                            boolean zeroPage, ThpEnabled thp) {
+                            boolean zeroPage, ThpEnabled thp, long movableBytes, int movablePercent, long cmaBytes,
+                            int agePercent) {
 
     public static final long DEFAULT_MEMORY = 16L << 30;
+    /** A node holds whole pageblocks (2 MiB). */
+    private static final long NODE_UNIT = 2L << 20;
+    /** ZONE_MOVABLE and CMA must leave the kernel this much (ZONE_DMA, 16 MiB, at least). */
+    private static final long KERNEL_MIN = 16L << 20;
 
     public MachineConfig {
         if (memoryBytes < (16L << 20)) {
@@ -44,11 +55,27 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (swapBytes != 0) {
             throw new IllegalArgumentException("swap is not modelled yet (reclaim arrives with the physical-memory issue); use swap=0");
         }
+        if (memoryBytes % nodes != 0 || memoryBytes / nodes % NODE_UNIT != 0) {
+            throw new IllegalArgumentException("machine memory must split into " + nodes
+                    + " nodes of whole 2MiB pageblocks, got " + memoryBytes + " bytes");
+        }
+        if (movableBytes < 0 || movablePercent < 0 || movablePercent > 100 || cmaBytes < 0) {
+            throw new IllegalArgumentException("machine movable and cma must not be negative, movable at most 100%");
+        }
+        long movable = movablePercent != 0 ? memoryBytes / 100 * movablePercent : movableBytes;
+        if (movable + cmaBytes > memoryBytes - KERNEL_MIN) {
+            throw new IllegalArgumentException("machine movable (" + movable + " bytes) and cma (" + cmaBytes
+                    + " bytes) leave the kernel less than 16MiB of the " + memoryBytes + " bytes of memory");
+        }
+        if (agePercent < 0 || agePercent > 1000) {
+            throw new IllegalArgumentException("machine age must be 0..1000%, got " + agePercent + "%");
+        }
     }
 
-    /** A machine that uses the shared zero page, as mainline x86 does. */
-    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile) {
-        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, true);
+    /** A machine without ZONE_MOVABLE, CMA or aging. */
+    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
+                         boolean zeroPage, ThpEnabled thp) {
+        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, 0, 0, 0, 0);
     }
 
     /** A machine with transparent huge pages in the default {@code madvise} mode. */
@@ -57,23 +84,32 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, ThpEnabled.MADVISE);
     }
 
+    /** A machine that uses the shared zero page, as mainline x86 does. */
+    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile) {
+        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, true);
+    }
+
     public static MachineConfig defaults() {
         return new MachineConfig(DEFAULT_MEMORY, 1, 2, 0, 1, Profile.LINUX_6_18, true, ThpEnabled.MADVISE);
     }
 
     public MachineConfig withMemory(long bytes) {
-        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp);
+        return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 
     public MachineConfig withProfile(Profile p) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, thp);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, thp, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 
     public MachineConfig withZeroPage(boolean on) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp, movableBytes, movablePercent,
+                cmaBytes, agePercent);
     }
 
     public MachineConfig withThp(ThpEnabled mode) {
-        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, mode);
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, mode, movableBytes,
+                movablePercent, cmaBytes, agePercent);
     }
 }

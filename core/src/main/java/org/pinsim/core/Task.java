@@ -83,6 +83,12 @@ public final class Task implements Caller, Cred {
     private long busyUntil;
     /** Faults of this task that waited on a migration entry (mm/migrate.c migration_entry_wait). */
     private long migrationWaits;
+    /**
+     * The CPU the task runs on (task_cpu): its allocations and frees use that CPU's per-CPU
+     * page lists. The model has no scheduler: every task is on CPU 0 unless {@link #setCpu}
+     * moves it, and a child starts on CPU 0 too.
+     */
+    private int cpu;
 
     Task(Kernel k, int pid, String name, int uid, long caps, Rlimits rlim, Mm mm, TreeMap<Integer, OpenFile> files) {
         this.k = k;
@@ -200,6 +206,19 @@ public final class Task implements Caller, Cred {
     }
 
     // ---- memory ----
+
+    /** task_cpu(p). */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** Moves the task to {@code c} (as set_cpus_allowed_ptr and a migration would). */
+    public void setCpu(int c) {
+        if (c < 0 || c >= k.mem().nrCpus()) {
+            throw new IllegalArgumentException("cpu must be 0.." + (k.mem().nrCpus() - 1) + ", got " + c);
+        }
+        cpu = c;
+    }
 
     public SysResult mmap(long addr, long len, long prot, long flags, long fd, long off) {
         begin();

@@ -40,7 +40,9 @@ final class CheckCompiler {
         String name = st.field();
         if (proc == null) {
             field = systemField(name);
-            name = name.substring(name.indexOf('.') + 1);
+            if (field != CheckField.PHYSMEM) {
+                name = name.substring(name.indexOf('.') + 1);
+            }
         } else {
             field = processField(st, v);
         }
@@ -58,6 +60,9 @@ final class CheckCompiler {
     }
 
     private static CheckField systemField(String name) {
+        if (org.pinsim.core.mem.PhysMemFields.isPath(name)) {
+            return CheckField.PHYSMEM;
+        }
         if (name.startsWith("vmstat.")) {
             return CheckField.VMSTAT;
         }

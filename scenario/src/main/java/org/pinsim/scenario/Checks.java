@@ -26,6 +26,7 @@ final class Checks {
                     : proc.vmstatField(name) - vmstatAtStart.getOrDefault(name, 0L);
             case MEMINFO -> proc.meminfoField(name) * 1024;
             case MEMINFO_COUNT -> proc.meminfoField(name);
+            case PHYSMEM -> proc.physmemField(name);
             case USER_LOCKED -> task.kernel().user(task.uid()).lockedVm() << 12;
             case EXEMPT -> org.pinsim.core.account.Exempt.pages(task.kernel(), task) << 12;
             case MIGRATION_WAITS -> task.migrationWaits();

@@ -250,6 +250,9 @@ final class Execution implements Val.Env {
 
     private Outcome invoke(Plan.CallStep step, Task task, Args args) {
         try {
+            if (task != null) {
+                kernel.mem().setCpu(task.cpu()); // smp_processor_id() while the task runs
+            }
             return step.spec().invoker().invoke(task, args, kernel);
         } catch (RuntimeException e) {
             throw new ModelBugException(plan.scenario().file(), step.line(), "the model failed on " + step.spec().name()

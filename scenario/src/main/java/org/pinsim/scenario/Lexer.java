@@ -276,6 +276,9 @@ final class Lexer {
         while (e < text.length() && text.charAt(e) < 128 && Character.isLetter(text.charAt(e))) {
             e++;
         }
+        if (e == digitsEnd && e < text.length() && text.charAt(e) == '%') {
+            e++; // a percentage (machine movable=25%, age=150%): the unit "%"
+        }
         String suffix = text.substring(digitsEnd, e);
         int decoEnd = suffix.isEmpty() ? decorationEnd(e) : -1;
         String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));

@@ -21,7 +21,8 @@ import org.pinsim.scenario.Token.Kind;
  */
 public final class Parser {
 
-    static final List<String> MACHINE_KEYS = List.of("memory", "nodes", "cpus", "swap", "seed", "zero_page", "thp");
+    static final List<String> MACHINE_KEYS = List.of("memory", "nodes", "cpus", "swap", "seed", "zero_page", "thp",
+            "movable", "cma", "age");
     static final List<String> PROCESS_KEYS = List.of("uid", "caps", "rlimit.memlock", "layout");
     private static final Set<String> DIRECTIVES = Set.of("machine", "kernel", "sysctl", "process");
     private static final Pattern ERRNO_NAME = Pattern.compile("E[A-Z0-9]+");
@@ -482,7 +483,8 @@ public final class Parser {
     }
 
     static boolean isSystemField(String name) {
-        return name.startsWith("vmstat.") || name.startsWith("meminfo.");
+        return name.startsWith("vmstat.") || name.startsWith("meminfo.")
+                || org.pinsim.core.mem.PhysMemFields.isPath(name);
     }
 
     private static boolean isComparison(Token t) {

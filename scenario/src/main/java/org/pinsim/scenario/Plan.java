@@ -97,6 +97,8 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
         STATUS(true), SMAPS_LOCKED(true), MAPS(false),
         VMAS(false), LOCKED_VMAS(false), LCK(true), RSS(true), SMAPS_LOCKED_REGION(true), SMAPS_SHARED_REGION(true), THP_REGION(true),
         VMSTAT(false), MEMINFO(true), MEMINFO_COUNT(false),
+        /** A figure of buddyinfo, pagetypeinfo, zoneinfo, extfrag, ... ({@link org.pinsim.core.mem.PhysMemFields}). */
+        PHYSMEM(false),
         /** The process's uid's user->locked_vm (io_uring and perf charges), which /proc does not show. */
         USER_LOCKED(true),
         /** The memory the process exempts from paging ({@link org.pinsim.core.account.Exempt}). */

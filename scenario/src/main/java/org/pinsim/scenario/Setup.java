@@ -22,7 +22,7 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
         try {
             kernel = Kernel.boot(plan.machine());
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold, found: " + e.getMessage());
+            throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold and the model can boot, found: " + e.getMessage());
         }
         for (Plan.SysctlSetting s : plan.sysctls()) {
             try {
@@ -45,6 +45,7 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
         ProcFs proc = kernel.proc();
         Map<String, Long> vmstat = parseVmstat(proc.vmstat());
         checkSystemFields(plan, vmstat, meminfoNames(proc.meminfo()));
+        checkPhysmemFields(plan, kernel);
         return new Setup(kernel, pids, vmstat);
     }
 
@@ -72,9 +73,22 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
         return out;
     }
 
+    /** buddyinfo.NODE.ZONE.ORDER and the like name a node and a populated zone of this machine. */
+    private static void checkPhysmemFields(Plan plan, Kernel kernel) {
+        for (Plan.Step step : plan.steps()) {
+            if (step instanceof Plan.CheckStep c && c.field() == Plan.CheckField.PHYSMEM) {
+                String bad = org.pinsim.core.mem.PhysMemFields.validate(kernel.mem(), c.procField());
+                if (bad != null) {
+                    throw new InvalidInputException(plan.scenario().file(), c.statement().fieldPos(),
+                            "expected " + bad + ", found '" + c.procField() + "'");
+                }
+            }
+        }
+    }
+
     private static void checkSystemFields(Plan plan, Map<String, Long> vmstat, List<String> meminfo) {
         for (Plan.Step step : plan.steps()) {
-            if (step instanceof Plan.CheckStep c && c.proc() == null) {
+            if (step instanceof Plan.CheckStep c && c.proc() == null && c.field() != Plan.CheckField.PHYSMEM) {
                 boolean isVmstat = c.field() == Plan.CheckField.VMSTAT;
                 List<String> names = isVmstat ? new ArrayList<>(vmstat.keySet()) : meminfo;
                 if (!names.contains(c.procField())) {

@@ -84,6 +84,10 @@ final class Validator {
         int cpus = m.cpus();
         boolean zeroPage = m.zeroPage();
         ThpEnabled thp = m.thp();
+        long movable = 0;
+        int movablePercent = 0;
+        long cma = 0;
+        int age = 0;
         Pos at = null;
         for (Directive d : applicable()) {
             if (d instanceof Directive.Machine md) {
@@ -97,12 +101,30 @@ final class Validator {
                         thp = thpMode(s);
                         continue;
                     }
+                    if (s.key().equals("movable") && isPercent(s.value())) {
+                        movablePercent = percent(s, 100);
+                        movable = 0;
+                        continue;
+                    }
+                    if (s.key().equals("age")) {
+                        if (!isPercent(s.value())) {
+                            throw resolver.error(s.value().pos(), "expected a percentage of memory for machine age (150%), found "
+                                    + Resolver.describe(s.value()));
+                        }
+                        age = percent(s, 1000);
+                        continue;
+                    }
                     long v = resolver.constant(s.value(), null, "machine " + s.key());
                     switch (s.key()) {
                         case "memory" -> memory = v;
                         case "swap" -> swap = v;
                         case "seed" -> seed = v;
                         case "nodes" -> nodes = (int) Math.min(Integer.MAX_VALUE, v);
+                        case "movable" -> {
+                            movable = v;
+                            movablePercent = 0;
+                        }
+                        case "cma" -> cma = v;
                         default -> cpus = (int) Math.min(Integer.MAX_VALUE, v);
                     }
                 }
@@ -115,7 +137,8 @@ final class Validator {
             zeroPage = options.zeroPage();
         }
         try {
-            return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp);
+            return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp, movable, movablePercent, cma,
+                    age);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
@@ -128,6 +151,20 @@ final class Validator {
         }
         throw resolver.error(s.value().pos(), "expected always, madvise or never for machine thp, found "
                 + Resolver.describe(s.value()));
+    }
+
+    private static boolean isPercent(Expr e) {
+        return e instanceof Expr.Num n && n.unit().equals("%");
+    }
+
+    /** {@code N%} with N at most {@code max}. */
+    private int percent(Directive.Setting s, int max) {
+        Expr.Num n = (Expr.Num) s.value();
+        if (n.value() > max) {
+            throw resolver.error(n.pos(), "expected a percentage of at most " + max + "% for machine " + s.key()
+                    + ", found " + n.text());
+        }
+        return (int) n.value();
     }
 
     /** {@code zero_page=on|off}. */

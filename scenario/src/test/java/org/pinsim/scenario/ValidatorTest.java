@@ -76,6 +76,30 @@ class ValidatorTest {
     }
 
     @Test
+    void machine_movableCmaAge_areApplied() {
+        assertThat(plan("machine memory=1GiB movable=256MiB cma=64MiB age=150%").machine())
+                .extracting("movableBytes", "movablePercent", "cmaBytes", "agePercent")
+                .containsExactly(256L << 20, 0, 64L << 20, 150);
+        assertThat(plan("machine memory=1GiB movable=25%").machine().movablePercent()).isEqualTo(25);
+        assertThat(plan("machine memory=1GiB").machine().agePercent()).isZero(); // off by default
+    }
+
+    @Test
+    void machine_badPhysicalLayout_isOneLineInvalidInput() {
+        assertThat(error("machine memory=1GiB movable=1GiB")).startsWith("t.pin:1:1: expected a machine the model supports, found: "
+                + "machine movable (1073741824 bytes) and cma (0 bytes) leave the kernel less than 16MiB");
+        assertThat(error("machine memory=1GiB cma=2GiB")).contains("leave the kernel less than 16MiB");
+        assertThat(error("machine memory=1GiB movable=60% cma=512MiB")).contains("leave the kernel less than 16MiB");
+        assertThat(error("machine memory=1GiB nodes=3")).isEqualTo("t.pin:1:1: expected a machine the model supports, found: "
+                + "machine memory must split into 3 nodes of whole 2MiB pageblocks, got 1073741824 bytes");
+        assertThat(error("machine movable=101%")).isEqualTo(
+                "t.pin:1:17: expected a percentage of at most 100% for machine movable, found 101%");
+        assertThat(error("machine age=1GiB")).isEqualTo(
+                "t.pin:1:13: expected a percentage of memory for machine age (150%), found '1GiB'");
+        assertThat(error("machine cma=5%")).startsWith("t.pin:1:13: expected a size unit");
+    }
+
+    @Test
     void machine_zeroPage_onOffAndOverride() {
         assertThat(plan("munlockall()").machine().zeroPage()).isTrue();
         assertThat(plan("machine zero_page=off").machine().zeroPage()).isFalse();

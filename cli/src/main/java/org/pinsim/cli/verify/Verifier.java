@@ -918,6 +918,10 @@ public final class Verifier {
                 nv(line, "meminfo is the whole live machine's state, not the scenario's");
                 return;
             }
+            if (field.equals("PHYSMEM")) {
+                nv(line, "the free lists, pageblocks and watermarks are the whole live machine's state, not the scenario's");
+                return;
+            }
             if (field.equals("VMSTAT")) {
                 vmstatCheck(k, se, simVal);
                 return;

@@ -21,7 +21,7 @@ import org.pinsim.core.vmstat.VmStat;
  * <ol>
  * <li>Physical memory and LRU lists are consistent ({@code PhysMem.checkInvariants},
  *     {@code Lru.checkInvariants}): every frame is exactly one of free in the buddy
- *     allocator, reserved, or in use with refcount &gt; 0.</li>
+ *     allocator, free on a per-CPU page list, reserved, or in use with refcount &gt; 0.</li>
  * <li>Per distinct mm (tasks sharing one are checked once): VMAs sorted, non-overlapping,
  *     page aligned, start &lt; end; total_vm, locked_vm (+ {@code lockedVmDrift}), data_vm,
  *     exec_vm, stack_vm recomputed from the VMAs; rss counters recomputed from the PTEs;
@@ -89,13 +89,15 @@ public final class Invariants {
     /**
      * The holders the core model keeps besides PTEs and page caches: the mlock batch
      * (mm/mlock.c mlock_fbatch; {@code MlockFolio.pendingRefs}), the io_uring rings (their
-     * region frames, and GUP_PIN_COUNTING_BIAS per pinned buffer page) and the perf ring
-     * buffers ({@link PinInvariants#pinHolderRefs}).
+     * region frames, and GUP_PIN_COUNTING_BIAS per pinned buffer page), the perf ring
+     * buffers ({@link PinInvariants#pinHolderRefs}) and the kernel pages machine aging
+     * left ({@code Ager}).
      */
     public static ExtraRefs modelHolders(Kernel k) {
         ExtraRefs batch = k.memory().mlockFolio()::pendingRefs;
         ExtraRefs migrating = k.migrate()::pendingRefs; // mm/migrate.c: isolation and new-folio references
-        return batch.plus(migrating).plus(PinInvariants.pinHolderRefs(k));
+        ExtraRefs aged = k.ager()::refs; // the kernel pages machine aging left (age=)
+        return batch.plus(migrating).plus(PinInvariants.pinHolderRefs(k)).plus(aged);
     }
 
     /** All invariants, with the model's own holders ({@link #modelHolders}). */

@@ -27,13 +27,14 @@ import java.util.Arrays;
  *
  * <h2>Layout of {@code flags}</h2>
  * <pre>
- *   31    28 27  24 23           14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
- *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
- *  |  free  |order | free for later|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
- *  +--------+------+---------------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *   31    28 27  24 23     17  16  15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
+ *  +--------+------+---------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |  free  |order |  free   |pcp|pmp|tal|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
+ *  +--------+------+---------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
  *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel),
- *          the folio order while PG_head is set (folio_order)
- *   bit 14 tail (PG_tail), bit 15 partially_mapped (PG_partially_mapped)
+ *          the order of the pcp list while PG_pcp is set, the folio order while PG_head is set
+ *          (folio_order)
+ *   bit 14 tail (PG_tail), bit 15 partially_mapped (PG_partially_mapped), bit 16 PG_pcp
  * </pre>
  *
  * <h2>Large folios (PMD-order transparent huge pages)</h2>
@@ -50,7 +51,8 @@ import java.util.Arrays;
  *   page[2].lruNext  folio-&gt;_nr_pages_mapped      pages mapped by a PTE (ENTIRELY_MAPPED not kept)
  * </pre>
  * The {@code PG_*} constants are bit numbers, as in the kernel's {@code enum pageflags}; the
- * numbering is ours. Four of them are not page flags in the kernel: {@code PG_buddy} and
+ * numbering is ours. Five of them are not page flags in the kernel: {@code PG_pcp} (see there),
+ * {@code PG_buddy} and
  * {@code PG_pgtable} are page types (PageBuddy, PageTable) kept in {@code page->page_type},
  * {@code PG_anon} stands for {@code PAGE_MAPPING_ANON} in {@code page->mapping}, and
  * {@code PG_zero} marks the shared zero page (the kernel compares with {@code zero_pfn}).
@@ -63,11 +65,13 @@ import java.util.Arrays;
  * writes that overlay in {@code lruPrev}.
  *
  * <h2>Pageblocks</h2>
- * One migratetype byte per pageblock ({@code pageblock_order} 9 = 512 frames = 2 MiB),
- * as the kernel's pageblock bitmap ({@code get_pageblock_migratetype}). Every pageblock is
- * {@code MIGRATE_MOVABLE} at boot as in {@code memmap_init_range}. Nothing reads it yet: the
- * free lists have no per-migratetype lists (the seam for the issue that adds them is
- * {@link BuddyAllocator}).
+ * One byte per pageblock ({@code pageblock_order} 9 = 512 frames = 2 MiB), as the kernel's
+ * pageblock bitmap (include/linux/pageblock-flags.h): bits 0-2 the migratetype
+ * ({@code MIGRATETYPE_MASK}), bit 3 {@code PB_migrate_isolate} (in 6.18 isolation is a bit
+ * of its own, so the type underneath survives it; {@code get_pfnblock_migratetype} answers
+ * MIGRATE_ISOLATE while it is set). Every pageblock is {@code MIGRATE_MOVABLE} at boot as in
+ * {@code memmap_init_range}; the allocator changes it when it claims a block
+ * ({@link BuddyAllocator}), CMA areas are MIGRATE_CMA.
  *
  * <p>Accessors on the hot path do no checking beyond what the JVM does for array bounds,
  * except where a counter would go negative (a model bug).
@@ -123,6 +127,12 @@ public final class FrameTable {
     /** include/linux/huge_mm.h HPAGE_PMD_ORDER / HPAGE_PMD_NR on x86-64. */
     public static final int HPAGE_PMD_ORDER = 9;
     public static final int HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
+    /**
+     * Free on a per-CPU page list (our marker; the kernel keeps no per-page bit for it, the
+     * page is simply on {@code pcp->lists[]}). The order field holds the pcp list's order.
+     * Like PG_buddy it is in PAGE_FLAGS_CHECK_AT_FREE, so a double free is a Bad page state.
+     */
+    public static final int PG_pcp = 16;
 
     static final int ORDER_SHIFT = 24;
     static final int ORDER_MASK = 0xF << ORDER_SHIFT;
@@ -133,7 +143,7 @@ public final class FrameTable {
      * kernel's page_type check catches a double free the same way.
      */
     public static final int PAGE_FLAGS_CHECK_AT_FREE = 1 << PG_lru | 1 << PG_reserved
-            | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked | 1 << PG_buddy;
+            | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked | 1 << PG_buddy | 1 << PG_pcp;
 
     // include/linux/mmzone.h: enum migratetype.
     public static final byte MIGRATE_UNMOVABLE = 0;
@@ -144,6 +154,22 @@ public final class FrameTable {
     public static final byte MIGRATE_CMA = 4;
     public static final byte MIGRATE_ISOLATE = 5;
     public static final byte MIGRATE_TYPES = 6;
+    /** include/linux/pageblock-flags.h: MIGRATETYPE_MASK (3 bits) and PB_migrate_isolate. */
+    static final int MIGRATETYPE_MASK = 0x7;
+    static final int PB_MIGRATE_ISOLATE = 0x8;
+
+    /** mm/page_alloc.c: migratetype_names[] (with CONFIG_CMA and CONFIG_MEMORY_ISOLATION). */
+    private static final String[] MIGRATETYPE_NAMES = {"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"};
+
+    /** migratetype_names[mt]. */
+    public static String migratetypeName(int mt) {
+        return MIGRATETYPE_NAMES[mt];
+    }
+
+    /** include/linux/mmzone.h: migratetype_is_mergeable: only the pcp types merge with each other. */
+    public static boolean migratetypeIsMergeable(int mt) {
+        return mt < MIGRATE_PCPTYPES;
+    }
 
     /** include/linux/pageblock-flags.h: pageblock_order on x86-64 (HUGETLB_PAGE_ORDER). */
     public static final int PAGEBLOCK_ORDER = 9;
@@ -151,7 +177,7 @@ public final class FrameTable {
 
     private static final String[] FLAG_NAMES = {
         "referenced", "dirty", "lru", "head", "active", "reserved", "swapbacked",
-        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim", "tail", "partially_mapped",
+        "unevictable", "mlocked", "anon", "buddy", "pgtable", "zero", "reclaim", "tail", "partially_mapped", "pcp",
     };
 
     final int nrFrames;
@@ -476,17 +502,39 @@ public final class FrameTable {
 
     // ---- pageblocks ----
 
-    /** mm/page_alloc.c: get_pfnblock_migratetype. */
+    /** mm/page_alloc.c: get_pfnblock_migratetype: MIGRATE_ISOLATE while PB_migrate_isolate is set. */
     public int pageblockMigratetype(int pfn) {
-        return pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER];
+        final int b = pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER];
+        return (b & PB_MIGRATE_ISOLATE) != 0 ? MIGRATE_ISOLATE : b & MIGRATETYPE_MASK;
     }
 
-    /** mm/page_alloc.c: set_pageblock_migratetype. */
+    /**
+     * mm/page_alloc.c: set_pageblock_migratetype: sets the type and clears
+     * PB_migrate_isolate (MIGRATETYPE_AND_ISO_MASK). MIGRATE_ISOLATE is refused, as the
+     * kernel's VM_WARN_ONCE refuses it: isolation is {@link #setPageblockIsolate}.
+     */
     public void setPageblockMigratetype(int pfn, int migratetype) {
-        if (migratetype < 0 || migratetype >= MIGRATE_TYPES) {
-            throw new IllegalArgumentException("bad migratetype " + migratetype);
+        if (migratetype < 0 || migratetype >= MIGRATE_ISOLATE) {
+            throw new IllegalArgumentException("bad migratetype " + migratetype + " (isolate with setPageblockIsolate)");
         }
         pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] = (byte) migratetype;
+    }
+
+    /** include/linux/page-isolation.h: set_pageblock_isolate / clear_pageblock_isolate. */
+    public void setPageblockIsolate(int pfn, boolean isolate) {
+        final int i = pfn >>> PAGEBLOCK_ORDER;
+        pageblockMigratetype[i] = (byte) (isolate ? pageblockMigratetype[i] | PB_MIGRATE_ISOLATE
+                : pageblockMigratetype[i] & ~PB_MIGRATE_ISOLATE);
+    }
+
+    /** get_pageblock_isolate: PB_migrate_isolate is set. */
+    public boolean pageblockIsolate(int pfn) {
+        return (pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & PB_MIGRATE_ISOLATE) != 0;
+    }
+
+    /** The migratetype underneath isolation (__get_pfnblock_flags_mask with MIGRATETYPE_MASK). */
+    public int pageblockMigratetypeNoIsolate(int pfn) {
+        return pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & MIGRATETYPE_MASK;
     }
 
     // ---- cold path: views, names, footprint ----

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The machine's physical memory: nodes, zones, the frame table and the page allocator
- * (mm/page_alloc.c, mm/mm_init.c, mm/memblock.c).
+ * (mm/page_alloc.c, mm/mm_init.c, mm/memblock.c, mm/cma.c).
  *
  * <h2>Layout (chosen here)</h2>
  * <ul>
@@ -25,24 +25,44 @@ import java.util.List;
  *     node 0 holds DMA and DMA32 and usually only Normal lies on other nodes (as on a real
  *     box, a node that lies below 4 GiB has a DMA32 zone). There is no PCI hole below 4 GiB
  *     and no other hole: present pages = spanned pages.</li>
+ * <li>ZONE_MOVABLE, if the machine asks for it ({@code movablecore=}), takes the top of each
+ *     node's memory as mm/mm_init.c: find_zone_movable_pfns_for_nodes places it.</li>
+ * <li>One CMA area, if the machine asks for it ({@code cma=}), placed as mm/cma.c:
+ *     cma_alloc_mem places the default area (bottom-up from 4 GiB when memory reaches
+ *     4 GiB + size, else at the top of memory), its pageblocks MIGRATE_CMA.</li>
  * <li>Reserved at boot (PG_reserved, refcount 1, never freed): pfn 0, as x86 reserves the
  *     first page, and the shared zero page. The zero page lives in the kernel image's .bss,
  *     which x86-64 loads at CONFIG_PHYSICAL_START = 16 MiB; it is put at that image's first
  *     frame, pfn 4096, or at pfn 1 on a machine of 16 MiB or less. Nothing else is reserved
  *     (no kernel image, no memmap): MemTotal = all pages minus these two.</li>
- * <li>Boot frees the rest zone by zone in pfn order in maximal aligned blocks, to the tail
- *     of the free lists ({@code memblock_free_all}, {@code __free_pages_memory},
- *     {@code __free_pages_core}).</li>
+ * <li>CPUs: {@code cpus} CPUs, CPU c on node {@code c * nodes / cpus}. The running task is on
+ *     {@link #cpu()} (0 unless something sets it: the model has no scheduler), whose pcp
+ *     lists allocations and frees use (smp_processor_id()).</li>
  * </ul>
  *
+ * <h2>Boot, in the kernel's order</h2>
+ * free_area_init (zones, every pageblock MOVABLE), build_all_zonelists (mobility grouping
+ * off below {@code pageblock_nr_pages * MIGRATE_TYPES} pages), memblock_free_all
+ * (FPI_TO_TAIL, bypassing the pcp lists), setup_per_cpu_pageset (batch and high from the
+ * zone sizes, watermarks still zero), cma_init_reserved_areas (each CMA pageblock freed
+ * through the pcp lists of CPU 0, as __free_pages does), init_per_zone_wmark_min
+ * (min_free_kbytes, watermarks, lowmem_reserve) and, when THP is enabled (always or
+ * madvise, as on the reference kernel; the constructor's {@code hugepagePmdEnabled}),
+ * khugepaged's set_recommended_min_free_kbytes.
+ *
  * <h2>Allocation</h2>
- * {@link #allocPages(int, int)} walks the preferred node's zonelist ({@link Zonelists}:
- * preferred node's Normal, DMA32, DMA, then the other nodes) and takes the first zone that
- * has a block ({@code get_page_from_freelist} without watermarks). Not modelled yet: GFP
- * flags (every request may use every zone up to Normal), watermarks and lowmem_reserve (an
- * allocation may take the last free page), reclaim and compaction on failure, pcp lists.
- * An allocated block has refcount 1 on every frame (as after {@code split_page}), no flags,
- * no owner; it is not a compound page.
+ * {@link #allocPages(int, int, int)} is __alloc_pages: a fast path at the low watermark with
+ * ALLOC_NOFRAGMENT where the kernel sets it (alloc_flags_nofragment), then the slow path's
+ * attempt at the min watermark (gfp_to_alloc_flags). The model has neither reclaim, nor
+ * compaction, nor the OOM killer; where the kernel would reclaim and retry, a request that
+ * may enter direct reclaim (__GFP_DIRECT_RECLAIM) makes one last attempt with
+ * ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would after the killer
+ * ran. That keeps every page allocatable by the model's user allocations (as before the
+ * watermarks existed: nothing else would ever give memory back), while zone choice, pageblock
+ * stealing and the order-aware checks follow the kernel until memory is nearly exhausted.
+ * Requests that may not reclaim (GFP_TRANSHUGE_LIGHT, GFP_NOWAIT, GFP_ATOMIC) fail where
+ * the kernel's slow path gives up. An allocated block has refcount 1 on every frame (as
+ * after {@code split_page}), no flags, no owner; it is not a compound page.
  */
 public final class PhysMem {
 
@@ -57,25 +77,70 @@ public final class PhysMem {
     public static final int MAX_DMA32_PFN = (int) ((4L << 30) >>> PAGE_SHIFT);
     /** CONFIG_PHYSICAL_START (16 MiB): where the kernel image, and its zero page, are loaded. */
     static final int KERNEL_START_PFN = MAX_DMA_PFN;
+    /** MAX_ORDER_NR_PAGES: ZONE_MOVABLE starts on such a boundary. */
+    static final int MAX_ORDER_NR_PAGES = 1 << Zone.MAX_PAGE_ORDER;
+    /** mm/page_alloc.c: sysctl_lowmem_reserve_ratio defaults (DMA, DMA32, Normal, Movable). */
+    static final int[] LOWMEM_RESERVE_RATIO = {256, 256, 32, 0};
+    /** mm/page_alloc.c: watermark_scale_factor default (0.1% of the zone). */
+    static final int WATERMARK_SCALE_FACTOR = 10;
+    /** mm/page_alloc.c: MIN_PERCPU_PAGELIST_HIGH_FRACTION. */
+    static final int MIN_PERCPU_PAGELIST_HIGH_FRACTION = 8;
+    /** include/linux/swap.h: SWAP_CLUSTER_MAX. */
+    static final int SWAP_CLUSTER_MAX = 32;
 
     private final FrameTable frames;
     private final int nrNodes;
+    private final int nrCpus;
     private final int pagesPerNode;
     private final int zeroPfn;
     private final int[] reservedPfns;
+    private final int[] zoneMovablePfn;
+    private final int cmaBasePfn;
+    private final int cmaPages;
     private final Zone[][] zones;
     private final Zone[][] zonelists;
+    /** node_zonelist(nid, __GFP_THISNODE): ZONELIST_NOFALLBACK, the node's own zones. */
+    private final Zone[][] thisNodeZonelists;
     private final List<Zone> populatedZones;
+    /** page_group_by_mobility_disabled. */
+    private final boolean mobilityDisabled;
+    /** min_free_kbytes as boot left it. */
+    private long minFreeKbytes;
+    /** smp_processor_id() of the running task. */
+    private int cpu;
+
+    /** A machine of one CPU, without ZONE_MOVABLE or CMA. */
+    public PhysMem(long memoryBytes, int nodes) {
+        this(memoryBytes, nodes, 1, 0, 0, 0);
+    }
 
     /**
-     * Boots a machine of {@code memoryBytes} bytes of RAM on {@code nodes} NUMA nodes.
+     * Boots a machine of {@code memoryBytes} bytes of RAM on {@code nodes} NUMA nodes with
+     * {@code cpus} CPUs.
      *
+     * @param movableBytes {@code movablecore=} as a size (0: none)
+     * @param movablePercent {@code movablecore=N%} (0: none; used only if movableBytes is 0)
+     * @param cmaBytes {@code cma=} (0: no CMA area)
      * @throws IllegalArgumentException if a node would get less than 2 MiB, there are more
-     *     than 64 nodes, or there would be more than 2^31 - 1 frames (8 TiB)
+     *     than 64 nodes, there would be more than 2^31 - 1 frames (8 TiB), or the CMA area
+     *     does not fit in one zone
      */
-    public PhysMem(long memoryBytes, int nodes) {
+    public PhysMem(long memoryBytes, int nodes, int cpus, long movableBytes, int movablePercent, long cmaBytes) {
+        this(memoryBytes, nodes, cpus, movableBytes, movablePercent, cmaBytes, true);
+    }
+
+    /**
+     * As above, with {@code hugepagePmdEnabled} false for a machine whose
+     * transparent_hugepage/enabled is {@code never}: khugepaged does not start, so
+     * set_recommended_min_free_kbytes does not raise min_free_kbytes.
+     */
+    public PhysMem(long memoryBytes, int nodes, int cpus, long movableBytes, int movablePercent, long cmaBytes,
+            boolean hugepagePmdEnabled) {
         if (nodes < 1 || nodes > Zonelists.MAX_NUMNODES) {
             throw new IllegalArgumentException("nodes must be 1.." + Zonelists.MAX_NUMNODES + ", got " + nodes);
+        }
+        if (cpus < 1) {
+            throw new IllegalArgumentException("cpus must be at least 1, got " + cpus);
         }
         final long nodeBytes = memoryBytes / nodes / NODE_ALIGN_BYTES * NODE_ALIGN_BYTES;
         if (memoryBytes <= 0 || nodeBytes == 0) {
@@ -87,36 +152,144 @@ public final class PhysMem {
             throw new IllegalArgumentException("at most 2^31-1 frames (8 TiB), got " + totalFrames);
         }
         this.nrNodes = nodes;
+        this.nrCpus = cpus;
         this.pagesPerNode = (int) (nodeBytes >>> PAGE_SHIFT);
         this.frames = new FrameTable((int) totalFrames);
+        this.zoneMovablePfn = findZoneMovablePfnsForNodes(movableBytes >>> PAGE_SHIFT, movablePercent);
         this.zones = freeAreaInit();
         this.zeroPfn = totalFrames > KERNEL_START_PFN ? KERNEL_START_PFN : 1;
         this.reservedPfns = new int[] {0, zeroPfn};
+        this.cmaPages = (int) (roundUp(cmaBytes, NODE_ALIGN_BYTES) >>> PAGE_SHIFT);
+        this.cmaBasePfn = cmaPages == 0 ? -1 : cmaAllocMem(cmaPages);
+        this.populatedZones = listPopulatedZones();
+        this.mobilityDisabled = buildAllZonelistsMobilityCheck();
         reserveBootPages();
         memblockFreeAll();
         this.zonelists = Zonelists.build(zones);
-        this.populatedZones = listPopulatedZones();
+        this.thisNodeZonelists = buildThisnodeZonelists();
+        setupPerCpuPageset();
+        cmaInitReservedAreas();
+        initPerZoneWmarkMin();
+        if (hugepagePmdEnabled) {
+            setRecommendedMinFreeKbytes();
+        }
+    }
+
+    private static long roundUp(long v, long align) {
+        return (v + align - 1) / align * align;
     }
 
     // ---- boot ----
 
-    // mm/mm_init.c: free_area_init: every node gets all zones; zone ranges by address
+    /**
+     * mm/mm_init.c: find_zone_movable_pfns_for_nodes with movablecore= (the only source here):
+     * the kernel keeps {@code totalpages - movablecore} pages (rounded to MAX_ORDER_NR_PAGES)
+     * as kernelcore, spread evenly over the nodes from the bottom of the highest zone up;
+     * what lies above on each node is ZONE_MOVABLE. Returns zone_movable_pfn[] (0: none).
+     */
+    private int[] findZoneMovablePfnsForNodes(long movablePages, int movablePercent) {
+        final int[] zmp = new int[nrNodes];
+        final long totalpages = (long) pagesPerNode * nrNodes; // early_calculate_totalpages
+        long requiredMovablecore = movablePages;
+        if (movablePercent != 0) {
+            requiredMovablecore = totalpages * 100 * movablePercent / 10000;
+        }
+        if (requiredMovablecore == 0) {
+            return zmp;
+        }
+        requiredMovablecore = Math.min(totalpages, roundUp(requiredMovablecore, MAX_ORDER_NR_PAGES));
+        long requiredKernelcore = totalpages - requiredMovablecore;
+        if (requiredKernelcore == 0 || requiredKernelcore >= totalpages) {
+            return zmp;
+        }
+        // find_usable_zone_for_movable: the highest zone with memory; usable_startpfn its start
+        final long maxPfn = totalpages;
+        final long usableStartpfn = maxPfn > MAX_DMA32_PFN ? MAX_DMA32_PFN : MAX_DMA_PFN;
+        int usableNodes = nrNodes;
+        do {
+            long kernelcoreNode = requiredKernelcore / usableNodes;
+            for (int nid = 0; nid < nrNodes; nid++) {
+                if (requiredKernelcore < kernelcoreNode) {
+                    kernelcoreNode = requiredKernelcore / usableNodes;
+                }
+                long kernelcoreRemaining = kernelcoreNode;
+                long startPfn = Math.max((long) nid * pagesPerNode, zmp[nid]);
+                final long endPfn = (long) (nid + 1) * pagesPerNode;
+                if (startPfn >= endPfn) {
+                    continue;
+                }
+                if (startPfn < usableStartpfn) { // what is only usable for kernelcore
+                    final long kernelPages = Math.min(endPfn, usableStartpfn) - startPfn;
+                    kernelcoreRemaining -= Math.min(kernelPages, kernelcoreRemaining);
+                    requiredKernelcore -= Math.min(kernelPages, requiredKernelcore);
+                    if (endPfn <= usableStartpfn) {
+                        zmp[nid] = (int) endPfn;
+                        continue;
+                    }
+                    startPfn = usableStartpfn;
+                }
+                final long sizePages = Math.min(endPfn - startPfn, kernelcoreRemaining);
+                zmp[nid] = (int) (startPfn + sizePages);
+                requiredKernelcore -= Math.min(requiredKernelcore, sizePages);
+            }
+            usableNodes--;
+        } while (usableNodes != 0 && requiredKernelcore > usableNodes);
+        for (int nid = 0; nid < nrNodes; nid++) { // out2: align to MAX_ORDER_NR_PAGES
+            final long aligned = roundUp(zmp[nid], MAX_ORDER_NR_PAGES);
+            zmp[nid] = aligned >= (long) (nid + 1) * pagesPerNode ? 0 : (int) aligned;
+        }
+        return zmp;
+    }
+
+    // mm/mm_init.c: free_area_init: every node gets all zones; zone ranges by address,
+    // then adjust_zone_range_for_zone_movable
     private Zone[][] freeAreaInit() {
         final Zone[][] z = new Zone[nrNodes][Zone.MAX_NR_ZONES];
         final long[] zoneLimit = {MAX_DMA_PFN, MAX_DMA32_PFN, Long.MAX_VALUE, Long.MAX_VALUE};
         for (int nid = 0; nid < nrNodes; nid++) {
             final long nodeStart = (long) nid * pagesPerNode;
             final long nodeEnd = nodeStart + pagesPerNode;
+            final long movableStart = zoneMovablePfn[nid];
             long zoneLow = 0;
             for (int zoneIdx = 0; zoneIdx < Zone.MAX_NR_ZONES; zoneIdx++) {
-                final long start = Math.min(Math.max(zoneLow, nodeStart), nodeEnd);
-                final long end = zoneIdx == Zone.ZONE_MOVABLE ? start
+                long start = Math.min(Math.max(zoneLow, nodeStart), nodeEnd);
+                long end = zoneIdx == Zone.ZONE_MOVABLE ? start
                         : Math.max(start, Math.min(zoneLimit[zoneIdx], nodeEnd));
-                z[nid][zoneIdx] = new Zone(frames, nid, zoneIdx, (int) start, (int) (end - start));
+                if (movableStart != 0) {
+                    if (zoneIdx == Zone.ZONE_MOVABLE) {
+                        start = movableStart;
+                        end = nodeEnd;
+                    } else if (start < movableStart && end > movableStart) {
+                        end = movableStart;
+                    } else if (start >= movableStart) {
+                        start = end;
+                    }
+                }
+                z[nid][zoneIdx] = new Zone(frames, nid, zoneIdx, (int) start, (int) (end - start), nrCpus);
                 zoneLow = zoneLimit[zoneIdx];
             }
         }
         return z;
+    }
+
+    /**
+     * mm/cma.c: cma_alloc_mem for the default area (dma_contiguous_reserve, limit = end of
+     * memory): bottom-up from 4 GiB if memory reaches 4 GiB + size, else top-down. The area
+     * must lie in one zone, or cma_activate_area refuses it.
+     */
+    private int cmaAllocMem(int pages) {
+        final long total = frames.nrFrames;
+        final long base = total >= MAX_DMA32_PFN + (long) pages ? MAX_DMA32_PFN : total - pages;
+        if (base < KERNEL_START_PFN + 1 || pages > total) {
+            throw new IllegalArgumentException("cma area of " + ((long) pages << PAGE_SHIFT >> 20)
+                    + " MiB does not fit in memory");
+        }
+        final Zone z = zoneOf((int) base);
+        if (!z.spans((int) (base + pages - 1))) {
+            throw new IllegalArgumentException("cma area [" + base + ", " + (base + pages)
+                    + ") straddles zones; cma_activate_area would refuse it");
+        }
+        return (int) base;
     }
 
     // mm/mm_init.c: __init_single_page leaves every page refcount 1 and reserved until
@@ -129,8 +302,21 @@ public final class PhysMem {
         frames.setFlag(zeroPfn, PG_zero);
     }
 
+    /**
+     * mm/page_alloc.c: build_all_zonelists: mobility grouping is off when the pages beyond the
+     * high watermark (all present pages: watermarks are zero this early) are fewer than
+     * {@code pageblock_nr_pages * MIGRATE_TYPES}.
+     */
+    private boolean buildAllZonelistsMobilityCheck() {
+        long vmTotalPages = 0;
+        for (Zone zone : populatedZones) {
+            vmTotalPages += zone.presentPages();
+        }
+        return vmTotalPages < (long) FrameTable.PAGEBLOCK_NR_PAGES * FrameTable.MIGRATE_TYPES;
+    }
+
     // mm/memblock.c: memblock_free_all -> free_low_memory_core_early: free every range
-    // between reserved pages, zone by zone in pfn order
+    // between reserved pages (and outside the CMA area, reserved until cma_activate_area)
     private void memblockFreeAll() {
         for (Zone[] nodeZones : zones) {
             for (Zone zone : nodeZones) {
@@ -140,6 +326,10 @@ public final class PhysMem {
                         freePagesMemory(zone, start, r);
                         start = r + 1;
                     }
+                }
+                if (cmaPages != 0 && zone.spans(cmaBasePfn)) {
+                    freePagesMemory(zone, start, cmaBasePfn);
+                    start = cmaBasePfn + cmaPages;
                 }
                 freePagesMemory(zone, start, zone.zoneEndPfn());
             }
@@ -160,10 +350,223 @@ public final class PhysMem {
     }
 
     // mm/page_alloc.c: __free_pages_core: count the pages as managed and free them to the
-    // tail (FPI_TO_TAIL). The frames are already clean: refcount 0, no PG_reserved.
+    // tail (FPI_TO_TAIL), bypassing the pcp lists (__free_pages_ok). The frames are clean.
     private void freePagesCore(Zone zone, int pfn, int order) {
         zone.addManagedPages(1L << order);
-        zone.buddy().freeOnePage(pfn, order, BuddyAllocator.FPI_TO_TAIL);
+        freeOnePage(zone, pfn, order, BuddyAllocator.FPI_TO_TAIL);
+    }
+
+    // mm/page_alloc.c: setup_per_cpu_pageset -> setup_zone_pageset for populated zones
+    private void setupPerCpuPageset() {
+        for (Zone zone : populatedZones) {
+            zoneSetPagesetHighAndBatch(zone, 0);
+        }
+    }
+
+    /**
+     * mm/mm_init.c: init_cma_reserved_pageblock for each pageblock of the area: type
+     * MIGRATE_CMA, freed with __free_pages(page, pageblock_order) (through the pcp lists of
+     * the boot CPU), added to managed_pages and zone->cma_pages.
+     */
+    private void cmaInitReservedAreas() {
+        for (int pfn = cmaBasePfn; cmaPages != 0 && pfn < cmaBasePfn + cmaPages; pfn += FrameTable.PAGEBLOCK_NR_PAGES) {
+            frames.setPageblockMigratetype(pfn, FrameTable.MIGRATE_CMA);
+            for (int p = pfn; p < pfn + FrameTable.PAGEBLOCK_NR_PAGES; p++) {
+                frames.refcount[p] = 1;
+            }
+            freePages(pfn, FrameTable.PAGEBLOCK_ORDER);
+            final Zone zone = zoneOf(pfn);
+            zone.addManagedPages(FrameTable.PAGEBLOCK_NR_PAGES);
+            zone.addCmaPages(FrameTable.PAGEBLOCK_NR_PAGES);
+        }
+    }
+
+    /** mm/page_alloc.c: init_per_zone_wmark_min. */
+    private void initPerZoneWmarkMin() {
+        calculateMinFreeKbytes();
+        setupPerZoneWmarks();
+        setupPerZoneLowmemReserve();
+    }
+
+    /**
+     * mm/page_alloc.c: calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16) clamped to
+     * [128, 262144], where lowmem_kbytes is nr_free_buffer_pages() in KiB.
+     */
+    private void calculateMinFreeKbytes() {
+        final long lowmemKbytes = nrFreeBufferPages() * (PAGE_SIZE >> 10);
+        final long v = (long) Math.floor(Math.sqrt((double) (lowmemKbytes * 16)));
+        long s = v;
+        while (s * s > lowmemKbytes * 16) { // int_sqrt: exact floor even where double rounds
+            s--;
+        }
+        while ((s + 1) * (s + 1) <= lowmemKbytes * 16) {
+            s++;
+        }
+        minFreeKbytes = Math.max(128, Math.min(s, 262144));
+    }
+
+    /**
+     * mm/page_alloc.c: nr_free_buffer_pages -> nr_free_zone_pages(gfp_zone(GFP_USER)): over
+     * the zonelist of the boot CPU's node, each zone up to Normal, managed minus high.
+     */
+    long nrFreeBufferPages() {
+        long sum = 0;
+        for (Zone zone : populatedZones) {
+            if (zone.zoneIdx() > Zone.ZONE_NORMAL) {
+                continue;
+            }
+            final long size = zone.managedPages();
+            final long high = zone.highWmarkPages();
+            if (size > high) {
+                sum += size - high;
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * mm/khugepaged.c: set_recommended_min_free_kbytes, run by hugepage_init when THP is
+     * enabled (always or madvise; madvise on the reference box): two pageblocks per zone up to Normal, plus
+     * MIGRATE_PCPTYPES^2 pageblocks per such zone, at most 5% of lowmem; raises
+     * min_free_kbytes and recomputes the watermarks.
+     */
+    private void setRecommendedMinFreeKbytes() {
+        int nrZones = 0;
+        for (Zone zone : populatedZones) {
+            if (zone.zoneIdx() <= Gfp.gfpZone(Gfp.GFP_USER)) {
+                nrZones++;
+            }
+        }
+        long recommendedMin = (long) FrameTable.PAGEBLOCK_NR_PAGES * nrZones * 2;
+        recommendedMin += (long) FrameTable.PAGEBLOCK_NR_PAGES * nrZones * FrameTable.MIGRATE_PCPTYPES
+                * FrameTable.MIGRATE_PCPTYPES;
+        recommendedMin = Math.min(recommendedMin, nrFreeBufferPages() / 20);
+        recommendedMin <<= PAGE_SHIFT - 10;
+        if (recommendedMin > minFreeKbytes) {
+            minFreeKbytes = recommendedMin;
+        }
+        setupPerZoneWmarks();
+    }
+
+    /**
+     * mm/page_alloc.c: __setup_per_zone_wmarks: min_free_kbytes split over the lowmem zones
+     * by managed pages (ZONE_MOVABLE gets managed/1024 clamped to [32, 128]); low and high
+     * are each max(min/4, managed * watermark_scale_factor / 10000) above the previous mark.
+     * Then setup_per_zone_wmarks updates every zone's pcp batch and high (zone_pcp_update).
+     */
+    private void setupPerZoneWmarks() {
+        final long pagesMin = minFreeKbytes >> (PAGE_SHIFT - 10);
+        long lowmemPages = 0;
+        for (Zone zone : allZones()) {
+            if (zone.zoneIdx() != Zone.ZONE_MOVABLE) {
+                lowmemPages += zone.managedPages();
+            }
+        }
+        for (Zone zone : allZones()) {
+            final long managed = zone.managedPages();
+            long tmp = lowmemPages == 0 ? 0 : pagesMin * managed / lowmemPages;
+            if (zone.zoneIdx() == Zone.ZONE_MOVABLE) {
+                zone.watermark[Zone.WMARK_MIN] = Math.min(Math.max(managed / 1024, SWAP_CLUSTER_MAX), 128);
+            } else {
+                zone.watermark[Zone.WMARK_MIN] = tmp;
+            }
+            tmp = Math.max(tmp >> 2, Zone.multFrac(managed, WATERMARK_SCALE_FACTOR, 10000));
+            zone.watermarkBoost = 0;
+            zone.watermark[Zone.WMARK_LOW] = zone.minWmarkPages() + tmp;
+            zone.watermark[Zone.WMARK_HIGH] = zone.lowWmarkPages() + tmp;
+            zone.watermark[Zone.WMARK_PROMO] = zone.highWmarkPages() + tmp;
+        }
+        for (Zone zone : allZones()) {
+            zoneSetPagesetHighAndBatch(zone, 0); // zone_pcp_update(zone, 0)
+        }
+    }
+
+    /**
+     * mm/page_alloc.c: setup_per_zone_lowmem_reserve: zone i keeps back, from a request that
+     * could use zone j &gt; i, the managed pages of zones i+1..j divided by zone i's ratio.
+     */
+    private void setupPerZoneLowmemReserve() {
+        for (int nid = 0; nid < nrNodes; nid++) {
+            for (int i = 0; i < Zone.MAX_NR_ZONES - 1; i++) {
+                final Zone zone = zones[nid][i];
+                final int ratio = LOWMEM_RESERVE_RATIO[i];
+                final boolean clear = ratio == 0 || zone.managedPages() == 0;
+                long managedPages = 0;
+                for (int j = i + 1; j < Zone.MAX_NR_ZONES; j++) {
+                    managedPages += zones[nid][j].managedPages();
+                    zone.lowmemReserve[j] = clear ? 0 : managedPages / ratio;
+                }
+            }
+        }
+    }
+
+    /** mm/page_alloc.c: zone_set_pageset_high_and_batch (percpu_pagelist_high_fraction 0). */
+    private void zoneSetPagesetHighAndBatch(Zone zone, int cpuOnline) {
+        final int batch = Math.max(1, zoneBatchsize(zone));
+        final int highMin = zoneHighsize(zone, batch, cpuOnline, 0);
+        final int highMax = zoneHighsize(zone, batch, cpuOnline, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
+        zone.pagesetBatch = batch;
+        zone.pagesetHighMin = highMin;
+        zone.pagesetHighMax = highMax;
+        for (int c = 0; c < nrCpus; c++) {
+            zone.pcp(c).update(highMin, highMax, batch);
+        }
+    }
+
+    /**
+     * mm/page_alloc.c: zone_batchsize: about 0.1% of the zone or 1 MiB, whichever is smaller,
+     * divided by 4, rounded to a 2^n - 1 value.
+     */
+    static int zoneBatchsize(Zone zone) {
+        int batch = (int) Math.min(zone.managedPages() >> 10, (1 << 20) / PAGE_SIZE);
+        batch /= 4;
+        if (batch < 1) {
+            batch = 1;
+        }
+        return Integer.highestOneBit(batch + batch / 2) - 1; // rounddown_pow_of_two(...) - 1
+    }
+
+    /**
+     * mm/page_alloc.c: zone_highsize: the low watermark (or managed / fraction) split over the
+     * CPUs of the zone's node (all CPUs for a node without any), at least 4 * batch.
+     */
+    private int zoneHighsize(Zone zone, int batch, int cpuOnline, int highFraction) {
+        final long totalPages = highFraction == 0 ? zone.lowWmarkPages() : zone.managedPages() / highFraction;
+        int nrSplitCpus = cpusOfNode(zone.nid()) + cpuOnline;
+        if (nrSplitCpus == 0) {
+            nrSplitCpus = nrCpus;
+        }
+        final long high = totalPages / nrSplitCpus;
+        return (int) Math.max(high, (long) batch << 2);
+    }
+
+    /** cpumask_weight(cpumask_of_node(nid)): CPU c is on node c * nodes / cpus. */
+    int cpusOfNode(int nid) {
+        int n = 0;
+        for (int c = 0; c < nrCpus; c++) {
+            n += cpuToNode(c) == nid ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** cpu_to_node(cpu). */
+    public int cpuToNode(int c) {
+        return (int) ((long) c * nrNodes / nrCpus);
+    }
+
+    // mm/page_alloc.c: build_thisnode_zonelists: the node's managed zones, highest first
+    private Zone[][] buildThisnodeZonelists() {
+        final Zone[][] lists = new Zone[nrNodes][];
+        for (int nid = 0; nid < nrNodes; nid++) {
+            final List<Zone> l = new ArrayList<>();
+            for (Zone z : zonelists[nid]) {
+                if (z.nid() == nid) {
+                    l.add(z);
+                }
+            }
+            lists[nid] = l.toArray(new Zone[0]);
+        }
+        return lists;
     }
 
     private List<Zone> listPopulatedZones() {
@@ -178,53 +581,226 @@ public final class PhysMem {
         return Collections.unmodifiableList(list);
     }
 
+    /** for_each_zone: every zone of every node, populated or not. */
+    private List<Zone> allZones() {
+        final List<Zone> list = new ArrayList<>();
+        for (Zone[] nodeZones : zones) {
+            Collections.addAll(list, nodeZones);
+        }
+        return list;
+    }
+
     // ---- allocation ----
 
-    /** alloc_pages_node(nid, gfp, 0): one frame, or NO_FRAME when memory is exhausted. */
+    /** alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE, 0): one frame, or NO_FRAME when memory is exhausted. */
     public int allocPage(int preferredNid) {
-        return allocPages(0, preferredNid);
+        return allocPages(0, preferredNid, Gfp.GFP_HIGHUSER_MOVABLE);
+    }
+
+    /** alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE, order). */
+    public int allocPages(int order, int preferredNid) {
+        return allocPages(order, preferredNid, Gfp.GFP_HIGHUSER_MOVABLE);
     }
 
     /**
-     * alloc_pages_node(nid, gfp, order) -> get_page_from_freelist: the first zone of the
-     * preferred node's zonelist that has a free block of {@code 2^order} frames gives it.
+     * mm/page_alloc.c: __alloc_pages(gfp, order, nid): the fast path at the low watermark,
+     * then the slow path's attempt at the min watermark, then (for requests that may reclaim)
+     * the model's stand-in for reclaim and the OOM killer; see the class comment.
      *
      * @return the first pfn of the block (aligned to {@code 2^order}), each of its frames
-     *     with refcount 1; or NO_FRAME if no zone of the zonelist has such a block
+     *     with refcount 1; or NO_FRAME
      */
-    public int allocPages(int order, int preferredNid) {
+    public int allocPages(int order, int preferredNid, int gfp) {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER) {
             throw new IllegalArgumentException("order must be 0.." + Zone.MAX_PAGE_ORDER + ", got " + order);
         }
-        final Zone[] zonelist = zonelists[preferredNid];
-        for (int i = 0; i < zonelist.length; i++) {
-            final int pfn = zonelist[i].buddy().rmqueueSmallest(order);
-            if (pfn != NO_FRAME) {
-                prepNewPage(pfn, order);
-                return pfn;
-            }
+        // prepare_alloc_pages
+        final int highestZoneidx = Gfp.gfpZone(gfp);
+        final int migratetype = mobilityDisabled ? FrameTable.MIGRATE_UNMOVABLE : Gfp.gfpMigratetype(gfp);
+        // gfp_zonelist: __GFP_THISNODE uses ZONELIST_NOFALLBACK
+        final Zone[] zonelist = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
+        final Zone preferred = firstZone(zonelist, highestZoneidx);
+        if (preferred == null) {
+            return NO_FRAME;
         }
-        return NO_FRAME;
+        int allocFlags = AllocFlags.ALLOC_WMARK_LOW | allocFlagsCma(gfp);
+        allocFlags |= allocFlagsNofragment(preferred, gfp);
+        int pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, migratetype);
+        if (pfn == NO_FRAME) {
+            pfn = allocPagesSlowpath(gfp, order, zonelist, preferred, highestZoneidx, migratetype);
+        }
+        if (pfn != NO_FRAME) {
+            prepNewPage(pfn, order);
+        }
+        return pfn;
     }
 
     /**
-     * alloc_pages_node(nid, gfp | __GFP_THISNODE, order): as {@link #allocPages} but only
-     * from the zones of node {@code nid} (node_zonelist: ZONELIST_NOFALLBACK), as migration
-     * to a node allocates (mm/migrate.c alloc_migration_target).
+     * alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE | __GFP_THISNODE, order): only from the
+     * zones of node {@code nid} (ZONELIST_NOFALLBACK), as migration to a node allocates
+     * (mm/migrate.c alloc_migration_target).
      */
     public int allocPagesThisNode(int order, int nid) {
-        final Zone[] zonelist = zonelists[nid];
-        for (int i = 0; i < zonelist.length; i++) {
-            if (zonelist[i].nid() != nid) {
+        return allocPages(order, nid, Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_THISNODE);
+    }
+
+    private static Zone firstZone(Zone[] zonelist, int highestZoneidx) {
+        for (Zone z : zonelist) {
+            if (z.zoneIdx() <= highestZoneidx) {
+                return z;
+            }
+        }
+        return null;
+    }
+
+    // mm/page_alloc.c: gfp_to_alloc_flags_cma
+    private static int allocFlagsCma(int gfp) {
+        return Gfp.gfpMigratetype(gfp) == FrameTable.MIGRATE_MOVABLE ? AllocFlags.ALLOC_CMA : 0;
+    }
+
+    /**
+     * mm/page_alloc.c: alloc_flags_nofragment: ALLOC_KSWAPD from the gfp; ALLOC_NOFRAGMENT
+     * when the preferred zone is Normal and (on a NUMA machine) its node has DMA32 populated,
+     * so the first pass prefers DMA32 to splitting a pageblock of another type in Normal.
+     */
+    private int allocFlagsNofragment(Zone zone, int gfp) {
+        int allocFlags = gfp & Gfp.__GFP_KSWAPD_RECLAIM; // == ALLOC_KSWAPD
+        if (zone.zoneIdx() != Zone.ZONE_NORMAL) {
+            return allocFlags;
+        }
+        if (nrNodes > 1 && !zones[zone.nid()][Zone.ZONE_DMA32].populated()) {
+            return allocFlags;
+        }
+        return allocFlags | AllocFlags.ALLOC_NOFRAGMENT;
+    }
+
+    /** mm/page_alloc.c: gfp_to_alloc_flags (no cpusets, no realtime tasks). */
+    private static int gfpToAllocFlags(int gfp, int order) {
+        int allocFlags = AllocFlags.ALLOC_WMARK_MIN | AllocFlags.ALLOC_CPUSET;
+        allocFlags |= gfp & (Gfp.__GFP_HIGH | Gfp.__GFP_KSWAPD_RECLAIM);
+        if ((gfp & Gfp.__GFP_DIRECT_RECLAIM) == 0) {
+            if ((gfp & Gfp.__GFP_NOMEMALLOC) == 0) {
+                allocFlags |= AllocFlags.ALLOC_NON_BLOCK;
+                if (order > 0 && (allocFlags & AllocFlags.ALLOC_MIN_RESERVE) != 0) {
+                    allocFlags |= AllocFlags.ALLOC_HIGHATOMIC;
+                }
+            }
+            if ((allocFlags & AllocFlags.ALLOC_MIN_RESERVE) != 0) {
+                allocFlags &= ~AllocFlags.ALLOC_CPUSET;
+            }
+        }
+        return allocFlags | allocFlagsCma(gfp);
+    }
+
+    /**
+     * mm/page_alloc.c: __alloc_pages_slowpath, reduced to what exists: the attempt at the min
+     * watermark; then, for a request that may reclaim, one attempt without watermarks in place
+     * of reclaim, compaction and the OOM killer (see the class comment).
+     */
+    private int allocPagesSlowpath(int gfp, int order, Zone[] zonelist, Zone preferred, int highestZoneidx, int mt) {
+        int allocFlags = gfpToAllocFlags(gfp, order);
+        int pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+        if (pfn != NO_FRAME || !Gfp.allowBlocking(gfp)) {
+            return pfn;
+        }
+        // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
+        // so drain_all_pages(NULL) and retry once
+        drainAllPages(null);
+        pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+        if (pfn != NO_FRAME) {
+            return pfn;
+        }
+        allocFlags = AllocFlags.ALLOC_NO_WATERMARKS | allocFlagsCma(gfp) | (allocFlags & AllocFlags.ALLOC_KSWAPD);
+        return getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+    }
+
+    /**
+     * mm/page_alloc.c: get_page_from_freelist: the first zone of the zonelist (up to
+     * {@code highestZoneidx}) whose watermark allows the request takes it. Checks the high
+     * mark first to keep ZONE_BELOW_HIGH, then the request's mark; a remote node under
+     * ALLOC_NOFRAGMENT, or a pass that found nothing, retries without ALLOC_NOFRAGMENT.
+     */
+    private int getPageFromFreelist(int order, int allocFlags, Zone[] zonelist, Zone preferred,
+            int highestZoneidx, int mt) {
+        while (true) {
+            final boolean noFallback = (allocFlags & AllocFlags.ALLOC_NOFRAGMENT) != 0;
+            boolean retry = false;
+            for (Zone zone : zonelist) {
+                if (zone.zoneIdx() > highestZoneidx) {
+                    continue;
+                }
+                if (noFallback && nrNodes > 1 && zone != preferred && zone.nid() != preferred.nid()) {
+                    // moving to a remote node: locality matters more than fragmentation
+                    allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
+                    retry = true;
+                    break;
+                }
+                if (!zoneAllows(zone, order, allocFlags, highestZoneidx)) {
+                    continue;
+                }
+                final int pfn = rmqueue(zone, order, allocFlags, mt);
+                if (pfn != NO_FRAME) {
+                    return pfn;
+                }
+            }
+            if (retry) {
                 continue;
             }
-            final int pfn = zonelist[i].buddy().rmqueueSmallest(order);
+            if (noFallback) { // a UMA machine may get through all zones fragmented
+                allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
+                continue;
+            }
+            return NO_FRAME;
+        }
+    }
+
+    // get_page_from_freelist's watermark part: ZONE_BELOW_HIGH, then wmark_pages(alloc_flags)
+    private boolean zoneAllows(Zone zone, int order, int allocFlags, int highestZoneidx) {
+        if (!zone.belowHigh()) {
+            if (zone.watermarkFast(order, zone.highWmarkPages(), highestZoneidx, allocFlags)) {
+                return true;
+            }
+            zone.setBelowHigh();
+        }
+        if ((allocFlags & AllocFlags.ALLOC_NO_WATERMARKS) != 0) {
+            return true;
+        }
+        final long mark = zone.wmarkPages(allocFlags & AllocFlags.ALLOC_WMARK_MASK);
+        return zone.watermarkFast(order, mark, highestZoneidx, allocFlags);
+    }
+
+    /**
+     * mm/page_alloc.c: rmqueue: pcp-allowed orders from this CPU's pcp list, else (or if that
+     * fails) from the buddy (rmqueue_buddy, with the HIGHATOMIC lists for ALLOC_HIGHATOMIC and,
+     * when all else fails, for ALLOC_OOM / ALLOC_NON_BLOCK).
+     */
+    private int rmqueue(Zone zone, int order, int allocFlags, int mt) {
+        final int pfn = rmqueueZone(zone, order, allocFlags, mt);
+        if ((allocFlags & AllocFlags.ALLOC_KSWAPD) != 0 && zone.boostedWatermark()) {
+            zone.kswapdBoostPass(); // wakeup_kswapd for the boosted zone
+        }
+        return pfn;
+    }
+
+    private int rmqueueZone(Zone zone, int order, int allocFlags, int mt) {
+        if (PerCpuPages.pcpAllowedOrder(order)) {
+            final int pfn = zone.pcp(cpu).rmqueue(order, mt, allocFlags);
             if (pfn != NO_FRAME) {
-                prepNewPage(pfn, order);
                 return pfn;
             }
         }
-        return NO_FRAME;
+        final BuddyAllocator buddy = zone.buddy();
+        int pfn = NO_FRAME;
+        if ((allocFlags & AllocFlags.ALLOC_HIGHATOMIC) != 0) {
+            pfn = buddy.rmqueueSmallest(order, FrameTable.MIGRATE_HIGHATOMIC);
+        }
+        if (pfn == NO_FRAME) {
+            pfn = buddy.rmqueue(order, mt, allocFlags);
+            if (pfn == NO_FRAME && (allocFlags & (AllocFlags.ALLOC_OOM | AllocFlags.ALLOC_NON_BLOCK)) != 0) {
+                pfn = buddy.rmqueueSmallest(order, FrameTable.MIGRATE_HIGHATOMIC);
+            }
+        }
+        return pfn;
     }
 
     // mm/page_alloc.c: prep_new_page -> set_page_refcounted; every frame, as split_page does
@@ -245,7 +821,8 @@ public final class PhysMem {
 
     /**
      * __free_pages(page, order): the caller drops the only reference to each frame of a block
-     * it got from {@link #allocPages}, and the block goes back to the buddy allocator.
+     * it got from {@link #allocPages}, and the block goes to this CPU's pcp list (orders 0-3
+     * and 9) or back to the buddy allocator.
      *
      * @throws IllegalStateException ("Bad page state") if a frame is still referenced by
      *     someone else, mapped, reserved, on an LRU list, mlocked or already free
@@ -253,7 +830,7 @@ public final class PhysMem {
     public void freePages(int pfn, int order) {
         checkBlock(pfn, order);
         freePagesPrepare(pfn, order, 1);
-        zoneOf(pfn).buddy().freeOnePage(pfn, order, BuddyAllocator.FPI_NONE);
+        freeFrozenPages(pfn, order);
     }
 
     /**
@@ -263,19 +840,53 @@ public final class PhysMem {
     public void freeUnrefPage(int pfn) {
         checkBlock(pfn, 0);
         freePagesPrepare(pfn, 0, 0);
-        zoneOf(pfn).buddy().freeOnePage(pfn, 0, BuddyAllocator.FPI_NONE);
+        freeFrozenPages(pfn, 0);
     }
 
     /**
      * free_frozen_pages(&folio->page, folio_order(folio)) at the end of folio_put of a large
-     * folio: every frame's count is already zero (the head's dropped by the caller, the
-     * tails' never used), and the whole block goes back to the buddy allocator. The
-     * compound-page flags go with the rest (free_pages_prepare clears page->flags).
+     * folio: every frame's count is already zero, and the block goes to the running CPU's
+     * pcp list (order 9 is pcp_allowed_order) or the buddy.
      */
     public void freeUnrefFolio(int head, int order) {
         checkBlock(head, order);
         freePagesPrepare(head, order, 0);
-        zoneOf(head).buddy().freeOnePage(head, order, BuddyAllocator.FPI_NONE);
+        freeFrozenPages(head, order);
+    }
+
+    /**
+     * mm/page_alloc.c: __free_frozen_pages: pcp-allowed orders go to the running CPU's pcp
+     * list for the pageblock's type (CMA and HIGHATOMIC as MOVABLE); isolated pageblocks and
+     * other orders go straight to the buddy (free_one_page).
+     */
+    private void freeFrozenPages(int pfn, int order) {
+        final Zone zone = zoneOf(pfn);
+        if (!PerCpuPages.pcpAllowedOrder(order)) {
+            freeOnePage(zone, pfn, order, BuddyAllocator.FPI_NONE);
+            return;
+        }
+        int mt = frames.pageblockMigratetype(pfn);
+        if (mt >= FrameTable.MIGRATE_PCPTYPES) {
+            if (mt == FrameTable.MIGRATE_ISOLATE) {
+                freeOnePage(zone, pfn, order, BuddyAllocator.FPI_NONE);
+                return;
+            }
+            mt = FrameTable.MIGRATE_MOVABLE;
+        }
+        zone.pcp(cpu).freeCommit(pfn, mt, order);
+    }
+
+    /**
+     * mm/page_alloc.c: free_one_page -> split_large_buddy: a block larger than a pageblock is
+     * freed pageblock by pageblock, each with its own migratetype, and merges back if the
+     * types allow.
+     */
+    private void freeOnePage(Zone zone, int pfn, int order, int fpi) {
+        final int end = pfn + (1 << order);
+        final int step = Math.min(order, FrameTable.PAGEBLOCK_ORDER);
+        for (int p = pfn; p < end; p += 1 << step) {
+            zone.buddy().freeOnePage(p, step, frames.pageblockMigratetype(p), fpi);
+        }
     }
 
     private void checkBlock(int pfn, int order) {
@@ -321,6 +932,103 @@ public final class PhysMem {
         return "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
     }
 
+    // ---- per-CPU lists ----
+
+    /** smp_processor_id(): the CPU the running task is on. */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** Moves the running task to {@code c} (what a scheduler would do). */
+    public void setCpu(int c) {
+        if (c < 0 || c >= nrCpus) {
+            throw new IllegalArgumentException("cpu must be 0.." + (nrCpus - 1) + ", got " + c);
+        }
+        cpu = c;
+    }
+
+    public int nrCpus() {
+        return nrCpus;
+    }
+
+    /** mm/page_alloc.c: drain_local_pages(NULL): this CPU's pcp lists of every zone to the buddy. */
+    public void drainLocalPages() {
+        for (Zone zone : populatedZones) {
+            zone.pcp(cpu).drain();
+        }
+    }
+
+    /**
+     * mm/page_alloc.c: drain_all_pages(zone): every CPU's pcp lists of {@code zone} (every
+     * zone if null) back to the buddy.
+     */
+    public void drainAllPages(Zone zone) {
+        for (int c = 0; c < nrCpus; c++) {
+            if (zone != null) {
+                zone.pcp(c).drain();
+                continue;
+            }
+            for (Zone z : populatedZones) {
+                z.pcp(c).drain();
+            }
+        }
+    }
+
+    /** Pages on all pcp lists: free, but neither in NR_FREE_PAGES nor mergeable. */
+    public long pcpPagesCount() {
+        long n = 0;
+        for (Zone zone : populatedZones) {
+            n += zone.pcpPages();
+        }
+        return n;
+    }
+
+    /**
+     * mm/page_alloc.c: calculate_totalreserve_pages: per zone the largest lowmem_reserve
+     * it keeps plus its high watermark, at most its managed pages, summed.
+     */
+    public long totalreservePages() {
+        long reserve = 0;
+        for (Zone zone : allZones()) {
+            long max = 0;
+            for (int j = zone.zoneIdx(); j < Zone.MAX_NR_ZONES; j++) {
+                max = Math.max(max, zone.lowmemReserve(j));
+            }
+            max += zone.highWmarkPages();
+            reserve += Math.min(max, zone.managedPages());
+        }
+        return reserve;
+    }
+
+    /** The sum of every zone's low watermark (si_mem_available's wmark_low). */
+    public long lowWmarkPagesTotal() {
+        long sum = 0;
+        for (Zone zone : allZones()) {
+            sum += zone.lowWmarkPages();
+        }
+        return sum;
+    }
+
+    /** min_free_kbytes (vm.min_free_kbytes) as boot computed it. */
+    public long minFreeKbytes() {
+        return minFreeKbytes;
+    }
+
+    /** page_group_by_mobility_disabled. */
+    public boolean mobilityDisabled() {
+        return mobilityDisabled;
+    }
+
+    /** The CMA area's first pfn, or -1 without one. */
+    public int cmaBasePfn() {
+        return cmaBasePfn;
+    }
+
+    /** The CMA area's size in pages (0 without one). */
+    public int cmaPages() {
+        return cmaPages;
+    }
+
     // ---- queries ----
 
     public FrameTable frames() {
@@ -343,10 +1051,15 @@ public final class PhysMem {
 
     /** page_zone(page). */
     public Zone zoneOf(int pfn) {
-        return zones[pfn / pagesPerNode][zoneIdxOf(pfn)];
+        final int nid = pfn / pagesPerNode;
+        final int movable = zoneMovablePfn[nid];
+        if (movable != 0 && pfn >= movable) {
+            return zones[nid][Zone.ZONE_MOVABLE];
+        }
+        return zones[nid][zoneIdxOf(pfn)];
     }
 
-    /** page_zonenum(page): which zone type holds this address. */
+    /** The zone type an address has without ZONE_MOVABLE (DMA, DMA32, Normal by address). */
     public static int zoneIdxOf(int pfn) {
         return pfn < MAX_DMA_PFN ? Zone.ZONE_DMA : pfn < MAX_DMA32_PFN ? Zone.ZONE_DMA32 : Zone.ZONE_NORMAL;
     }

@@ -22,6 +22,7 @@ import static org.pinsim.core.mm.VmFlags.VM_SPECIAL;
 import static org.pinsim.core.mm.VmFlags.VM_WRITE;
 
 import org.pinsim.core.mem.FrameTable;
+import org.pinsim.core.mem.Gfp;
 import org.pinsim.core.mem.PhysMem;
 import org.pinsim.core.mlock.MlockFolio;
 import org.pinsim.core.vmscan.Lru;
@@ -103,7 +104,7 @@ public final class Memory implements PageTable.TablePages {
 
     @Override
     public int allocTablePage() {
-        int pfn = allocPage();
+        int pfn = allocPage(Gfp.GFP_PGTABLE_USER); // include/asm-generic/pgalloc.h: unmovable
         if (pfn != NO_FRAME) {
             ft.setFlag(pfn, PG_pgtable);
             stat.mod(NodeStat.NR_PAGETABLE, 1);
@@ -119,9 +120,14 @@ public final class Memory implements PageTable.TablePages {
         stat.count(VmEvent.PGFREE);
     }
 
-    /** alloc_pages(GFP_HIGHUSER_MOVABLE, 0) on node 0; counts pgalloc_ZONE. */
+    /** alloc_pages(GFP_HIGHUSER_MOVABLE, 0) on node 0 (user anon and page cache); counts pgalloc_ZONE. */
     int allocPage() {
-        int pfn = mem.allocPage(0);
+        return allocPage(Gfp.GFP_HIGHUSER_MOVABLE);
+    }
+
+    /** alloc_pages(gfp, 0) on node 0; counts pgalloc_ZONE. */
+    int allocPage(int gfp) {
+        int pfn = mem.allocPages(0, 0, gfp);
         if (pfn != NO_FRAME) {
             stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
         }
@@ -139,7 +145,7 @@ public final class Memory implements PageTable.TablePages {
      * The caller holds the one reference of each frame and frees them with {@link #freeKernelPage}.
      */
     public int allocKernelPages(int order) {
-        int pfn = mem.allocPages(order, 0);
+        int pfn = mem.allocPages(order, 0, Gfp.GFP_KERNEL);
         if (pfn != NO_FRAME) {
             stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()], 1L << order);
         }

@@ -127,10 +127,17 @@ final class Meminfo {
         return lru.nrPages(list);
     }
 
-    /** mm/show_mem.c si_mem_available with no watermarks, no slab and no swap cache. */
+    /**
+     * mm/show_mem.c si_mem_available: free pages minus totalreserve_pages, plus the page
+     * cache less min(half of it, the zones' low watermarks); no reclaimable slab is modelled.
+     */
     private long available() {
+        final long wmarkLow = mem.lowWmarkPagesTotal();
+        long available = mem.freePagesCount() - mem.totalreservePages();
         long pagecache = lru(Lru.LRU_ACTIVE_FILE) + lru(Lru.LRU_INACTIVE_FILE);
-        return mem.freePagesCount() + pagecache;
+        pagecache -= Math.min(pagecache / 2, wmarkLow);
+        available += pagecache;
+        return Math.max(available, 0);
     }
 
     /** NR_FILE_DIRTY: dirty page-cache pages of regular files (not shmem, not anonymous). */

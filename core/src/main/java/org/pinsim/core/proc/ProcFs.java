@@ -223,6 +223,35 @@ public final class ProcFs {
         return k.mem().buddyinfo();
     }
 
+    /** /proc/pagetypeinfo; see {@link org.pinsim.core.mem.FragViews}. */
+    public String pagetypeinfo() {
+        return new org.pinsim.core.mem.FragViews(k.mem()).pagetypeinfo();
+    }
+
+    /** /proc/zoneinfo, the zones' own lines; see {@link org.pinsim.core.mem.FragViews}. */
+    public String zoneinfo() {
+        return new org.pinsim.core.mem.FragViews(k.mem()).zoneinfo();
+    }
+
+    /** debugfs extfrag/extfrag_index. */
+    public String extfragIndex() {
+        return new org.pinsim.core.mem.FragViews(k.mem()).extfragIndex();
+    }
+
+    /** debugfs extfrag/unusable_index. */
+    public String unusableIndex() {
+        return new org.pinsim.core.mem.FragViews(k.mem()).unusableIndex();
+    }
+
+    /**
+     * One figure of the page allocator's files ({@code buddyinfo.0.Normal.9},
+     * {@code physmem.order9_after_compaction}, ...); see {@link org.pinsim.core.mem.PhysMemFields}.
+     */
+    public long physmemField(String path) {
+        return org.pinsim.core.mem.PhysMemFields.read(k.mem(), path,
+                k.sysctl().get(org.pinsim.core.Sysctl.COMPACT_UNEVICTABLE_ALLOWED) != 0);
+    }
+
     private Meminfo meminfoView() {
         if (meminfo == null) {
             meminfo = new Meminfo(k.mem(), k.lru(), k.vmstat());

@@ -98,13 +98,13 @@ class PinsTest {
 
         assertThat(k.mem().frames().refcount(pfn)).isEqualTo(1024); // only the pin holds it
         assertThat(k.mem().frames().mapcount(pfn)).isZero();
-        long freeUnmapped = k.mem().freePagesCount(); // the page tables went, the buffer did not
+        long freeUnmapped = k.mem().freePagesCount() + k.mem().pcpPagesCount(); // the page tables went, the buffer did not
         k.checkInvariantsFull();
 
         app.ioUringRegister(ring, IoUring.IORING_UNREGISTER_BUFFERS, null, 0);
 
         assertThat(k.mem().frames().refcount(pfn)).isZero();
-        assertThat(k.mem().freePagesCount()).isEqualTo(freeUnmapped + 4);
+        assertThat(k.mem().freePagesCount() + k.mem().pcpPagesCount()).isEqualTo(freeUnmapped + 4);
         assertThat(app.mm().pinnedVm()).isZero();
         k.checkInvariantsFull();
     }

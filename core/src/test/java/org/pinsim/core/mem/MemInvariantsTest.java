@@ -1,5 +1,6 @@
 package org.pinsim.core.mem;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.pinsim.core.mem.Zone.ZONE_DMA32;
@@ -10,10 +11,12 @@ class MemInvariantsTest {
 
     private static final long MIB = 1L << 20;
 
-    /** 64 MiB on two nodes, with one page allocated on node 1 (pfn 8192). */
+    private static final int MOVABLE = FrameTable.MIGRATE_MOVABLE;
+
+    /** 64 MiB on two nodes, with one page allocated on node 1 (pfn 8192; its batch-mates wait on the pcp list). */
     private static PhysMem withOnePage() {
         PhysMem mem = new PhysMem(64 * MIB, 2);
-        mem.allocPage(1);
+        assertThat(mem.allocPage(1)).isEqualTo(8192);
         return mem;
     }
 
@@ -28,17 +31,17 @@ class MemInvariantsTest {
         mem.frames().setRefcount(8192, 0);
 
         assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("neither free in a buddy block, in use (refcount > 0), nor reserved")
+                .hasMessageContaining("neither free in a buddy block or on a pcp list, in use (refcount > 0), nor reserved")
                 .hasMessageContaining("pfn 8192");
     }
 
     @Test
     void checkInvariants_nrFreeOff_fails() {
         PhysMem mem = withOnePage();
-        mem.zone(1, ZONE_DMA32).buddy().nrFree[4]++;
+        long nrFree = mem.zone(1, ZONE_DMA32).buddy().nrFree[4]++;
 
         assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("order 4: nr_free 2, on list 1");
+                .hasMessageContaining("order 4: nr_free " + (nrFree + 1) + ", on lists " + nrFree);
     }
 
     @Test
@@ -65,7 +68,7 @@ class MemInvariantsTest {
         PhysMem mem = withOnePage();
         BuddyAllocator buddy = mem.zone(1, ZONE_DMA32).buddy();
         int first = buddy.firstFree(10);
-        mem.frames().setLruNext(buddy.freeTail[10], first);
+        mem.frames().setLruNext(buddy.freeTail[10 * FrameTable.MIGRATE_TYPES + MOVABLE], first);
 
         assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("free list");
@@ -74,7 +77,8 @@ class MemInvariantsTest {
     @Test
     void checkInvariants_mappedFrameInsideFreeBlock_fails() {
         PhysMem mem = withOnePage();
-        mem.frames().setMapcount(8192 + 512 + 7, 1); // inside the order-9 free block at 8704
+        int block = mem.zone(1, ZONE_DMA32).buddy().firstFree(9);
+        mem.frames().setMapcount(block + 7, 1); // inside an order-9 free block
 
         assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("inside a free block is mapped");
@@ -104,19 +108,53 @@ class MemInvariantsTest {
         PhysMem mem = new PhysMem(64 * MIB, 2);
         int a = mem.allocPage(1);
         int b = mem.allocPage(1);
+        assertThat(b).isEqualTo(a + 1);
         mem.freePage(a);
+        mem.drainAllPages(null); // a and the batch's other pages go back to the buddy
         // Put b on the free list behind the allocator's back, as a buggy free without merging would.
         FrameTable f = mem.frames();
         f.setRefcount(b, 0);
         f.flags[b] = 1 << FrameTable.PG_buddy;
         BuddyAllocator buddy = mem.zone(1, ZONE_DMA32).buddy();
-        f.setLruNext(b, buddy.freeHead[0]);
-        f.setLruPrev(buddy.freeHead[0], b);
-        buddy.freeHead[0] = b;
+        int list = f.pageblockMigratetype(b);
+        f.setLruNext(b, buddy.freeHead[list]);
+        f.setLruPrev(buddy.freeHead[list], b);
+        buddy.freeHead[list] = b;
         buddy.nrFree[0]++;
         buddy.nrFreePages++;
 
         assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("missed merge");
+    }
+
+    @Test
+    void checkInvariants_pcpCountOff_fails() {
+        PhysMem mem = withOnePage();
+        mem.zone(1, ZONE_DMA32).pcp(0).count++;
+
+        assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("pcp->count");
+    }
+
+    @Test
+    void checkInvariants_pcpPageReferenced_fails() {
+        PhysMem mem = withOnePage();
+        mem.freePage(8192); // free_frozen_page_commit: to the head of CPU 0's movable order-0 list
+        int onPcp = mem.zone(1, ZONE_DMA32).pcp(0).first(PerCpuPages.orderToPindex(MOVABLE, 0));
+        assertThat(onPcp).isEqualTo(8192);
+        mem.frames().setRefcount(onPcp, 1);
+
+        assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("inside a free block has refcount");
+    }
+
+    @Test
+    void checkInvariants_freeBlockOnWrongMigratetypeList_fails() {
+        PhysMem mem = withOnePage();
+        int block = mem.zone(1, ZONE_DMA32).buddy().firstFree(10);
+        mem.frames().setPageblockMigratetype(block, FrameTable.MIGRATE_RECLAIMABLE);
+
+        assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("on the Movable free list but its pageblock is Reclaimable");
     }
 }

@@ -46,6 +46,9 @@ class PhysMemAllocTest {
         int pfn = mem.allocPage(1);
 
         mem.freePage(pfn);
+        // free_frozen_page_commit: the page waits on the pcp list and blocks the merge
+        assertThat(mem.buddyinfo()).isEqualTo(NODE0_BOOT + NODE1_SPLIT);
+        mem.drainAllPages(null);
 
         assertThat(mem.buddyinfo()).isEqualTo(NODE0_BOOT + NODE1_BOOT);
         assertThat(mem.frames().buddyOrder(8192)).isEqualTo(10);
@@ -65,6 +68,7 @@ class PhysMemAllocTest {
         assertThat(mem.zone(1, ZONE_DMA32).nrFree(4)).isEqualTo(1);
         mem.freePages(a, 3);
         mem.freePages(b, 3);
+        mem.drainAllPages(null); // order-3 frees wait on the pcp list too (pcp_allowed_order)
         assertThat(mem.buddyinfo()).isEqualTo(NODE0_BOOT + NODE1_BOOT);
     }
 
@@ -76,6 +80,8 @@ class PhysMemAllocTest {
         assertThat(b).isEqualTo(a + 1);
 
         mem.freePage(a);
+        assertThat(mem.frames().testFlag(a, FrameTable.PG_pcp)).isTrue();
+        mem.drainAllPages(null); // a and the pages rmqueue_bulk took ahead go back to the buddy
 
         assertThat(mem.zone(1, ZONE_DMA32).nrFree(0)).isEqualTo(1);
         assertThat(mem.zone(1, ZONE_DMA32).buddy().firstFree(0)).isEqualTo(a);
@@ -85,40 +91,62 @@ class PhysMemAllocTest {
     @Test
     void freeOnePage_parentsBuddyFree_goesToListTail() {
         PhysMem mem = twoNodes();
-        for (int i = 0; i < 8; i++) {
-            assertThat(mem.allocPage(1)).isEqualTo(8192 + i);
-        }
-        mem.freePage(8199); // buddy 8198 busy, parent's buddy 8196 busy: head
-        mem.freePage(8194);
-        mem.freePage(8195); // merges with 8194 into an order-1 block
-
-        mem.freePage(8192); // buddy 8193 busy, but parent's buddy 8194 is free: tail
-
         BuddyAllocator buddy = mem.zone(1, ZONE_DMA32).buddy();
+        int mt = FrameTable.MIGRATE_MOVABLE;
+        for (int i = 0; i < 8; i++) { // the buddy itself, below the pcp lists
+            assertThat(buddy.rmqueueSmallest(0, mt)).isEqualTo(8192 + i);
+        }
+        buddy.freeOnePage(8199, 0, mt, BuddyAllocator.FPI_NONE); // buddy 8198 busy, parent's buddy 8196 busy: head
+        buddy.freeOnePage(8194, 0, mt, BuddyAllocator.FPI_NONE);
+        buddy.freeOnePage(8195, 0, mt, BuddyAllocator.FPI_NONE); // merges with 8194 into an order-1 block
+
+        buddy.freeOnePage(8192, 0, mt, BuddyAllocator.FPI_NONE); // buddy 8193 busy, parent's buddy 8194 free: tail
+
         assertThat(buddy.firstFree(0)).isEqualTo(8199);
         assertThat(buddy.nextFree(8199)).isEqualTo(8192);
-        mem.checkInvariants();
+        // (no checkInvariants: the frames were taken from the buddy directly, without prep_new_page)
+
     }
 
+    /**
+     * get_page_from_freelist: the fast path takes a zone only while zone_watermark_fast holds at
+     * the low mark (plus lowmem_reserve for the request's highest zone), so DMA32 keeps its
+     * reserve and the allocation moves on to DMA while DMA32 still has free pages; DMA's own
+     * protection against a movable request is lowmem_reserve[ZONE_MOVABLE] = 12287 / 256 = 47
+     * pages (setup_per_zone_lowmem_reserve: DMA32's managed pages over DMA's ratio 256).
+     */
     @Test
-    void allocPage_preferredZoneEmpty_fallsBackToDma32ThenDma() {
+    void allocPage_preferredZoneBelowLowWatermark_fallsBackToDma() {
         PhysMem mem = new PhysMem(64 * MIB, 1);
-        long dma32 = mem.zone(0, ZONE_DMA32).managedPages();
-        for (long i = 0; i < dma32; i++) {
-            assertThat(mem.zoneOf(mem.allocPage(0)).zoneIdx()).isEqualTo(ZONE_DMA32);
+        Zone dma32 = mem.zone(0, ZONE_DMA32);
+        Zone dma = mem.zone(0, ZONE_DMA);
+        assertThat(dma.lowmemReserve(Zone.ZONE_MOVABLE)).isEqualTo(12287 / 256);
+        long dma32FreeAtFallback = -1;
+        for (int i = 0; i < 20000 && dma32FreeAtFallback < 0; i++) {
+            long before = dma32.freePages();
+            int pfn = mem.allocPage(0);
+            if (mem.zoneOf(pfn).zoneIdx() == ZONE_DMA) {
+                dma32FreeAtFallback = before;
+            }
         }
 
-        int pfn = mem.allocPage(0);
-
-        assertThat(mem.zoneOf(pfn).zoneIdx()).isEqualTo(ZONE_DMA);
-        assertThat(pfn).isEqualTo(1);
+        // the first DMA page came while DMA32 sat at or below its low watermark, not at zero
+        assertThat(dma32FreeAtFallback).isPositive().isLessThanOrEqualTo(dma32.lowWmarkPages() + 1);
         mem.checkInvariants();
     }
 
+    /**
+     * A high-order request checks __zone_watermark_ok at the low mark: free pages minus
+     * (2^order - 1) must stay above it. Node 1's DMA32 zone (8192 pages) has a low mark of a
+     * few hundred pages, so its last order-10 block is not given away while the remote node
+     * has memory: the eighth request goes to node 0.
+     */
     @Test
-    void allocPage_preferredNodeFull_fallsBackToOtherNode() {
+    void allocPages_preferredNodeAtWatermark_fallsBackToOtherNode() {
         PhysMem mem = twoNodes();
-        for (int i = 0; i < 8; i++) {
+        Zone node1 = mem.zone(1, ZONE_DMA32);
+        assertThat(node1.lowWmarkPages()).isBetween(2L, 1024L);
+        for (int i = 0; i < 7; i++) {
             assertThat(mem.nidOf(mem.allocPages(10, 1))).isEqualTo(1);
         }
 
@@ -126,7 +154,7 @@ class PhysMemAllocTest {
 
         assertThat(mem.nidOf(pfn)).isZero();
         assertThat(mem.zoneOf(pfn).zoneIdx()).isEqualTo(ZONE_DMA32);
-        assertThat(mem.nodeFreePages(1)).isZero();
+        assertThat(mem.nodeFreePages(1)).isEqualTo(1024);
     }
 
     @Test
@@ -199,6 +227,7 @@ class PhysMemAllocTest {
 
         assertThat(mem.frames().refDec(pfn)).isZero();
         mem.freeUnrefPage(pfn);
+        mem.drainAllPages(null);
 
         assertThat(mem.buddyinfo()).isEqualTo(NODE0_BOOT + NODE1_BOOT);
         mem.checkInvariants();
@@ -214,7 +243,7 @@ class PhysMemAllocTest {
 
         mem.freePage(pfn);
 
-        assertThat(mem.frames().flags(pfn)).isEqualTo(1 << FrameTable.PG_buddy);
+        assertThat(mem.frames().flags(pfn)).isEqualTo(1 << FrameTable.PG_pcp); // on the pcp list, order 0
         assertThat(mem.frames().owner(pfn)).isEqualTo(FrameTable.NO_OWNER);
     }
 }

@@ -75,8 +75,18 @@ class ProcFsSystemTest {
         // pages a fault has just mlocked may still wait in the mlock batch, off the LRU
         assertThat(k.proc().meminfoField("Unevictable")).isEqualTo(k.lru().nrPages(Lru.LRU_UNEVICTABLE) * 4);
         assertThat(k.proc().meminfoField("PageTables")).isEqualTo(k.vmstat().get(NodeStat.NR_PAGETABLE) * 4);
-        assertThat(k.proc().meminfoField("MemAvailable")).isEqualTo(k.proc().meminfoField("MemFree")
-                + k.proc().meminfoField("Active(file)") + k.proc().meminfoField("Inactive(file)"));
+        // mm/show_mem.c si_mem_available: free - totalreserve_pages + pagecache - min(pagecache / 2, wmark_low)
+        long pagecache = (k.proc().meminfoField("Active(file)") + k.proc().meminfoField("Inactive(file)")) / 4;
+        // The 64 MiB machine (DMA 4095, DMA32 12287 managed pages): min_free_kbytes = int_sqrt(16382 * 4 * 16)
+        // = 1023, raised by set_recommended_min_free_kbytes to min(512 * 2 * 11, 16004 / 20) = 800 pages.
+        // __setup_per_zone_wmarks: DMA min 800 * 4095 / 16382 = 199, gap max(49, 4) = 49: low 248, high 297;
+        // DMA32 min 600, gap 150: low 750, high 900; empty Normal 0; empty Movable min = low = high = 32.
+        // calculate_totalreserve_pages: DMA min(12287 / 256 + 297, 4095) = 344, DMA32 0 + 900, empty zones 0.
+        long reserve = 344 + 900;
+        assertThat(k.mem().totalreservePages()).isEqualTo(reserve);
+        assertThat(k.mem().lowWmarkPagesTotal()).isEqualTo(248 + 750 + 0 + 32);
+        assertThat(k.proc().meminfoField("MemAvailable")).isEqualTo(4 * Math.max(0, k.mem().freePagesCount() - reserve
+                + pagecache - Math.min(pagecache / 2, 1030)));
         assertThat(k.proc().meminfoField("Hugepagesize")).isEqualTo(2048);
         assertThat(k.proc().meminfo()).contains("Mlocked:        " + String.format("%8d", k.vmstat().get(NodeStat.NR_MLOCK) * 4) + " kB\n");
     }
