@@ -39,6 +39,8 @@
  *   prlimit64 PID RES HAS CUR MAX | openat DIRFD FLAGS MODE HEXPATH | memfd_create FLAGS HEXNAME
  *   ftruncate FD LEN | close FD | sleep MS (tests only)
  *   move_pages PID COUNT HASNODES FLAGS PAGE... [NODE...]  (answers with the COUNT status entries)
+ *   mbind A L MODE MAXNODE FLAGS NWORDS [WORD...]  (the nodemask's words in a zeroed page; NULL if NWORDS < 0)
+ *   set_mempolicy MODE MAXNODE NWORDS [WORD...]    (likewise)
  *   io_uring_setup ENTRIES        (zeroed struct io_uring_params; answers r FD 0 SQ_ENTRIES CQ_ENTRIES)
  *   io_uring_register FD OPCODE NR_ARGS NIOV [BASE LEN]...  (arg: NIOV struct iovec, or NULL if NIOV < 0)
  *   perf_event_open HEXATTR PID CPU GROUP_FD FLAGS  (HEXATTR: the struct perf_event_attr bytes, as laid out
@@ -351,6 +353,9 @@ static unsigned char attrbuf[512];
 struct uring_params_head { uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3];
                            uint64_t rest[10]; };
 static unsigned long mp_pages[MP_MAX];
+/* a nodemask: a whole zeroed page, so that get_nodes reads zeros past the words given, up to its
+ * largest maxnode (PAGE_SIZE * BITS_PER_BYTE bits) */
+static unsigned long nodemask_page[4096 / sizeof(unsigned long)] __attribute__((aligned(4096)));
 static int mp_nodes[MP_MAX], mp_status[MP_MAX];
 
 static void reply_out(long r, int e, unsigned long cur, unsigned long max) { reply_full(r, e, 1, cur, max); }
@@ -420,6 +425,16 @@ static void do_command(char **t, int n) {
         r = syscall(SYS_move_pages, A(1), cnt, (long)mp_pages, has ? (long)mp_nodes : 0L, (long)mp_status, A(4));
         e = errno;
         reply_ints(r, e, (int)cnt, mp_status);
+    } else if (!strcmp(c, "mbind") || !strcmp(c, "set_mempolicy")) {
+        int mb = !strcmp(c, "mbind");
+        int wi = mb ? 6 : 3; /* index of NWORDS */
+        long nw = A(wi);
+        if (nw > (long)(sizeof nodemask_page / sizeof nodemask_page[0]) || n < wi + 1 + (nw > 0 ? nw : 0)) { reply(-1, EINVAL); return; }
+        memset(nodemask_page, 0, sizeof nodemask_page);
+        for (long i = 0; i < nw; i++) nodemask_page[i] = (unsigned long)A(wi + 1 + i);
+        long nm = nw < 0 ? 0L : (long)nodemask_page;
+        if (mb) SYS(SYS_mbind, A(1), A(2), A(3), nm, A(4), A(5));
+        else SYS(SYS_set_mempolicy, A(1), nm, A(2));
     } else if (!strcmp(c, "io_uring_setup")) {
         /* raw SYS_io_uring_setup with zeroed params, as the probes call it (no liburing, no ring mmap) */
         struct uring_params_head p;

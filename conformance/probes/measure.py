@@ -35,7 +35,7 @@ TOKEN_RE = re.compile(r'\s*(?:(?P<str>"[^"]*")|(?P<num>0[xX][0-9a-fA-F]+|\d+(?:K
 
 SYSCALLS = {'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'brk', 'mlock', 'mlock2',
             'munlock', 'mlockall', 'munlockall', 'setrlimit', 'getrlimit', 'prlimit64',
-            'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages',
+            'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages', 'mbind', 'set_mempolicy',
             'io_uring_setup', 'io_uring_register', 'perf_event_open'}
 ADDR_CALLS = {'mmap', 'mremap', 'brk'}
 
@@ -274,6 +274,15 @@ C_PRELUDE = r'''
 #endif
 #ifndef MPOL_MF_MOVE_ALL
 #define MPOL_MF_MOVE_ALL (1 << 2)
+#endif
+#ifndef MPOL_DEFAULT
+/* include/uapi/linux/mempolicy.h */
+enum { MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL, MPOL_PREFERRED_MANY,
+       MPOL_WEIGHTED_INTERLEAVE };
+#define MPOL_F_STATIC_NODES (1 << 15)
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#define MPOL_F_NUMA_BALANCING (1 << 13)
+#define MPOL_MF_LAZY (1 << 3)
 #endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
@@ -519,6 +528,13 @@ def gen_c(process, items):
                 items = [x for x in split_top(arg.strip()[1:-1]) if x]
                 ctype = 'unsigned long' if j == 2 else 'int'
                 decl.append('%s s%d[%d] = { %s };' % (ctype, j, max(1, len(items)), ', '.join(c_expr(x, names) for x in items) or '0'))
+                cargs.append('(long)s%d' % j)
+            elif c in ('mbind', 'set_mempolicy') and arg.startswith('['):
+                # the nodemask (unsigned long[]): the words as written, in a zeroed page, so that
+                # get_nodes reads zeros past them (as the live executor passes it)
+                items = [x for x in split_top(arg.strip()[1:-1]) if x]
+                decl.append('static unsigned long s%d[512]; memset(s%d, 0, sizeof s%d);' % (j, j, j))
+                decl.append(' '.join('s%d[%d] = (unsigned long)(%s);' % (j, k, c_expr(x, names)) for k, x in enumerate(items)))
                 cargs.append('(long)s%d' % j)
             elif c == 'move_pages' and arg == '?':
                 # status (int[]): starts zeroed; every entry is reported after the call

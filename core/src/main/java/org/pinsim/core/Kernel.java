@@ -56,6 +56,7 @@ public final class Kernel {
     final Fork fork;
     final Exec exec;
     final org.pinsim.core.migrate.MovePages movePages;
+    final org.pinsim.core.migrate.Mbind mbind;
     private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
     private final org.pinsim.core.migrate.Migrate migrate;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
@@ -94,6 +95,8 @@ public final class Kernel {
         this.exec = new Exec(ctx);
         this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
+        this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
+        memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
@@ -172,6 +175,16 @@ public final class Kernel {
     /** The migration engine (mm/migrate.c). */
     public org.pinsim.core.migrate.Migrate migrate() {
         return migrate;
+    }
+
+    /** The task whose syscall or access runs now (the kernel's {@code current}), or null before any. */
+    public Task current() {
+        return current;
+    }
+
+    /** mm/vma.c: splitting and merging VMAs. */
+    public Vmas vmaOps() {
+        return vmas;
     }
 
     /** Marks the task whose syscall runs now (current). */

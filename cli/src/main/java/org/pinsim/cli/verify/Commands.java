@@ -139,6 +139,23 @@ final class Commands {
                 }
                 return sb.toString();
             }
+            case "mbind", "set_mempolicy" -> {
+                boolean mb = n.equals("mbind");
+                int maskArg = mb ? 3 : 1;
+                List<Long> words = c.args().get(maskArg) instanceof ArrayArg ? array(c.args().get(maskArg), env) : null;
+                if (words != null && words.size() > 512) {
+                    throw new Unsupported(n + " with a nodemask of " + words.size() + " words (the executor takes a page: 512)");
+                }
+                StringBuilder sb = new StringBuilder(mb
+                        ? "mbind " + num(c, 0, env) + " " + num(c, 1, env) + " " + num(c, 2, env) + " " + num(c, 4, env) + " "
+                                + num(c, 5, env)
+                        : "set_mempolicy " + num(c, 0, env) + " " + num(c, 2, env));
+                sb.append(' ').append(words == null ? -1 : words.size());
+                for (int i = 0; words != null && i < words.size(); i++) {
+                    sb.append(' ').append(Long.toUnsignedString(words.get(i)));
+                }
+                return sb.toString();
+            }
             case "io_uring_setup" -> {
                 return "io_uring_setup " + num(c, 0, env);
             }

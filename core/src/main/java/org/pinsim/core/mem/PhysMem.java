@@ -227,6 +227,27 @@ public final class PhysMem {
         return NO_FRAME;
     }
 
+    /**
+     * __alloc_pages(gfp, order, nid, nodemask) with a mempolicy's nodemask (mm/mempolicy.c
+     * policy_nodemask for MPOL_BIND): the preferred node's zonelist, only the zones of the
+     * nodes in {@code nodemask} (a bitmask of node ids; get_page_from_freelist's
+     * for_next_zone_zonelist_nodemask).
+     */
+    public int allocPagesNodemask(int order, int preferredNid, long nodemask) {
+        final Zone[] zonelist = zonelists[preferredNid];
+        for (int i = 0; i < zonelist.length; i++) {
+            if ((nodemask & (1L << zonelist[i].nid())) == 0) {
+                continue;
+            }
+            final int pfn = zonelist[i].buddy().rmqueueSmallest(order);
+            if (pfn != NO_FRAME) {
+                prepNewPage(pfn, order);
+                return pfn;
+            }
+        }
+        return NO_FRAME;
+    }
+
     // mm/page_alloc.c: prep_new_page -> set_page_refcounted; every frame, as split_page does
     private void prepNewPage(int pfn, int order) {
         final int[] refcount = frames.refcount;
