@@ -54,6 +54,10 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage);
     }
 
+    public MachineConfig withNodes(int n) {
+        return new MachineConfig(memoryBytes, n, cpus, swapBytes, seed, profile, zeroPage);
+    }
+
     public MachineConfig withZeroPage(boolean on) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on);
     }

@@ -15,13 +15,20 @@ import org.pinsim.core.task.Caps;
  * raise the soft one.
  */
 public record SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
-                       boolean zeroPage) {
+                       boolean zeroPage, int nodes) {
+
+    /** A one-node machine. */
+    public SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
+                    boolean zeroPage) {
+        this(profile, memory, root, memlock, layout, zeroPage, 1);
+    }
 
     public static final String INITIAL = "p0";
     static final long MEMLOCK_MAX = 8 << 20;
 
     public Kernel boot() {
-        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage));
+        return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage)
+                .withNodes(nodes));
     }
 
     /** uid 0 with every capability, or uid 1000 with none. */
@@ -31,7 +38,8 @@ public record SysWorld(Profile profile, long memory, boolean root, long memlock,
 
     /** The directives that boot the same machine and process in a scenario. */
     public List<String> directives() {
-        return List.of("machine memory=" + Pin.size(memory) + (zeroPage ? "" : " zero_page=off"),
+        return List.of("machine memory=" + Pin.size(memory) + (nodes == 1 ? "" : " nodes=" + nodes)
+                        + (zeroPage ? "" : " zero_page=off"),
                 "kernel " + profile.id(),
                 "process " + INITIAL + " uid=" + (root ? 0 : 1000) + " caps=" + (root ? "all" : "none")
                         + " rlimit.memlock=" + Pin.size(memlock) + ":" + Pin.size(MEMLOCK_MAX)
