@@ -150,8 +150,10 @@ public final class Vmas {
      *     ({@link #lastError}: -ENOMEM past vm.max_map_count, -EINVAL for a special mapping)
      */
     public Vma modifyPolicy(Mm mm, Vma vma, long start, long end, Mpol pol) {
+        long before = vma.flags;
         Vma merged = mergeExisting(mm, vma, start, end, vma.flags, pol);
         if (merged != null) {
+            merged.flags |= sticky(before); // the sticky flags of what merged (VM_STICKY)
             return merged;
         }
         if (start != vma.start) {

@@ -121,6 +121,19 @@ class MbindTest {
     }
 
     @Test
+    void mbind_mergeIntoNeighbour_keepsTheStickyGuardFlag() {
+        Task app = spawn(Caps.NONE);
+        long a = map(app, 4);
+        assertThat(app.mbind(a, PAGE, MPOL_LOCAL, null, 0, 0).ret()).isZero(); // [a, a+1) split off
+        assertThat(app.madvise(a + 2 * PAGE, PAGE, org.pinsim.core.uapi.Mman.MADV_GUARD_INSTALL).ret()).isZero();
+        // vma_merge_existing_range: [a+1, a+3) joins [a, a+1); the sticky VM_MAYBE_GUARD of the
+        // part that merged goes with it, since its guard marker now lies in the merged VMA
+        assertThat(app.mbind(a, 3 * PAGE, MPOL_PREFERRED, NODE1, 3, 0).ret()).isZero();
+        assertThat(app.mm().vmas().lookup(a).end()).isEqualTo(a + 3 * PAGE);
+        k.checkInvariantsFull();
+    }
+
+    @Test
     void mbind_interleave_faultsAlternateByOffsetInVma() {
         Task app = spawn(Caps.NONE);
         long a = map(app, 4);
