@@ -25,6 +25,8 @@
  *   status PID                    -> ok Name=kB ... maps=N | gone
  *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
+ *   pagemap PID                   -> ok, then a line per present page of its VMAs (not the zero page):
+ *                                    ADDR PFN (hex), then end
  *   vmstat [drain]                -> ok N, then N lines: NAME VALUE (after a write to
  *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact;
  *                                    with `drain`, every CPU's LRU and mlock batches are
@@ -738,6 +740,46 @@ static void cmd_rss(int pid, char **t, int n) {
     oprintf(1, "ok %ld\n", bytes);
 }
 
+static void cmd_pagemap(int pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    if (slurp(path, procbuf, sizeof procbuf) == (size_t)-1) { oput(1, "gone\n"); return; }
+    snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || kf < 0) {
+        if (fd >= 0) close(fd);
+        if (kf >= 0) close(kf);
+        oput(1, "gone\n");
+        return;
+    }
+    oput(1, "ok\n");
+    for (char *p = procbuf; p && *p;) {
+        unsigned long s, e;
+        char *nl = strchr(p, '\n');
+        if (sscanf(p, "%lx-%lx", &s, &e) == 2 && s < 0xffffffff0000UL) {
+            for (unsigned long a = s; a < e;) {
+                size_t cnt = (e - a) / 4096;
+                if (cnt > 4096) cnt = 4096;
+                ssize_t r = pread(fd, pm, cnt * 8, (off_t)(a / 4096 * 8));
+                if (r <= 0) break;
+                size_t got = (size_t)r / 8;
+                for (size_t j = 0; j < got; j++) {
+                    if (!(pm[j] >> 63)) continue;
+                    uint64_t pfn = pm[j] & ((1ULL << 55) - 1), fl = 0;
+                    if (pfn && pread(kf, &fl, 8, (off_t)(pfn * 8)) == 8 && ((fl >> 24) & 1)) continue; /* KPF_ZERO_PAGE */
+                    oprintf(1, "%lx %llx\n", a + j * 4096, (unsigned long long)pfn);
+                }
+                a += got * 4096;
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    close(fd);
+    close(kf);
+    oput(1, "end\n");
+}
+
 static char drain_page[4096] __attribute__((aligned(4096)));
 
 static void cmd_vmstat(int drain) {
@@ -878,6 +920,8 @@ int main(int argc, char **argv) {
             cmd_status((int)num(t[1]));
         } else if (!strcmp(c, "smaps") && n >= 2) {
             cmd_smaps((int)num(t[1]));
+        } else if (!strcmp(c, "pagemap") && n >= 2) {
+            cmd_pagemap((int)num(t[1]));
         } else if (!strcmp(c, "rss") && n >= 3) {
             cmd_rss((int)num(t[1]), t, n);
         } else if (!strcmp(c, "vmstat")) {

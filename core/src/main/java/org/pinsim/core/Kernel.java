@@ -61,6 +61,7 @@ public final class Kernel {
     private final org.pinsim.core.migrate.Migrate migrate;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
     private Task current;
+    private org.pinsim.core.proc.FrameMarks frameMarks;
     final org.pinsim.core.gup.Pins pins;
     final org.pinsim.core.gup.IoUringOps ioUring;
     final org.pinsim.core.gup.PerfOps perf;
@@ -175,6 +176,14 @@ public final class Kernel {
     /** The migration engine (mm/migrate.c). */
     public org.pinsim.core.migrate.Migrate migrate() {
         return migrate;
+    }
+
+    /** The frame marks of the run (a scenario's {@code mark()}), made at first use. */
+    public org.pinsim.core.proc.FrameMarks frameMarks() {
+        if (frameMarks == null) {
+            frameMarks = new org.pinsim.core.proc.FrameMarks(this);
+        }
+        return frameMarks;
     }
 
     /** The task whose syscall or access runs now (the kernel's {@code current}), or null before any. */

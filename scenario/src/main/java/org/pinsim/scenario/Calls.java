@@ -137,6 +137,11 @@ final class Calls {
     }
 
     private static void numa() {
+        // M = mark(): the frame of every page of every process, recorded for moved(R, M) checks
+        def("mark", 0, DECIMAL, VALUE, (t, a, k) -> {
+            k.settle(); // the state once the calls made so far have returned, as a check reads it
+            return ok(SysResult.ok(k.frameMarks().mark()));
+        });
         def("move_pages", 6, DECIMAL, VALUE, Calls::movePages, num("pid"), num("count"),
                 new Param("pages", Type.ARRAY_IN, null, 0), new Param("nodes", Type.ARRAY_IN, null, 0),
                 new Param("status", Type.ARRAY_OUT, FlagNames.MOVE_STATUS, 0), flags("flags", FlagNames.MPOL));

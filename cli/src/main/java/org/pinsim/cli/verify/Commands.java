@@ -76,6 +76,9 @@ final class Commands {
             case "exit", "exit_group" -> {
                 return "exit " + num(c, 0, env);
             }
+            case "mark" -> { // the master reads every process's pagemap (Verifier.liveMark): nothing runs in the process
+                return "mark";
+            }
             case "advance" -> { // real time passes on the live machine: the executor sleeps (whole ms, rounded up)
                 long ns = num(c, 0, env);
                 return "sleep " + ((ns + 999_999) / 1_000_000);
