@@ -26,6 +26,8 @@
  *   smaps PID                     -> ok, then a line per VMA: START END RSS_KB LOCKED_KB FLAGS SHARED_KB
  *                                    ANONHUGE_KB, then end
  *   rss PID N A1 L1 ... AN LN     -> ok BYTES     (pagemap present, not the zero page)
+ *   pagemap PID                   -> ok, then a line per present page of its VMAs (not the zero page):
+ *                                    ADDR PFN (hex), then end
  *   vmstat [drain]                -> ok N, then N lines: NAME VALUE (after a write to
  *                                    /proc/sys/vm/stat_refresh, so nr_* counters are exact;
  *                                    with `drain`, every CPU's LRU and mlock batches are
@@ -40,6 +42,8 @@
  *   prlimit64 PID RES HAS CUR MAX | openat DIRFD FLAGS MODE HEXPATH | memfd_create FLAGS HEXNAME
  *   ftruncate FD LEN | close FD | sleep MS (tests only)
  *   move_pages PID COUNT HASNODES FLAGS PAGE... [NODE...]  (answers with the COUNT status entries)
+ *   mbind A L MODE MAXNODE FLAGS NWORDS [WORD...]  (the nodemask's words in a zeroed page; NULL if NWORDS < 0)
+ *   set_mempolicy MODE MAXNODE NWORDS [WORD...]    (likewise)
  *   io_uring_setup ENTRIES        (zeroed struct io_uring_params; answers r FD 0 SQ_ENTRIES CQ_ENTRIES)
  *   io_uring_register FD OPCODE NR_ARGS NIOV [BASE LEN]...  (arg: NIOV struct iovec, or NULL if NIOV < 0)
  *   perf_event_open HEXATTR PID CPU GROUP_FD FLAGS  (HEXATTR: the struct perf_event_attr bytes, as laid out
@@ -352,6 +356,9 @@ static unsigned char attrbuf[512];
 struct uring_params_head { uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3];
                            uint64_t rest[10]; };
 static unsigned long mp_pages[MP_MAX];
+/* a nodemask: a whole zeroed page, so that get_nodes reads zeros past the words given, up to its
+ * largest maxnode (PAGE_SIZE * BITS_PER_BYTE bits) */
+static unsigned long nodemask_page[4096 / sizeof(unsigned long)] __attribute__((aligned(4096)));
 static int mp_nodes[MP_MAX], mp_status[MP_MAX];
 
 static void reply_out(long r, int e, unsigned long cur, unsigned long max) { reply_full(r, e, 1, cur, max); }
@@ -421,6 +428,16 @@ static void do_command(char **t, int n) {
         r = syscall(SYS_move_pages, A(1), cnt, (long)mp_pages, has ? (long)mp_nodes : 0L, (long)mp_status, A(4));
         e = errno;
         reply_ints(r, e, (int)cnt, mp_status);
+    } else if (!strcmp(c, "mbind") || !strcmp(c, "set_mempolicy")) {
+        int mb = !strcmp(c, "mbind");
+        int wi = mb ? 6 : 3; /* index of NWORDS */
+        long nw = A(wi);
+        if (nw > (long)(sizeof nodemask_page / sizeof nodemask_page[0]) || n < wi + 1 + (nw > 0 ? nw : 0)) { reply(-1, EINVAL); return; }
+        memset(nodemask_page, 0, sizeof nodemask_page);
+        for (long i = 0; i < nw; i++) nodemask_page[i] = (unsigned long)A(wi + 1 + i);
+        long nm = nw < 0 ? 0L : (long)nodemask_page;
+        if (mb) SYS(SYS_mbind, A(1), A(2), A(3), nm, A(4), A(5));
+        else SYS(SYS_set_mempolicy, A(1), nm, A(2));
     } else if (!strcmp(c, "io_uring_setup")) {
         /* raw SYS_io_uring_setup with zeroed params, as the probes call it (no liburing, no ring mmap) */
         struct uring_params_head p;
@@ -726,6 +743,46 @@ static void cmd_rss(int pid, char **t, int n) {
     oprintf(1, "ok %ld\n", bytes);
 }
 
+static void cmd_pagemap(int pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    if (slurp(path, procbuf, sizeof procbuf) == (size_t)-1) { oput(1, "gone\n"); return; }
+    snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || kf < 0) {
+        if (fd >= 0) close(fd);
+        if (kf >= 0) close(kf);
+        oput(1, "gone\n");
+        return;
+    }
+    oput(1, "ok\n");
+    for (char *p = procbuf; p && *p;) {
+        unsigned long s, e;
+        char *nl = strchr(p, '\n');
+        if (sscanf(p, "%lx-%lx", &s, &e) == 2 && s < 0xffffffff0000UL) {
+            for (unsigned long a = s; a < e;) {
+                size_t cnt = (e - a) / 4096;
+                if (cnt > 4096) cnt = 4096;
+                ssize_t r = pread(fd, pm, cnt * 8, (off_t)(a / 4096 * 8));
+                if (r <= 0) break;
+                size_t got = (size_t)r / 8;
+                for (size_t j = 0; j < got; j++) {
+                    if (!(pm[j] >> 63)) continue;
+                    uint64_t pfn = pm[j] & ((1ULL << 55) - 1), fl = 0;
+                    if (pfn && pread(kf, &fl, 8, (off_t)(pfn * 8)) == 8 && ((fl >> 24) & 1)) continue; /* KPF_ZERO_PAGE */
+                    oprintf(1, "%lx %llx\n", a + j * 4096, (unsigned long long)pfn);
+                }
+                a += got * 4096;
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    close(fd);
+    close(kf);
+    oput(1, "end\n");
+}
+
 static char drain_page[4096] __attribute__((aligned(4096)));
 
 static void cmd_vmstat(int drain) {
@@ -866,6 +923,8 @@ int main(int argc, char **argv) {
             cmd_status((int)num(t[1]));
         } else if (!strcmp(c, "smaps") && n >= 2) {
             cmd_smaps((int)num(t[1]));
+        } else if (!strcmp(c, "pagemap") && n >= 2) {
+            cmd_pagemap((int)num(t[1]));
         } else if (!strcmp(c, "rss") && n >= 3) {
             cmd_rss((int)num(t[1]), t, n);
         } else if (!strcmp(c, "vmstat")) {

@@ -35,7 +35,7 @@ TOKEN_RE = re.compile(r'\s*(?:(?P<str>"[^"]*")|(?P<num>0[xX][0-9a-fA-F]+|\d+(?:K
 
 SYSCALLS = {'mmap', 'munmap', 'mprotect', 'mremap', 'madvise', 'brk', 'mlock', 'mlock2',
             'munlock', 'mlockall', 'munlockall', 'setrlimit', 'getrlimit', 'prlimit64',
-            'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages',
+            'openat', 'open', 'ftruncate', 'close', 'memfd_create', 'move_pages', 'mbind', 'set_mempolicy',
             'io_uring_setup', 'io_uring_register', 'perf_event_open'}
 ADDR_CALLS = {'mmap', 'mremap', 'brk'}
 
@@ -275,6 +275,15 @@ C_PRELUDE = r'''
 #ifndef MPOL_MF_MOVE_ALL
 #define MPOL_MF_MOVE_ALL (1 << 2)
 #endif
+#ifndef MPOL_DEFAULT
+/* include/uapi/linux/mempolicy.h */
+enum { MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL, MPOL_PREFERRED_MANY,
+       MPOL_WEIGHTED_INTERLEAVE };
+#define MPOL_F_STATIC_NODES (1 << 15)
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#define MPOL_F_NUMA_BALANCING (1 << 13)
+#define MPOL_MF_LAZY (1 << 3)
+#endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
 #endif
@@ -508,6 +517,13 @@ def gen_c(process, items):
             wr = '1' if len(a) > 2 and a[2].strip() in ('write', '1', 'WRITE') else '0'
             body.append('  if (me == %d) { %s int t = touch(%s, %s, %s); out("T %d %%d\\n", t); %s }' % (o, pre, c_expr(a[0], names), c_expr(a[1], names), wr, L, post))
             continue
+        if c == 'mark':
+            # M = mark(): the frames of every process's pages, read from pagemap by measure.py
+            # (a request, as a check is); the call returns the mark's number, as pinsim's does
+            mark_no = sum(1 for x in steps[:k + 1] if x.kind == 'call' and x.call == 'mark')
+            body.append('  if (me == %d) { %s request(%d); long r = %d; %s out("R %d %%ld 0\\n", r); %s }'
+                        % (o, pre, L, mark_no, bind, L, post))
+            continue
         if c == 'advance':
             # simulated time on pinsim's side, real time here: sleep as long (kernel work queued meanwhile runs)
             ns = parse_duration_ns(a[0])
@@ -522,6 +538,13 @@ def gen_c(process, items):
                 items = [x for x in split_top(arg.strip()[1:-1]) if x]
                 ctype = 'unsigned long' if j == 2 else 'int'
                 decl.append('%s s%d[%d] = { %s };' % (ctype, j, max(1, len(items)), ', '.join(c_expr(x, names) for x in items) or '0'))
+                cargs.append('(long)s%d' % j)
+            elif c in ('mbind', 'set_mempolicy') and arg.startswith('['):
+                # the nodemask (unsigned long[]): the words as written, in a zeroed page, so that
+                # get_nodes reads zeros past them (as the live executor passes it)
+                items = [x for x in split_top(arg.strip()[1:-1]) if x]
+                decl.append('static unsigned long s%d[512]; memset(s%d, 0, sizeof s%d);' % (j, j, j))
+                decl.append(' '.join('s%d[%d] = (unsigned long)(%s);' % (j, k, c_expr(x, names)) for k, x in enumerate(items)))
                 cargs.append('(long)s%d' % j)
             elif c == 'move_pages' and arg == '?':
                 # status (int[]): starts zeroed; every entry is reported after the call
@@ -669,6 +692,29 @@ def rss_bytes(pid, addr, length):
     return n
 
 
+def pagemap(pid):
+    """Address -> PFN of every present page of the process's VMAs (not the shared zero page)."""
+    out = {}
+    with open('/proc/%d/maps' % pid) as maps, open('/proc/%d/pagemap' % pid, 'rb') as pm, \
+            open('/proc/kpageflags', 'rb') as kf:
+        for line in maps:
+            s, e = (int(x, 16) for x in line.split()[0].split('-'))
+            if s >= 0xffffffff0000:
+                continue                # [vsyscall]
+            pm.seek(s // PAGE * 8)
+            data = pm.read((e - s) // PAGE * 8)
+            for i in range(0, len(data), 8):
+                v = int.from_bytes(data[i:i + 8], 'little')
+                if not (v >> 63) & 1:
+                    continue
+                pfn = v & ((1 << 55) - 1)
+                kf.seek(pfn * 8)
+                if (int.from_bytes(kf.read(8), 'little') >> 24) & 1:      # KPF_ZERO_PAGE
+                    continue
+                out[s + i // 8 * PAGE] = pfn
+    return out
+
+
 def fmt_size(v):
     for unit, mul in (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10)):
         if v and v % mul == 0:
@@ -696,6 +742,7 @@ class Run:
         self.results = {}     # lineno -> (r, e)
         self.outs = {}
         self.checks = {}
+        self.marks = {}       # mark name -> {process name -> {addr: pfn}}
         self.resbuf = b''
         self.respos = 0
 
@@ -747,8 +794,19 @@ class Run:
         return py_eval(parts[0], self.values), py_eval(parts[1], self.values)
 
     def do_check(self, st):
+        if st.kind == 'call' and st.call == 'mark':
+            self.marks[st.bind] = {name: pagemap(pid) for name, pid in self.pids.items() if os.path.exists('/proc/%d' % pid)}
+            return None
         pid = self.pids[st.proc]
         f = st.field
+        if f == 'moved':
+            parts = split_top(st.region)
+            mark = parts[-1].strip()
+            a, l = self.region(', '.join(parts[:-1]))
+            lo, hi = a & ~(PAGE - 1), (a + l + PAGE - 1) & ~(PAGE - 1)
+            then = self.marks[mark].get(st.proc, {})
+            now = pagemap(pid)
+            return str(sum(1 for addr, pfn in then.items() if lo <= addr < hi and addr in now and now[addr] != pfn))
         if st.region is None:
             if f in ('VmLck', 'VmPin') or f.startswith('Vm') or f.startswith('Rss'):
                 return '%d kB' % status_field(pid, f)

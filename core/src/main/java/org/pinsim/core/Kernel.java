@@ -58,10 +58,12 @@ public final class Kernel {
     final Fork fork;
     final Exec exec;
     final org.pinsim.core.migrate.MovePages movePages;
+    final org.pinsim.core.migrate.Mbind mbind;
     private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
     private final org.pinsim.core.migrate.Migrate migrate;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
     private Task current;
+    private org.pinsim.core.proc.FrameMarks frameMarks;
     final org.pinsim.core.gup.Pins pins;
     final org.pinsim.core.gup.IoUringOps ioUring;
     final org.pinsim.core.gup.PerfOps perf;
@@ -99,6 +101,8 @@ public final class Kernel {
         this.exec = new Exec(ctx);
         this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
+        this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
+        memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
@@ -182,6 +186,24 @@ public final class Kernel {
     /** The migration engine (mm/migrate.c). */
     public org.pinsim.core.migrate.Migrate migrate() {
         return migrate;
+    }
+
+    /** The frame marks of the run (a scenario's {@code mark()}), made at first use. */
+    public org.pinsim.core.proc.FrameMarks frameMarks() {
+        if (frameMarks == null) {
+            frameMarks = new org.pinsim.core.proc.FrameMarks(this);
+        }
+        return frameMarks;
+    }
+
+    /** The task whose syscall or access runs now (the kernel's {@code current}), or null before any. */
+    public Task current() {
+        return current;
+    }
+
+    /** mm/vma.c: splitting and merging VMAs. */
+    public Vmas vmaOps() {
+        return vmas;
     }
 
     /** Marks the task whose syscall runs now (current). */

@@ -103,6 +103,11 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
                 cmaBytes, agePercent);
     }
 
+    public MachineConfig withNodes(int n) {
+        return new MachineConfig(memoryBytes, n, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
+                cmaBytes, agePercent);
+    }
+
     public MachineConfig withZeroPage(boolean on) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp, movableBytes, movablePercent,
                 cmaBytes, agePercent);

@@ -89,6 +89,10 @@ public final class Task implements Caller, Cred {
      * moves it, and a child starts on CPU 0 too.
      */
     private int cpu;
+    /** task->mempolicy (set_mempolicy), null for the default policy; copied at clone (mpol_dup). */
+    private org.pinsim.core.mm.Mpol mempolicy;
+    /** task->il_prev: the node of the last interleaved alloc_pages() (MAX_NUMNODES - 1 at the start). */
+    private int ilPrev = org.pinsim.core.uapi.Mempolicy.MAX_NUMNODES - 1;
 
     Task(Kernel k, int pid, String name, int uid, long caps, Rlimits rlim, Mm mm, TreeMap<Integer, OpenFile> files) {
         this.k = k;
@@ -198,6 +202,25 @@ public final class Task implements Caller, Cred {
     /** Faults of this task that waited for a page's migration to end. */
     public long migrationWaits() {
         return migrationWaits;
+    }
+
+    /** task->mempolicy, or null (the default policy). */
+    public org.pinsim.core.mm.Mpol mempolicy() {
+        return mempolicy;
+    }
+
+    /** do_set_mempolicy: the task's new policy. */
+    public void setMempolicy(org.pinsim.core.mm.Mpol p) {
+        mempolicy = p;
+    }
+
+    /** task->il_prev. */
+    public int ilPrev() {
+        return ilPrev;
+    }
+
+    public void setIlPrev(int nid) {
+        ilPrev = nid;
     }
 
     /** Counts one fault that waited on a migration entry. */
@@ -386,6 +409,30 @@ public final class Task implements Caller, Cred {
         return done(k.movePages.movePages(this, targetPid, pages, nodes, status, flags));
     }
 
+    /**
+     * mbind(2) (mm/mempolicy.c, see {@link org.pinsim.core.migrate.Mbind}): {@code nmask} is the
+     * nodemask's words (null for NULL).
+     */
+    public SysResult mbind(long start, long len, long mode, long[] nmask, long maxnode, long flags) {
+        begin();
+        return done(k.mbind.mbind(this, start, len, mode, nmask, maxnode, flags));
+    }
+
+    /** set_mempolicy(2): {@code nmask} is the nodemask's words (null for NULL). */
+    public SysResult setMempolicy(long mode, long[] nmask, long maxnode) {
+        begin();
+        return done(k.mbind.setMempolicy(this, mode, nmask, maxnode));
+    }
+
+    /**
+     * get_mempolicy(2): {@code policy} (one entry) and {@code nmask} (the caller's buffer, in
+     * words) are written in place; null stands for NULL.
+     */
+    public SysResult getMempolicy(long[] policy, long[] nmask, long maxnode, long addr, long flags) {
+        begin();
+        return done(k.mbind.getMempolicy(this, policy, nmask, maxnode, addr, flags));
+    }
+
     // ---- processes ----
 
     public SysResult fork() {
@@ -435,6 +482,8 @@ public final class Task implements Caller, Cred {
             child.vfio = vfio;
         }
         child.tgid = (flags & Sched.CLONE_THREAD) != 0 ? tgid : child.pid();
+        child.mempolicy = mempolicy; // copy_process: mpol_dup(p->mempolicy)
+        child.ilPrev = ilPrev; // dup_task_struct copies il_prev
         child.setName(String.valueOf(child.pid()));
         k.addTask(child);
         return done(child.pid());

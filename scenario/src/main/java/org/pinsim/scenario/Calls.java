@@ -144,9 +144,21 @@ final class Calls {
     }
 
     private static void numa() {
+        // M = mark(): the frame of every page of every process, recorded for moved(R, M) checks
+        def("mark", 0, DECIMAL, VALUE, (t, a, k) -> {
+            k.settle(); // the state once the calls made so far have returned, as a check reads it
+            return ok(SysResult.ok(k.frameMarks().mark()));
+        });
         def("move_pages", 6, DECIMAL, VALUE, Calls::movePages, num("pid"), num("count"),
                 new Param("pages", Type.ARRAY_IN, null, 0), new Param("nodes", Type.ARRAY_IN, null, 0),
                 new Param("status", Type.ARRAY_OUT, FlagNames.MOVE_STATUS, 0), flags("flags", FlagNames.MPOL));
+        // the nodemask: its unsigned long words as strace prints them ([0x0000000000000002]), or NULL
+        def("mbind", 5, DECIMAL, VALUE,
+                (t, a, k) -> ok(t.mbind(a.num(0), a.num(1), a.num(2), a.array(3), a.num(4), a.num(5))),
+                num("addr"), num("len"), flags("mode", FlagNames.MPOL_MODE), new Param("nodemask", Type.ARRAY_IN, null, 0),
+                num("maxnode"), optFlags("flags", FlagNames.MPOL));
+        def("set_mempolicy", 3, DECIMAL, VALUE, (t, a, k) -> ok(t.setMempolicy(a.num(0), a.array(1), a.num(2))),
+                flags("mode", FlagNames.MPOL_MODE), new Param("nodemask", Type.ARRAY_IN, null, 0), num("maxnode"));
     }
 
     private static void pins() {

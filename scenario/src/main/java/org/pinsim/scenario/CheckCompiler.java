@@ -23,6 +23,7 @@ final class CheckCompiler {
 
     static {
         OTHER_FIELDS.put("migration_waits", CheckField.MIGRATION_WAITS);
+        OTHER_FIELDS.put("moved", CheckField.MOVED);
     }
 
     /** {@code node0}, {@code node1}, ...: the region check of pages on one node. */
@@ -48,15 +49,34 @@ final class CheckCompiler {
         }
         Val start = null;
         Val length = null;
-        if (isRegion(field)) {
-            Val[] region = region(st, v);
+        Val mark = null;
+        if (field == CheckField.MOVED) {
+            mark = mark(st, v);
+            Val[] region = region(st, v, st.region().subList(0, st.region().size() - 1));
+            start = region[0];
+            length = region[1];
+        } else if (isRegion(field)) {
+            Val[] region = region(st, v, st.region());
             start = region[0];
             length = region[1];
         } else if (!st.region().isEmpty()) {
             throw v.resolver().error(st.region().get(0).pos(), "expected a comparison after " + st.field()
-                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp and nodeN take a region), found '('");
+                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp, nodeN and moved take a region),"
+                    + " found '('");
         }
-        return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v));
+        return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v), mark);
+    }
+
+    /** The last argument of {@code moved(R, M)}: a name bound by {@code mark()}. */
+    private static Val mark(Statement.Check st, Validator v) {
+        List<Expr> args = st.region();
+        Expr e = args.get(args.size() - 1);
+        Scope.Binding b = e instanceof Expr.Name n ? v.scope().get(n.name()) : null;
+        if (args.size() < 2 || b == null || !"mark".equals(b.call())) {
+            throw v.resolver().error(e.pos(), "expected a region and a name bound by mark() (moved(R, M) or moved(ADDR, LEN, M)),"
+                    + " found " + Resolver.describe(e));
+        }
+        return new Val.Ref(((Expr.Name) e).name());
     }
 
     private static CheckField systemField(String name) {
@@ -90,15 +110,14 @@ final class CheckCompiler {
 
     static boolean isRegion(CheckField f) {
         return switch (f) {
-            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES, THP_REGION -> true;
+            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES, THP_REGION, MOVED -> true;
             default -> false;
         };
     }
 
     /** {@code NAME} bound by mmap/mremap (its address and remembered length), or {@code ADDR, LEN}. */
-    private static Val[] region(Statement.Check st, Validator v) {
+    private static Val[] region(Statement.Check st, Validator v, List<Expr> args) {
         Resolver r = v.resolver();
-        List<Expr> args = st.region();
         if (args.size() == 2) {
             Val start = r.num(args.get(0), null, "the region address", v.scope(), false);
             if (start instanceof Val.Const c && c.value() != 0) {

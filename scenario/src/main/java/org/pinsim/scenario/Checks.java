@@ -30,6 +30,8 @@ final class Checks {
             case USER_LOCKED -> task.kernel().user(task.uid()).lockedVm() << 12;
             case EXEMPT -> org.pinsim.core.account.Exempt.pages(task.kernel(), task) << 12;
             case MIGRATION_WAITS -> task.migrationWaits();
+            case MOVED -> task.kernel().frameMarks().moved(task, (int) step.mark().eval(env), step.regionStart().eval(env),
+                    step.regionLength().eval(env));
             case NODE_PAGES -> nodePages(task, Integer.parseInt(name.substring(4)), step.regionStart().eval(env),
                     step.regionLength().eval(env));
             default -> region(step, task, proc, env);

@@ -64,7 +64,12 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
     }
 
     record CheckStep(Statement.Check statement, String proc, CheckField field, String procField, Val regionStart,
-                     Val regionLength, Val value) implements Step {
+                     Val regionLength, Val value, Val mark) implements Step {
+        CheckStep(Statement.Check statement, String proc, CheckField field, String procField, Val regionStart,
+                  Val regionLength, Val value) {
+            this(statement, proc, field, procField, regionStart, regionLength, value, null);
+        }
+
         @Override
         public int line() {
             return statement.line();
@@ -106,7 +111,9 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
         /** {@code nodeN(R)}: pages of the region present on node N (not the zero page), as pagemap and move_pages show. */
         NODE_PAGES(false),
         /** Faults of the task that waited on a page's migration (mm/migrate.c migration_entry_wait). */
-        MIGRATION_WAITS(false);
+        MIGRATION_WAITS(false),
+        /** {@code moved(R, M)}: pages of the region present at mark M and now, on another frame (pagemap's PFN). */
+        MOVED(false);
 
         private final boolean bytes;
 

@@ -86,7 +86,7 @@ public final class ResolvedScenario {
      * meminfo field; {@code bytes} true for sizes. Region bounds are null for other fields.
      */
     public record Check(int line, String proc, Statement.Check statement, String field, String name, boolean bytes,
-                        Num regionStart, Num regionLength, Num value) implements Step {
+                        Num regionStart, Num regionLength, Num value, Num mark) implements Step {
 
         /** Whether {@code got OP want} holds, with the check's operator, as the runner judges it. */
         public boolean holds(long got, long want) {
@@ -172,7 +172,7 @@ public final class ResolvedScenario {
         }
         Plan.CheckStep k = (Plan.CheckStep) s;
         return new Check(k.line(), k.proc(), k.statement(), k.field().name(), k.procField(), k.field().bytes(),
-                num(k.regionStart()), num(k.regionLength()), num(k.value()));
+                num(k.regionStart()), num(k.regionLength()), num(k.value()), num(k.mark()));
     }
 
     private static Argument arg(Arg a) {

@@ -62,6 +62,26 @@ class PropertyScenarioTest {
         assertThat(calls).containsExactlyElementsOf(CALLS);
     }
 
+    /**
+     * The two-node sequences (move_pages, mbind among the calls) replay as well. Their direct
+     * run lets each call return before the next (the migration check settles the clock); the
+     * scenario runner does not, and the results are the same.
+     */
+    @Test
+    void renderedNumaSequences_runInTheScenarioRunner_withTheSameCallsAndResults() {
+        SyscallProperty p = SyscallProperty.numa();
+        Set<String> calls = new TreeSet<>();
+        for (int i = 0; i < 60; i++) {
+            long seed = Seeds.mix(BASE + 1, i);
+            Property.Case<SysWorld, SysOp> c = p.generate(new SplittableRandom(seed), STEPS);
+            SysRun direct = p.execute(c.world(), c.ops());
+            assertThat(direct.failure()).as("seed %d", seed).isNull();
+            assertSameCalls(direct, direct.pin());
+            direct.steps().forEach(s -> calls.add(s.call()));
+        }
+        assertThat(calls).contains("mbind", "move_pages");
+    }
+
     /** The shrunk case of a failing property, as a core test would print it, replays too. */
     @Test
     void shrunkFailingCase_runsInTheScenarioRunner_withTheSameCallsAndResults() {

@@ -76,6 +76,9 @@ final class Commands {
             case "exit", "exit_group" -> {
                 return "exit " + num(c, 0, env);
             }
+            case "mark" -> { // the master reads every process's pagemap (Verifier.liveMark): nothing runs in the process
+                return "mark";
+            }
             case "advance" -> { // real time passes on the live machine: the executor sleeps (whole ms, rounded up)
                 long ns = num(c, 0, env);
                 return "sleep " + ((ns + 999_999) / 1_000_000);
@@ -136,6 +139,23 @@ final class Commands {
                 }
                 for (int i = 0; nodes != null && i < count; i++) {
                     sb.append(' ').append(nodes.get(i));
+                }
+                return sb.toString();
+            }
+            case "mbind", "set_mempolicy" -> {
+                boolean mb = n.equals("mbind");
+                int maskArg = mb ? 3 : 1;
+                List<Long> words = c.args().get(maskArg) instanceof ArrayArg ? array(c.args().get(maskArg), env) : null;
+                if (words != null && words.size() > 512) {
+                    throw new Unsupported(n + " with a nodemask of " + words.size() + " words (the executor takes a page: 512)");
+                }
+                StringBuilder sb = new StringBuilder(mb
+                        ? "mbind " + num(c, 0, env) + " " + num(c, 1, env) + " " + num(c, 2, env) + " " + num(c, 4, env) + " "
+                                + num(c, 5, env)
+                        : "set_mempolicy " + num(c, 0, env) + " " + num(c, 2, env));
+                sb.append(' ').append(words == null ? -1 : words.size());
+                for (int i = 0; words != null && i < words.size(); i++) {
+                    sb.append(' ').append(Long.toUnsignedString(words.get(i)));
                 }
                 return sb.toString();
             }

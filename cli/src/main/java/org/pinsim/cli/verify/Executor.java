@@ -241,6 +241,23 @@ public final class Executor implements AutoCloseable {
         return vmas;
     }
 
+    /**
+     * The frame of each present page of the process's VMAs (pagemap's PFN, the zero page left
+     * out): address -> pfn; null if the process is gone.
+     */
+    public java.util.TreeMap<Long, Long> pagemap(long pid) throws IOException {
+        String a = ask("pagemap " + pid);
+        if (a.equals("gone")) {
+            return null;
+        }
+        java.util.TreeMap<Long, Long> out = new java.util.TreeMap<>(Long::compareUnsigned);
+        for (String l : block()) {
+            String[] f = l.split(" ");
+            out.put(Long.parseUnsignedLong(f[0], 16), Long.parseUnsignedLong(f[1], 16));
+        }
+        return out;
+    }
+
     /** Resident bytes in the ranges {start, len, start, len, ...}: pagemap present, not the zero page. */
     public long rss(long pid, List<long[]> ranges) throws IOException {
         if (ranges.isEmpty()) {

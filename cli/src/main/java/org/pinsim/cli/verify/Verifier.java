@@ -149,6 +149,8 @@ public final class Verifier {
         private Executor ex;
         private final Map<String, Integer> slot = new HashMap<>();
         private final Map<String, Long> pid = new HashMap<>();
+        /** The live marks (mark()): per process name, address -> pfn of each present page. */
+        private final List<java.util.TreeMap<String, java.util.TreeMap<Long, Long>>> liveMarks = new ArrayList<>();
         private final Map<String, List<long[]>> image = new HashMap<>();
         private final Map<String, Figures> lastFig = new HashMap<>();
         private final Map<String, Map<String, Long>> startStatus = new HashMap<>();
@@ -506,7 +508,7 @@ public final class Verifier {
             }
             boolean mclCurrent = c.call().equals("mlockall") && (num(c, 0, lenv) & MCL_CURRENT) != 0;
             String imageWhy = liveAlive && simRan ? imageDependence(c, proc, mclCurrent) : null;
-            Answer a = liveAlive ? ex.call(slot.get(proc), cmd) : null;
+            Answer a = !liveAlive ? null : c.call().equals("mark") ? liveMark() : ex.call(slot.get(proc), cmd);
             if (a == null && liveAlive) {
                 exited(proc);
             }
@@ -557,6 +559,41 @@ public final class Verifier {
             bindSim(c, se);
             bindLive(c, a, lenv);
             afterFigures(c, proc);
+        }
+
+        /** mark(): the master reads every live scenario process's pagemap; the mark's number, as pinsim numbers them. */
+        private Answer liveMark() throws IOException {
+            java.util.TreeMap<String, java.util.TreeMap<Long, Long>> m = new java.util.TreeMap<>();
+            for (String name : new java.util.TreeSet<>(slot.keySet())) {
+                Long p = pid.get(name);
+                java.util.TreeMap<Long, Long> frames = p == null ? null : ex.pagemap(p);
+                if (frames != null) {
+                    m.put(name, frames);
+                }
+            }
+            liveMarks.add(m);
+            return new Answer(liveMarks.size(), 0, new long[0], Map.of());
+        }
+
+        /** moved(R, M) on the live machine: pages of [lo, hi) present at mark M and now, on another frame. */
+        private Long liveMoved(ResolvedScenario.Check k, String proc, long p, long lo, long hi) throws IOException {
+            long mark = k.mark().eval(liveEnv());
+            if (mark < 1 || mark > liveMarks.size() || Long.compareUnsigned(hi, lo) <= 0) {
+                return 0L;
+            }
+            java.util.TreeMap<Long, Long> then = liveMarks.get((int) mark - 1).get(proc);
+            java.util.TreeMap<Long, Long> now = ex.pagemap(p);
+            if (then == null || now == null) {
+                return 0L;
+            }
+            long n = 0;
+            for (Map.Entry<Long, Long> e : then.subMap(lo, hi).entrySet()) {
+                Long q = now.get(e.getKey());
+                if (q != null && !q.equals(e.getValue())) {
+                    n++;
+                }
+            }
+            return n;
         }
 
         private boolean limitErrno(String e) {
@@ -976,12 +1013,16 @@ public final class Verifier {
         private Long liveProcessValue(ResolvedScenario.Check k, String proc) throws IOException {
             long p = pid.get(proc);
             switch (k.field()) {
-                case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES", "THP_REGION" -> {
+                case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES", "THP_REGION",
+                     "MOVED" -> {
                     ResolvedScenario.Env env = liveEnv();
                     long start = k.regionStart().eval(env);
                     long len = k.regionLength().eval(env);
                     long lo = start & ~4095L;
                     long hi = (start + len + 4095) & ~4095L;
+                    if (k.field().equals("MOVED")) {
+                        return liveMoved(k, proc, p, lo, hi);
+                    }
                     if (k.field().equals("RSS")) {
                         return Long.compareUnsigned(hi, lo) <= 0 ? 0L : ex.rss(p, List.of(new long[] {lo, hi - lo}));
                     }

@@ -614,11 +614,15 @@ public final class PhysMem {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER) {
             throw new IllegalArgumentException("order must be 0.." + Zone.MAX_PAGE_ORDER + ", got " + order);
         }
-        // prepare_alloc_pages
-        final int highestZoneidx = Gfp.gfpZone(gfp);
-        final int migratetype = mobilityDisabled ? FrameTable.MIGRATE_UNMOVABLE : Gfp.gfpMigratetype(gfp);
+        // prepare_alloc_pages: the zonelist here; zone and migratetype in allocFromZonelist
         // gfp_zonelist: __GFP_THISNODE uses ZONELIST_NOFALLBACK
         final Zone[] zonelist = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
+        return allocFromZonelist(order, gfp, zonelist);
+    }
+
+    private int allocFromZonelist(int order, int gfp, Zone[] zonelist) {
+        final int highestZoneidx = Gfp.gfpZone(gfp);
+        final int migratetype = mobilityDisabled ? FrameTable.MIGRATE_UNMOVABLE : Gfp.gfpMigratetype(gfp);
         final Zone preferred = firstZone(zonelist, highestZoneidx);
         if (preferred == null) {
             return NO_FRAME;
@@ -801,6 +805,31 @@ public final class PhysMem {
             }
         }
         return pfn;
+    }
+
+    /**
+     * __alloc_pages(gfp, order, nid, nodemask) with a mempolicy's nodemask (mm/mempolicy.c
+     * policy_nodemask for MPOL_BIND): the preferred node's zonelist, only the zones of the
+     * nodes in {@code nodemask} (a bitmask of node ids; get_page_from_freelist's
+     * for_next_zone_zonelist_nodemask), with the watermarks and fallbacks of
+     * {@link #allocPages(int, int, int)}.
+     */
+    public int allocPagesNodemask(int order, int preferredNid, int gfp, long nodemask) {
+        final Zone[] all = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
+        int n = 0;
+        for (Zone z : all) {
+            if ((nodemask & (1L << z.nid())) != 0) {
+                n++;
+            }
+        }
+        final Zone[] zonelist = new Zone[n];
+        n = 0;
+        for (Zone z : all) {
+            if ((nodemask & (1L << z.nid())) != 0) {
+                zonelist[n++] = z;
+            }
+        }
+        return allocFromZonelist(order, gfp, zonelist);
     }
 
     // mm/page_alloc.c: prep_new_page -> set_page_refcounted; every frame, as split_page does

@@ -149,14 +149,32 @@ public final class Migrate {
      *     pgmigrate_fail are counted when the last remap of the call falls due.
      */
     public int migratePages(FolioList from, int nid, Mode mode) {
+        return migratePages(from, src -> allocMigrationTarget(nid), mode);
+    }
+
+    /**
+     * Where a folio being migrated goes: new_folio_t, the allocation callback of migrate_pages
+     * (alloc_migration_target, mm/mempolicy.c alloc_migration_target_by_mpol).
+     */
+    @FunctionalInterface
+    public interface Target {
+        /** A new frame for the folio at {@code src} (counted in pgalloc_ZONE), or NO_FRAME. */
+        int alloc(int src);
+    }
+
+    /**
+     * mm/migrate.c migrate_pages(from, get_new_folio, ...), the target of each folio chosen by
+     * {@code target}; otherwise as {@link #migratePages(FolioList, int, Mode)}.
+     */
+    public int migratePages(FolioList from, Target target, Mode mode) {
         Stats stats = new Stats();
         FolioList ret = new FolioList();
         int rcGather = 0;
         while (!from.isEmpty()) {
             FolioList folios = from.cutFront(NR_MAX_BATCHED_MIGRATION);
             int rc = mode == Mode.ASYNC
-                    ? migratePagesBatch(folios, nid, mode, ret, stats, NR_MAX_MIGRATE_PAGES_RETRY)
-                    : migratePagesSync(folios, nid, ret, stats);
+                    ? migratePagesBatch(folios, target, mode, ret, stats, NR_MAX_MIGRATE_PAGES_RETRY)
+                    : migratePagesSync(folios, target, ret, stats);
             ret.addAll(folios); // list_splice_tail_init(&folios, &ret_folios)
             if (rc < 0) {
                 rcGather = rc;
@@ -193,10 +211,10 @@ public final class Migrate {
     }
 
     /** mm/migrate.c migrate_pages_sync: one async batch of 3 passes, then each folio left alone, synchronously, 7 passes. */
-    private int migratePagesSync(FolioList from, int nid, FolioList ret, Stats stats) {
+    private int migratePagesSync(FolioList from, Target target, FolioList ret, Stats stats) {
         Stats astats = new Stats();
         FolioList folios = new FolioList();
-        int rc = migratePagesBatch(from, nid, Mode.ASYNC, folios, astats, NR_MAX_MIGRATE_ASYNC_RETRY);
+        int rc = migratePagesBatch(from, target, Mode.ASYNC, folios, astats, NR_MAX_MIGRATE_ASYNC_RETRY);
         stats.nrSucceeded += astats.nrSucceeded;
         if (rc < 0) {
             stats.nrFailedPages += astats.nrFailedPages;
@@ -208,7 +226,7 @@ public final class Migrate {
         int nrFailed = 0;
         while (!from.isEmpty()) {
             FolioList one = from.cutFront(1);
-            rc = migratePagesBatch(one, nid, Mode.SYNC, ret, stats, NR_MAX_MIGRATE_SYNC_RETRY);
+            rc = migratePagesBatch(one, target, Mode.SYNC, ret, stats, NR_MAX_MIGRATE_SYNC_RETRY);
             ret.addAll(one);
             if (rc < 0) {
                 return rc;
@@ -223,7 +241,7 @@ public final class Migrate {
      * {@code nrPass} passes), then move the unmapped ones (the same), then undo what is left.
      * Folios retried in vain stay on {@code from}; permanent failures go to {@code ret}.
      */
-    private int migratePagesBatch(FolioList from, int nid, Mode mode, FolioList ret, Stats stats, int nrPass) {
+    private int migratePagesBatch(FolioList from, Target target, Mode mode, FolioList ret, Stats stats, int nrPass) {
         FolioList unmapped = new FolioList(); // unmap_folios, with dst_folios in its dst column
         int nrFailed = 0;
         int rcSaved = 0;
@@ -244,7 +262,7 @@ public final class Migrate {
                     stats.nrSucceeded++;
                     continue;
                 }
-                int dst = unmapFolio(src, nid);
+                int dst = unmapFolio(src, target);
                 if (dst >= 0) {
                     unmapped.add(src, from.file(j), dst);
                     from.remove(j);
@@ -321,8 +339,8 @@ public final class Migrate {
      *
      * @return the new frame (>= 0), or -ENOMEM, or -EAGAIN
      */
-    private int unmapFolio(int src, int nid) {
-        int dst = allocMigrationTarget(nid);
+    private int unmapFolio(int src, Target target) {
+        int dst = target.alloc(src);
         if (dst == NO_FRAME) {
             return -ENOMEM;
         }

@@ -120,18 +120,62 @@ public final class Memory implements PageTable.TablePages {
         stat.count(VmEvent.PGFREE);
     }
 
-    /** alloc_pages(GFP_HIGHUSER_MOVABLE, 0) on node 0 (user anon and page cache); counts pgalloc_ZONE. */
+    /** alloc_pages(GFP_HIGHUSER_MOVABLE, 0): the page cache; see {@link #allocPage(int)}. */
     int allocPage() {
         return allocPage(Gfp.GFP_HIGHUSER_MOVABLE);
     }
 
-    /** alloc_pages(gfp, 0) on node 0; counts pgalloc_ZONE. */
+    /**
+     * alloc_pages(gfp, 0) (the page cache, page tables): the current task's memory policy
+     * chooses the node ({@link PolicyAlloc#allocTaskPage}); counts pgalloc_ZONE.
+     */
     int allocPage(int gfp) {
-        int pfn = mem.allocPages(0, 0, gfp);
+        return countedAlloc(policyAlloc.allocTaskPage(gfp));
+    }
+
+    /**
+     * mm/mempolicy.c vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr) (anonymous faults,
+     * COW copies): the VMA's policy, else the task's ({@link PolicyAlloc#allocVmaPage}).
+     */
+    int allocVmaPage(Vma vma, long addr) {
+        return countedAlloc(policyAlloc.allocVmaPage(vma, addr));
+    }
+
+    private int countedAlloc(int pfn) {
         if (pfn != NO_FRAME) {
             stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
         }
         return pfn;
+    }
+
+    /**
+     * Where a user page comes from: mm/mempolicy.c's allocation by policy, installed by the
+     * kernel ({@link #setPolicyAlloc}). Without it (a Memory on its own) every page comes
+     * from node 0's zonelist, as for a task without a policy on CPU 0.
+     */
+    public interface PolicyAlloc {
+        /** vma_alloc_folio for order 0: the VMA's policy, else the current task's; NO_FRAME if none is free. */
+        int allocVmaPage(Vma vma, long addr);
+
+        /** alloc_pages(gfp, 0): the current task's policy; NO_FRAME if none is free. */
+        int allocTaskPage(int gfp);
+    }
+
+    private PolicyAlloc policyAlloc = new PolicyAlloc() {
+        @Override
+        public int allocVmaPage(Vma vma, long addr) {
+            return mem.allocPage(0);
+        }
+
+        @Override
+        public int allocTaskPage(int gfp) {
+            return mem.allocPages(0, 0, gfp);
+        }
+    };
+
+    /** Installs the memory-policy allocator (mm/mempolicy.c). */
+    public void setPolicyAlloc(PolicyAlloc a) {
+        policyAlloc = a;
     }
 
     /** Counts pgalloc_ZONE for a user page allocated elsewhere (a migration target). */
@@ -375,7 +419,7 @@ public final class Memory implements PageTable.TablePages {
         if (!anonVmaPrepare(mm, vma)) {
             return VM_FAULT_OOM;
         }
-        int pfn = allocPage();
+        int pfn = allocVmaPage(vma, addr);
         if (pfn == NO_FRAME) {
             return VM_FAULT_OOM;
         }
@@ -554,7 +598,7 @@ public final class Memory implements PageTable.TablePages {
         if (!anonVmaPrepare(mm, vma)) {
             return VM_FAULT_OOM;
         }
-        int pfn = allocPage();
+        int pfn = allocVmaPage(vma, addr);
         if (pfn == NO_FRAME) {
             return VM_FAULT_OOM;
         }
@@ -1148,7 +1192,7 @@ public final class Memory implements PageTable.TablePages {
         if (pfn == mem.zeroPfn() || ft.isLarge(pfn) || !ft.testFlag(pfn, PG_anon) || !maybeDmaPinned(pfn)) {
             return false;
         }
-        int np = allocPage(); // folio_prealloc; failure fails the fork with -ENOMEM
+        int np = allocVmaPage(dstVma, addr); // folio_prealloc -> vma_alloc_folio; failure fails the fork with -ENOMEM
         if (np == NO_FRAME) {
             throw new IllegalStateException("out of memory copying a maybe-pinned page at fork");
         }

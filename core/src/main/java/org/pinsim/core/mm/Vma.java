@@ -24,6 +24,8 @@ public final class Vma {
     final String specialName;
     /** The driver's vm_ops (a perf ring buffer), or null. */
     VmOps ops;
+    /** vm_policy: the VMA's memory policy (mbind), null for none (the task's policy applies). */
+    Mpol policy;
 
     public Vma(long start, long end, long flags, long pgoff, Inode file, String specialName) {
         this.start = start;
@@ -38,6 +40,7 @@ public final class Vma {
     Vma copy() {
         Vma v = new Vma(start, end, flags, pgoff, file, specialName);
         v.ops = ops;
+        v.policy = policy; // vma_dup_policy
         v.anonVma = anonVma;
         v.anonChainSingular = anonChainSingular;
         return v;
@@ -96,6 +99,16 @@ public final class Vma {
     /** is_vm_hugetlb_page: the huge page size of a hugetlb VMA, else 0. */
     public long hugePageSize() {
         return ops == null ? 0 : ops.vmaHugePageSize();
+    }
+
+    /** mm/mempolicy.c vma_replace_policy: the VMA's new policy (null: none). */
+    public void setPolicy(Mpol p) {
+        policy = p;
+    }
+
+    /** vm_policy, or null (mm/mempolicy.c __get_vma_policy). */
+    public Mpol policy() {
+        return policy;
     }
 
     public int anonVma() {

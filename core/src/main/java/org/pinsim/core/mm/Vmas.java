@@ -25,11 +25,12 @@ public final class Vmas {
 
     /**
      * mm/vma.c is_mergeable_vma: same flags but the sticky ones (VM_IGNORE_MERGE: VM_SOFTDIRTY,
-     * VM_MAYBE_GUARD), same file, no special mapping.
+     * VM_MAYBE_GUARD), same file, no special mapping, an equal memory policy
+     * ({@code mpol_equal(vmg->policy, vma_policy(vma))}).
      */
-    private static boolean isMergeable(Vma v, long flags, Inode file) {
+    private static boolean isMergeable(Vma v, long flags, Inode file, Mpol policy) {
         return ((v.flags ^ flags) & ~VmFlags.VM_STICKY) == 0 && v.file == file && v.specialName == null
-                && v.ops == null;
+                && v.ops == null && Mpol.equal(policy, v.policy);
     }
 
     /** The sticky flags of the VMAs a merge joins go to the result (mm/vma.c: VM_STICKY). */
@@ -78,9 +79,10 @@ public final class Vmas {
         Vma next = ni < mm.vmas.size() ? mm.vmas.get(ni) : null;
         Vma prev = mm.vmas.prev(ni);
         long pglen = (end - start) >>> PAGE_SHIFT;
-        boolean left = prev != null && prev.end == start && isMergeable(prev, flags, file)
+        Mpol policy = copiedFrom == null ? null : copiedFrom.policy; // a new mapping has none; copy_vma keeps it
+        boolean left = prev != null && prev.end == start && isMergeable(prev, flags, file, policy)
                 && anonOk(copiedFrom, anonVma, prev) && prev.pgoff + prev.pages() == pgoff;
-        boolean right = next != null && next.start == end && isMergeable(next, flags, file)
+        boolean right = next != null && next.start == end && isMergeable(next, flags, file, policy)
                 && anonOk(copiedFrom, anonVma, next) && next.pgoff == pgoff + pglen;
         if (left && right && !bothCompatible(prev, next)) {
             right = false;
@@ -117,7 +119,7 @@ public final class Vmas {
      */
     public Vma modifyFlags(Mm mm, Vma vma, long start, long end, long newFlags) {
         long before = vma.flags;
-        Vma merged = mergeExisting(mm, vma, start, end, newFlags);
+        Vma merged = mergeExisting(mm, vma, start, end, newFlags, vma.policy);
         if (merged != null) {
             merged.flags = newFlags | sticky(merged.flags, before);
             return merged;
@@ -138,7 +140,38 @@ public final class Vmas {
         return vma;
     }
 
-    private Vma mergeExisting(Mm mm, Vma vma, long start, long end, long newFlags) {
+    /**
+     * mm/vma.c vma_modify_policy (for mm/mempolicy.c mbind_range): [start, end) of {@code vma}
+     * gets the policy {@code pol}, merging with a neighbour of equal flags and policy where
+     * vma_merge_existing_range allows, else splitting. The caller sets the policy
+     * (vma_replace_policy) on the VMA returned.
+     *
+     * @return the VMA now covering exactly [start, end), or null after a split failure
+     *     ({@link #lastError}: -ENOMEM past vm.max_map_count, -EINVAL for a special mapping)
+     */
+    public Vma modifyPolicy(Mm mm, Vma vma, long start, long end, Mpol pol) {
+        long before = vma.flags;
+        Vma merged = mergeExisting(mm, vma, start, end, vma.flags, pol);
+        if (merged != null) {
+            merged.flags |= sticky(before); // the sticky flags of what merged (VM_STICKY)
+            return merged;
+        }
+        if (start != vma.start) {
+            if ((lastError = splitVmaCheck(mm, vma, start)) != 0) {
+                return null;
+            }
+            vma = splitAt(mm, vma, start);
+        }
+        if (end != vma.end) {
+            if ((lastError = splitVmaCheck(mm, vma, end)) != 0) {
+                return null;
+            }
+            splitAt(mm, vma, end);
+        }
+        return vma;
+    }
+
+    private Vma mergeExisting(Mm mm, Vma vma, long start, long end, long newFlags, Mpol pol) {
         if ((newFlags & VmFlags.VM_SPECIAL) != 0 || vma.specialName != null) {
             return null;
         }
@@ -147,9 +180,9 @@ public final class Vmas {
         boolean rightSide = end == vma.end;
         Vma prev = mm.vmas.prev(idx);
         Vma next = idx + 1 < mm.vmas.size() ? mm.vmas.get(idx + 1) : null;
-        boolean left = leftSide && prev != null && prev.end == start && isMergeable(prev, newFlags, vma.file)
+        boolean left = leftSide && prev != null && prev.end == start && isMergeable(prev, newFlags, vma.file, pol)
                 && anonOk(vma, vma.anonVma, prev) && prev.pgoff + prev.pages() == vma.pgoffOf(start);
-        boolean right = rightSide && next != null && next.start == end && isMergeable(next, newFlags, vma.file)
+        boolean right = rightSide && next != null && next.start == end && isMergeable(next, newFlags, vma.file, pol)
                 && anonOk(vma, vma.anonVma, next) && next.pgoff == vma.pgoffOf(end);
         if (left && right && !bothCompatible(prev, next)) {
             right = false;

@@ -16,8 +16,8 @@ import org.pinsim.core.mm.VmFlags;
  * VMA (smap_gather_stats -> smaps_pte_entry -> smaps_account -> smaps_page_accumulate).
  * Byte counts; the PSS sums keep PSS_SHIFT fractional bits as the kernel does.
  *
- * <p>Only present PTEs are seen: the model has no swap or migration entries yet, so Swap
- * and SwapPss stay 0. No page is a KSM page. A PMD-mapped huge page is seen as the 512
+ * <p>Present PTEs and migration entries are seen (the model has no swap entries, so Swap and
+ * SwapPss stay 0). No page is a KSM page. A PMD-mapped huge page is seen as the 512
  * entries {@link org.pinsim.core.mm.PageTable.Leaf#pte} derives, each accounted as
  * smaps_pmd_entry's smaps_account(compound) accounts that page (the folio's flags and
  * refcount, the page's precise mapcount), and adds to AnonHugePages.
@@ -52,6 +52,11 @@ final class MemSizeStats {
 
     /** smaps_pte_entry: vm_normal_page() is NULL for the zero page (a special PTE). */
     private void pteEntry(FrameTable ft, long e, boolean locked) {
+        if (Pte.isMigrationEntry(e)) {
+            // is_pfn_swap_entry: the page under migration counts, as not present (young, dirty false)
+            accountNotPresent(ft, Pte.pfn(e), locked);
+            return;
+        }
         if (!Pte.present(e) || Pte.special(e)) {
             return;
         }
@@ -60,6 +65,25 @@ final class MemSizeStats {
             anonymousThp += PAGE_SIZE; // smaps_pmd_entry: mss->anonymous_thp += HPAGE_PMD_SIZE
         }
         account(ft, pfn, (e & Pte.ACCESSED) != 0, Pte.dirty(e), locked);
+    }
+
+    /**
+     * smaps_account with present false: "Treat all non-present entries ... as maybe shared,
+     * but not sure how often": the whole page's PSS, counted shared.
+     */
+    private void accountNotPresent(FrameTable ft, int pfn, boolean locked) {
+        int flags = ft.flags(pfn);
+        if (test(flags, PG_anon)) {
+            anonymous += PAGE_SIZE;
+            if (!test(flags, PG_swapbacked) && !test(flags, PG_dirty)) {
+                lazyfree += PAGE_SIZE;
+            }
+        }
+        resident += PAGE_SIZE;
+        if (test(flags, PG_referenced)) {
+            referenced += PAGE_SIZE;
+        }
+        accumulate(flags, PAGE_SIZE << PSS_SHIFT, false, locked, false);
     }
 
     /** smaps_account for one order-0 page. */

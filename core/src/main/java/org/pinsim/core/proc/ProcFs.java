@@ -167,11 +167,14 @@ public final class ProcFs {
         return MemSizeStats.gather(mm, v, k.mem().frames()).lockedKb();
     }
 
-    /** Bytes of [s, e) mapped by present PTEs to normal pages (not the zero page). */
+    /**
+     * Bytes of [s, e) mapped by present PTEs to normal pages (not the zero page), or by
+     * migration entries (smaps_pte_entry counts a page under migration in Rss).
+     */
     private static long residentBytes(Mm mm, long s, long e) {
         long[] pages = new long[1];
         mm.pageTable().walk(s, e, (addr, pte) -> {
-            if (Pte.present(pte) && !Pte.special(pte)) {
+            if (Pte.present(pte) && !Pte.special(pte) || Pte.isMigrationEntry(pte)) {
                 pages[0]++;
             }
         });

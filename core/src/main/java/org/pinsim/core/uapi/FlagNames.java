@@ -11,6 +11,8 @@ import java.util.Map;
  */
 public enum FlagNames {
     PROT, MAP, MCL, MLOCK, MADV, MREMAP, CLONE, RLIMIT, OPEN, MFD, AT, MPOL, MOVE_STATUS,
+    /** mbind's and set_mempolicy's mode: a policy (MPOL_BIND, ...) or'ed with mode flags (MPOL_F_STATIC_NODES, ...). */
+    MPOL_MODE,
     /** io_uring_register's opcode (enum io_uring_register_op). */
     IORING_REGISTER,
     /** perf_event_attr.type, .size and .config, and perf_event_open's flags. */
@@ -95,7 +97,13 @@ public enum FlagNames {
                 "IB_ACCESS_FLUSH_PERSISTENT", Verbs.IB_ACCESS_FLUSH_PERSISTENT,
                 "IB_ACCESS_RELAXED_ORDERING", Verbs.IB_ACCESS_RELAXED_ORDERING);
         put(MPOL, "MPOL_MF_STRICT", Mempolicy.MPOL_MF_STRICT, "MPOL_MF_MOVE", Mempolicy.MPOL_MF_MOVE,
-                "MPOL_MF_MOVE_ALL", Mempolicy.MPOL_MF_MOVE_ALL);
+                "MPOL_MF_MOVE_ALL", Mempolicy.MPOL_MF_MOVE_ALL, "MPOL_MF_LAZY", Mempolicy.MPOL_MF_LAZY);
+        put(MPOL_MODE, "MPOL_DEFAULT", Mempolicy.MPOL_DEFAULT, "MPOL_PREFERRED", Mempolicy.MPOL_PREFERRED,
+                "MPOL_BIND", Mempolicy.MPOL_BIND, "MPOL_INTERLEAVE", Mempolicy.MPOL_INTERLEAVE,
+                "MPOL_LOCAL", Mempolicy.MPOL_LOCAL, "MPOL_PREFERRED_MANY", Mempolicy.MPOL_PREFERRED_MANY,
+                "MPOL_WEIGHTED_INTERLEAVE", Mempolicy.MPOL_WEIGHTED_INTERLEAVE,
+                "MPOL_F_STATIC_NODES", Mempolicy.MPOL_F_STATIC_NODES, "MPOL_F_RELATIVE_NODES", Mempolicy.MPOL_F_RELATIVE_NODES,
+                "MPOL_F_NUMA_BALANCING", Mempolicy.MPOL_F_NUMA_BALANCING);
         // move_pages status entries: a node id or -errno, printed by strace as -ENOENT
         put(MOVE_STATUS, "EPERM", Errno.EPERM, "ENOENT", Errno.ENOENT, "ENOMEM", Errno.ENOMEM,
                 "EACCES", Errno.EACCES, "EFAULT", Errno.EFAULT, "EBUSY", Errno.EBUSY, "ENODEV", Errno.ENODEV,

@@ -48,38 +48,63 @@ final class SysGen {
     private final List<Integer> mrs = new ArrayList<>();
 
     /** The weights: out of 23 for the calls drawn from the start, then RDMA, vfio, mpin and exec. */
-    private final List<Weighted> table = List.of(
-            new Weighted(3, this::mmapAnon),
-            new Weighted(1, this::mmapFile),
-            new Weighted(1, this::munmap),
-            new Weighted(1, this::mprotect),
-            new Weighted(2, this::mlock),
-            new Weighted(1, this::mlock2),
-            new Weighted(1, this::munlock),
-            new Weighted(1, this::mlockall),
-            new Weighted(1, this::munlockall),
-            new Weighted(1, this::madvise),
-            new Weighted(1, this::mremap),
-            new Weighted(1, this::brk),
-            new Weighted(1, this::forkOrExit),
-            new Weighted(1, this::exitOrTouch),
-            new Weighted(2, this::touch),
-            new Weighted(2, this::setrlimit),
-            new Weighted(1, this::ioUring),
-            new Weighted(1, this::perf),
-            new Weighted(2, this::rdma),
-            new Weighted(1, this::vfio),
-            new Weighted(1, this::mpin),
-            new Weighted(1, this::execOrTouch));
-    private final int totalWeight = table.stream().mapToInt(Weighted::weight).sum();
+    private final List<Weighted> table;
+    private final int totalWeight;
 
-    private SysGen(SplittableRandom rnd) {
+    private List<Weighted> buildTable() {
+        return List.of(
+                new Weighted(3, this::mmapAnon),
+                new Weighted(1, this::mmapFile),
+                new Weighted(1, this::munmap),
+                new Weighted(1, this::mprotect),
+                new Weighted(2, this::mlock),
+                new Weighted(1, this::mlock2),
+                new Weighted(1, this::munlock),
+                new Weighted(1, this::mlockall),
+                new Weighted(1, this::munlockall),
+                new Weighted(1, this::madvise),
+                new Weighted(1, this::mremap),
+                new Weighted(1, this::brk),
+                new Weighted(1, this::forkOrExit),
+                new Weighted(1, this::exitOrTouch),
+                new Weighted(2, this::touch),
+                new Weighted(2, this::setrlimit),
+                new Weighted(1, this::ioUring),
+                new Weighted(1, this::perf),
+                new Weighted(2, this::rdma),
+                new Weighted(1, this::vfio),
+                new Weighted(1, this::mpin),
+                new Weighted(1, this::execOrTouch),
+                // two-node machines only (weight 0 elsewhere: the draws of one-node runs do not change)
+                new Weighted(numaWeight(), this::movePages),
+                new Weighted(numaWeight(), this::mbind));
+    }
+
+    /** Whether the machine has two nodes: move_pages and mbind are drawn. */
+    private final boolean numa;
+
+    private SysGen(SplittableRandom rnd, boolean numa) {
         this.rnd = rnd;
+        this.numa = numa;
+        this.table = buildTable();
+        this.totalWeight = table.stream().mapToInt(Weighted::weight).sum();
+    }
+
+    private int numaWeight() {
+        return numa ? 3 : 0;
     }
 
     static Property.Case<SysWorld, SysOp> generate(SplittableRandom rnd, int steps) {
-        SysGen g = new SysGen(rnd);
-        SysWorld world = g.world();
+        return generate(rnd, steps, false);
+    }
+
+    /**
+     * With {@code numa}: a two-node machine of linux-6.18, and move_pages and mbind among the
+     * calls (io_uring registrations, mlock, fork and the rest as usual).
+     */
+    static Property.Case<SysWorld, SysOp> generate(SplittableRandom rnd, int steps, boolean numa) {
+        SysGen g = new SysGen(rnd, numa);
+        SysWorld world = numa ? g.numaWorld() : g.world();
         while (g.ops.size() < steps) {
             g.pick().make(g.live.get(rnd.nextInt(g.live.size())));
         }
@@ -102,6 +127,15 @@ final class SysGen {
         ThpEnabled thp = new ThpEnabled[] {ThpEnabled.ALWAYS, ThpEnabled.MADVISE, ThpEnabled.ALWAYS,
             ThpEnabled.NEVER}[rnd.nextInt(4)];
         return new SysWorld(profile, memory, root, memlock, layout, zeroPage, thp);
+    }
+
+    /** 64 or 128 MiB on two nodes, linux-6.18, the shared zero page in three machines of four. */
+    private SysWorld numaWorld() {
+        long memory = (64L + 64L * rnd.nextInt(2)) << 20;
+        long memlock = new long[] {64 << 10, 256 << 10, 8 << 20}[rnd.nextInt(3)];
+        boolean root = rnd.nextInt(3) == 0;
+        boolean zeroPage = rnd.nextInt(4) != 0;
+        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, ThpEnabled.MADVISE, 2);
     }
 
     private Maker pick() {
@@ -345,6 +379,27 @@ final class SysGen {
         } else {
             touch(p);
         }
+    }
+
+    // ---------------------------------------------------------------- NUMA
+
+    /** 1..8 pages of a region to node 0 or 1, with MPOL_MF_MOVE, now and then MOVE_ALL or none. */
+    private void movePages(Proc p) {
+        Addr a = addr(false);
+        int n = 1 + rnd.nextInt(8);
+        int node = rnd.nextInt(2);
+        long flags = new long[] {2, 2, 2, 4, 0}[rnd.nextInt(5)]; // MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, 0
+        add(id -> new SysOps.MovePages(id, p, a, n, node, flags));
+    }
+
+    /** A policy (BIND, PREFERRED, INTERLEAVE, LOCAL, DEFAULT) on a range, mostly with MPOL_MF_MOVE. */
+    private void mbind(Proc p) {
+        Addr a = addr(true);
+        long len = len();
+        long[][] modes = {{2, 1}, {2, 2}, {2, 3}, {1, 2}, {3, 3}, {4, 0}, {0, 0}}; // mode, nodemask
+        long[] m = modes[rnd.nextInt(modes.length)];
+        long flags = new long[] {2, 2, 3, 4, 1, 0}[rnd.nextInt(6)]; // MOVE, MOVE|STRICT, MOVE_ALL, STRICT, none
+        add(id -> new SysOps.Mbind(id, p, a, len, m[0], m[1], flags));
     }
 
     // ---------------------------------------------------------------- arguments

@@ -499,6 +499,55 @@ public final class SysOps {
     // ---------------------------------------------------------------- helpers
 
     /** The same op run by process {@code p}. */
+    // ---------------------------------------------------------------- NUMA
+
+    /** move_pages(0, n, [a, a + 4KiB, ...], [node, ...], status, flags) of n pages from {@code addr}. */
+    public record MovePages(int id, Proc proc, Addr addr, int n, int node, long flags) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            long a = c.addr(addr, t);
+            long[] pages = new long[n];
+            int[] nodes = new int[n];
+            for (int i = 0; i < n; i++) {
+                pages[i] = a + i * PAGE;
+                nodes[i] = node;
+            }
+            return t.movePages(0, pages, nodes, new int[n], flags);
+        }
+
+        public String render(SysRun c, Task t) {
+            List<String> pages = new ArrayList<>();
+            List<String> nodes = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                pages.add(c.addrText(addr, t) + (i == 0 ? "" : " + " + size(i * PAGE)));
+                nodes.add(Integer.toString(node));
+            }
+            return "move_pages(0, " + n + ", [" + String.join(", ", pages) + "], [" + String.join(", ", nodes)
+                    + "], [...], " + Pin.flags(FlagNames.MPOL, flags) + ")";
+        }
+
+        public List<SysOp> simpler() {
+            return n == 1 ? List.of() : List.of(new MovePages(id, proc, addr, 1, node, flags));
+        }
+    }
+
+    /** mbind(addr, len, mode, [nodemask], 3, flags): a two-node machine's nodemask in one word. */
+    public record Mbind(int id, Proc proc, Addr addr, long len, long mode, long nodemask, long flags) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return t.mbind(c.addr(addr, t), len, mode, nodemask == 0 ? null : new long[] {nodemask},
+                    nodemask == 0 ? 0 : 3, flags);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "mbind(" + c.addrText(addr, t) + ", " + size(len) + ", " + Pin.flags(FlagNames.MPOL_MODE, mode) + ", "
+                    + (nodemask == 0 ? "NULL, 0" : "[0x" + Long.toHexString(nodemask) + "], 3") + ", "
+                    + Pin.flags(FlagNames.MPOL, flags) + ")";
+        }
+
+        public List<SysOp> simpler() {
+            return range(addr, len, (a, l) -> new Mbind(id, proc, a, l, mode, nodemask, flags));
+        }
+    }
+
     static SysOp withProc(SysOp op, Proc p) {
         return mapArgs(op, v -> v instanceof Proc ? p : v);
     }

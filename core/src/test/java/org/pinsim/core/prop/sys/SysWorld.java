@@ -16,7 +16,7 @@ import org.pinsim.core.task.Caps;
  * raise the soft one.
  */
 public record SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
-                       boolean zeroPage, ThpEnabled thp) {
+                       boolean zeroPage, ThpEnabled thp, int nodes) {
 
     public static final String INITIAL = "p0";
     static final long MEMLOCK_MAX = 8 << 20;
@@ -24,12 +24,19 @@ public record SysWorld(Profile profile, long memory, boolean root, long memlock,
     /** A machine with transparent huge pages in the default madvise mode. */
     public SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
                     boolean zeroPage) {
-        this(profile, memory, root, memlock, layout, zeroPage, ThpEnabled.MADVISE);
+        this(profile, memory, root, memlock, layout, zeroPage, ThpEnabled.MADVISE, 1);
+    }
+
+    /** A one-node machine. */
+    public SysWorld(Profile profile, long memory, boolean root, long memlock, ProcessSpec.Layout layout,
+                    boolean zeroPage, ThpEnabled thp) {
+        this(profile, memory, root, memlock, layout, zeroPage, thp, 1);
     }
 
     public Kernel boot() {
         return Kernel.boot(MachineConfig.defaults().withMemory(memory).withProfile(profile).withZeroPage(zeroPage)
-                .withThp(thp));
+                .withThp(thp)
+                .withNodes(nodes));
     }
 
     /** uid 0 with every capability, or uid 1000 with none. */
@@ -39,7 +46,8 @@ public record SysWorld(Profile profile, long memory, boolean root, long memlock,
 
     /** The directives that boot the same machine and process in a scenario. */
     public List<String> directives() {
-        return List.of("machine memory=" + Pin.size(memory) + (zeroPage ? "" : " zero_page=off")
+        return List.of("machine memory=" + Pin.size(memory) + (nodes == 1 ? "" : " nodes=" + nodes)
+                        + (zeroPage ? "" : " zero_page=off")
                         + (thp == ThpEnabled.MADVISE ? "" : " thp=" + thp.sysfsName()),
                 "kernel " + profile.id(),
                 "process " + INITIAL + " uid=" + (root ? 0 : 1000) + " caps=" + (root ? "all" : "none")

@@ -16,6 +16,7 @@ import org.pinsim.core.prop.Property;
 public final class SyscallProperty implements Property<SysWorld, SysOp> {
 
     private final Consumer<Kernel> check;
+    private final boolean numa;
 
     public SyscallProperty() {
         this(Kernel::checkInvariants);
@@ -23,22 +24,40 @@ public final class SyscallProperty implements Property<SysWorld, SysOp> {
 
     /** With another check after every step (tests of the harness inject failures this way). */
     public SyscallProperty(Consumer<Kernel> check) {
+        this(check, false);
+    }
+
+    private SyscallProperty(Consumer<Kernel> check, boolean numa) {
         this.check = check;
+        this.numa = numa;
+    }
+
+    /**
+     * Two-node machines with move_pages and mbind among the calls; after every step the
+     * migration invariants ({@link MigrationCheck}) besides every other invariant.
+     */
+    public static SyscallProperty numa() {
+        return new SyscallProperty(null, true);
+    }
+
+    /** The check of one run: a fresh {@link MigrationCheck} per run for the NUMA property (it keeps state). */
+    private Consumer<Kernel> check() {
+        return numa ? new MigrationCheck() : check;
     }
 
     @Override
     public Case<SysWorld, SysOp> generate(SplittableRandom rnd, int steps) {
-        return SysGen.generate(rnd, steps);
+        return SysGen.generate(rnd, steps, numa);
     }
 
     @Override
     public Failure run(SysWorld world, List<SysOp> ops) {
-        return SysRun.execute(world, ops, false, check).failure();
+        return SysRun.execute(world, ops, false, check()).failure();
     }
 
     /** Runs with rendering: the steps that ran, their .pin text, and the failure if any. */
     public SysRun execute(SysWorld world, List<SysOp> ops) {
-        return SysRun.execute(world, ops, true, check);
+        return SysRun.execute(world, ops, true, check());
     }
 
     /** In the initial process (fewer processes to follow), then the op's own simpler forms. */
@@ -60,7 +79,7 @@ public final class SyscallProperty implements Property<SysWorld, SysOp> {
      */
     @Override
     public List<List<SysOp>> removalsKeepingValues(SysWorld world, List<SysOp> ops) {
-        SysRun run = SysRun.execute(world, ops, false, check);
+        SysRun run = SysRun.execute(world, ops, false, check());
         List<List<SysOp>> out = new ArrayList<>();
         for (int i = ops.size() - 2; i >= 0; i--) {
             Long value = run.value(ops.get(i).id());

@@ -1,0 +1,167 @@
+package org.pinsim.core.prop.sys;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.pinsim.core.Kernel;
+import org.pinsim.core.Task;
+import org.pinsim.core.mem.FrameTable;
+import org.pinsim.core.mm.Mm;
+import org.pinsim.core.mm.Pte;
+import org.pinsim.core.mm.Vma;
+import org.pinsim.core.mm.VmFlags;
+import org.pinsim.core.mm.VmaTree;
+import org.pinsim.core.vmstat.VmEvent;
+
+/**
+ * The migration invariants, checked after every step of a run on a two-node machine (besides
+ * {@link Kernel#checkInvariants()}): the step's syscall has returned ({@link Kernel#settle()}:
+ * each call returns before the next starts), then
+ * <ul>
+ * <li>no migration is in flight and no page table holds a migration entry;</li>
+ * <li>after a step that migrated (pgmigrate_success or pgmigrate_fail moved): a pinned
+ * anonymous page (refcount at least GUP_PIN_COUNTING_BIAS) that is still pinned was not
+ * migrated (no PTE that mapped it maps another frame with its content), and every PTE that
+ * mapped a page still maps one with the same content (the content stand-in), all PTEs of one
+ * old frame map one new frame, whose mapcount and PG_mlocked are the old one's, and the pages
+ * whose frame changed are exactly pgmigrate_success's increase.</li>
+ * </ul>
+ * The pinned-page rule is held on migrating steps only: a read-only FOLL_PIN of a page a fork
+ * child shares is not unshared by the model (mm/gup.c gup_must_unshare is not modelled), so a
+ * later write fault may copy the page away from under such a pin (not a migration).
+ * Keeps the previous step's snapshot: one instance per run.
+ */
+final class MigrationCheck implements Consumer<Kernel> {
+    /** mm/gup.c GUP_PIN_COUNTING_BIAS. */
+    private static final int PIN_BIAS = 1024;
+
+    /** One present PTE of a normal page: where, which frame, and the frame's state then. */
+    private record Entry(long addr, int pfn, int content, int mapcount, boolean pinnedAnon, boolean mlocked,
+                         boolean lockedVma) {
+    }
+
+    private Map<Mm, TreeMap<Long, Entry>> prev;
+    private long prevSuccess;
+    private long prevFail;
+
+    @Override
+    public void accept(Kernel k) {
+        k.settle();
+        k.checkInvariants();
+        if (k.migrate().inProgress()) {
+            throw new AssertionError("a migration is still in flight after the call returned");
+        }
+        Map<Mm, TreeMap<Long, Entry>> now = snapshot(k);
+        long success = k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS);
+        long fail = k.vmstat().get(VmEvent.PGMIGRATE_FAIL);
+        if (prev != null && (success != prevSuccess || fail != prevFail)) {
+            checkPinned(k, now);
+            checkMigrated(k, now, success - prevSuccess);
+        }
+        prev = now;
+        prevSuccess = success;
+        prevFail = fail;
+    }
+
+    private static Map<Mm, TreeMap<Long, Entry>> snapshot(Kernel k) {
+        FrameTable ft = k.mem().frames();
+        int zero = k.mem().zeroPfn();
+        Map<Mm, TreeMap<Long, Entry>> out = new IdentityHashMap<>(); // looked up by mm only, never iterated for output
+        for (Task t : k.tasks()) {
+            Mm mm = t.mm();
+            if (mm == null || out.containsKey(mm)) {
+                continue;
+            }
+            TreeMap<Long, Entry> m = new TreeMap<>();
+            VmaTree vmas = mm.vmas();
+            for (int i = 0; i < vmas.size(); i++) {
+                Vma v = vmas.get(i);
+                mm.pageTable().walk(v.start(), v.end(), (addr, e) -> {
+                    if (Pte.isMigrationEntry(e)) {
+                        throw new AssertionError("a migration entry at 0x" + Long.toHexString(addr)
+                                + " after the migration ended");
+                    }
+                    if (!Pte.present(e) || Pte.special(e) || Pte.pfn(e) == zero) {
+                        return;
+                    }
+                    int pfn = Pte.pfn(e);
+                    boolean anon = ft.testFlag(pfn, FrameTable.PG_anon);
+                    m.put(addr, new Entry(addr, pfn, ft.content(pfn), ft.mapcount(pfn),
+                            anon && ft.refcount(pfn) >= PIN_BIAS, ft.testFlag(pfn, FrameTable.PG_mlocked),
+                            (v.flags() & (VmFlags.VM_LOCKED | VmFlags.VM_SPECIAL)) == VmFlags.VM_LOCKED));
+                });
+            }
+            out.put(mm, m);
+        }
+        return out;
+    }
+
+    /** A pinned anonymous page still pinned: each PTE that mapped it maps it, or something else entirely. */
+    private void checkPinned(Kernel k, Map<Mm, TreeMap<Long, Entry>> now) {
+        FrameTable ft = k.mem().frames();
+        for (Map.Entry<Mm, TreeMap<Long, Entry>> mmEntries : prev.entrySet()) {
+            TreeMap<Long, Entry> after = now.get(mmEntries.getKey());
+            if (after == null) {
+                continue;
+            }
+            for (Entry b : mmEntries.getValue().values()) {
+                if (!b.pinnedAnon() || ft.refcount(b.pfn()) < PIN_BIAS) {
+                    continue;
+                }
+                Entry a = after.get(b.addr());
+                if (a != null && a.pfn() != b.pfn() && a.content() == b.content()) {
+                    throw new AssertionError("the pinned page at 0x" + Long.toHexString(b.addr()) + " moved from pfn "
+                            + b.pfn() + " to " + a.pfn());
+                }
+            }
+        }
+    }
+
+    /** After a migrating step: content and mappings preserved, mapcount and mlock kept, success counted. */
+    private void checkMigrated(Kernel k, Map<Mm, TreeMap<Long, Entry>> now, long successDelta) {
+        Map<Integer, Integer> newFrame = new TreeMap<>();
+        Map<Integer, Entry> oldState = new TreeMap<>();
+        Map<Integer, Boolean> lockedMapping = new TreeMap<>();
+        Map<Integer, Boolean> mlockedNow = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<Mm, TreeMap<Long, Entry>> mmEntries : prev.entrySet()) {
+            TreeMap<Long, Entry> after = now.get(mmEntries.getKey());
+            for (Entry b : mmEntries.getValue().values()) {
+                Entry a = after == null ? null : after.get(b.addr());
+                if (a == null || a.content() != b.content()) {
+                    problems.add("0x" + Long.toHexString(b.addr()) + " lost its page (content " + b.content() + ") in a migration");
+                    continue;
+                }
+                Integer q = newFrame.putIfAbsent(b.pfn(), a.pfn());
+                if (q != null && q != a.pfn()) {
+                    problems.add("pfn " + b.pfn() + " is mapped as " + q + " and as " + a.pfn() + " after its migration");
+                }
+                oldState.putIfAbsent(b.pfn(), b);
+                if (b.pfn() != a.pfn()) {
+                    lockedMapping.merge(a.pfn(), a.lockedVma(), Boolean::logicalOr);
+                    if (a.mapcount() != b.mapcount()) {
+                        problems.add("pfn " + b.pfn() + " -> " + a.pfn() + ": mapcount " + b.mapcount() + " -> "
+                                + a.mapcount());
+                    }
+                    mlockedNow.put(a.pfn(), a.mlocked());
+                }
+            }
+        }
+        for (Map.Entry<Integer, Boolean> e : lockedMapping.entrySet()) {
+            if (!e.getValue().equals(mlockedNow.get(e.getKey()))) {
+                problems.add("migrated pfn " + e.getKey() + " is " + (mlockedNow.get(e.getKey()) ? "" : "not ")
+                        + "mlocked, and " + (e.getValue() ? "a" : "no") + " VM_LOCKED VMA maps it");
+            }
+        }
+        long moved = newFrame.entrySet().stream().filter(e -> !e.getKey().equals(e.getValue())).count();
+        if (moved != successDelta) {
+            problems.add(moved + " mapped pages changed frame, pgmigrate_success rose by " + successDelta);
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError(String.join("; ", problems));
+        }
+    }
+}
