@@ -82,7 +82,8 @@ public final class Kernel {
     private Kernel(MachineConfig config) {
         this.config = config;
         this.mem = new PhysMem(config.memoryBytes(), config.nodes(), config.cpus(), config.movableBytes(),
-                config.movablePercent(), config.cmaBytes());
+                config.movablePercent(), config.cmaBytes(),
+                config.thp() != org.pinsim.core.mm.ThpEnabled.NEVER); // hugepage_pmd_enabled: khugepaged's min_free_kbytes
         this.ager = new org.pinsim.core.mem.Ager(mem, config.seed());
         ager.age(config.agePercent());
         this.lru = new Lru(mem);
