@@ -27,7 +27,7 @@ final class Execution implements Val.Env {
 
     private final Plan plan;
     private final StepObserver observer;
-    private final boolean invariants = !"false".equals(System.getProperty("pinsim.invariants"));
+    private final boolean invariants;
     private final Map<String, Long> values = new HashMap<>();
     private final Map<String, Long> lengths = new HashMap<>();
     private final Map<String, Integer> pids = new HashMap<>();
@@ -56,6 +56,12 @@ final class Execution implements Val.Env {
     }
 
     Execution(Plan plan, StepObserver observer) {
+        this(plan, observer, !"false".equals(System.getProperty("pinsim.invariants")));
+    }
+
+    /** With {@code invariants} false, no invariant check after each call ({@link Needs}' repeated replays). */
+    Execution(Plan plan, StepObserver observer, boolean invariants) {
+        this.invariants = invariants;
         this.plan = plan;
         this.observer = observer;
         this.log = plan.scenario().log();
@@ -143,10 +149,27 @@ final class Execution implements Val.Env {
         String errno = r.isError() ? Errno.name(r.errno()) : null;
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
                 Transcript.result(r, step.spec().style()), r.value(), errno, r.reason(), st.expectedText(), match, detail,
-                errno == null ? null : new Report.Refusal(st.name(), errno, r.reason()),
+                errno == null ? null : refusal(st.name(), errno, r, task),
                 st.strace().time(), st.strace().duration(), List.copyOf(callNotes)));
         current = null;
         checkInvariants(st.line());
+    }
+
+    /**
+     * The refusal as the model recorded it: its rule's words, the numbers of the limit check
+     * (SysResult.limit), and for a per-user counter the uid's other live processes, which
+     * share it.
+     */
+    private Report.Refusal refusal(String call, String errno, SysResult r, Task caller) {
+        List<Report.Sharer> sharers = new ArrayList<>();
+        if (r.limit() != null && r.limit().uid() >= 0) {
+            for (Task t : kernel.tasks()) {
+                if (t.uid() == r.limit().uid() && !t.exited() && t.pid() == t.tgid() && t.tgid() != caller.tgid()) {
+                    sharers.add(new Report.Sharer(t.pid(), t.name()));
+                }
+            }
+        }
+        return new Report.Refusal(call, errno, r.reason(), r.limit(), List.copyOf(sharers));
     }
 
     /** Whether the run was given the first process's memlock limit (--as or a process directive). */
