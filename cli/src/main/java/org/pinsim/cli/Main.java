@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 public final class Main implements Callable<Integer> {
 
     /** What {@code --version} prints, for the top command and every subcommand. */
-    public static final String VERSION = "pinsim 0.1.0";
+    public static final String VERSION = org.pinsim.scenario.Manifest.VERSION;
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_MISMATCH = 1;

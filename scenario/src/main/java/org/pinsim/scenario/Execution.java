@@ -45,6 +45,7 @@ final class Execution implements Val.Env {
     private Kernel kernel;
     private ProcFs proc;
     private Map<String, Long> vmstatAtStart;
+    private java.util.SortedMap<String, Long> sysctlsAtStart;
     private int calls;
     private int matched;
     private int mismatched;
@@ -73,6 +74,7 @@ final class Execution implements Val.Env {
         kernel = setup.kernel();
         proc = kernel.proc();
         vmstatAtStart = setup.vmstat();
+        sysctlsAtStart = new java.util.TreeMap<>(kernel.sysctl().all());
         setup.processes().forEach((name, pid) -> {
             pids.put(name, pid);
             values.put(name, (long) pid);
@@ -398,7 +400,9 @@ final class Execution implements Val.Env {
         int skippedCount = skippedLines.values().stream().mapToInt(List::size).sum();
         return new Report(plan.scenario().file(), plan.profile(), plan.machine().seed(), List.copyOf(entries),
                 List.copyOf(figures), List.copyOf(skipped),
-                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed), List.copyOf(notes));
+                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed), List.copyOf(notes),
+                new Manifest(plan.profile().id(), plan.machine(), sysctlsAtStart, plan.machine().seed(),
+                        plan.scenario().sha256()));
     }
 
     private Report.ProcessFigures figures(String name, Task t, String exited) {

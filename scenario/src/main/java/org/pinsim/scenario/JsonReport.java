@@ -30,6 +30,11 @@ public final class JsonReport {
 
     public static ObjectNode tree(Report report) {
         ObjectNode root = MAPPER.createObjectNode();
+        if (report.manifest() != null) {
+            root.set("manifest", report.manifest().json());
+        } else {
+            root.putNull("manifest");
+        }
         root.put("file", report.file());
         root.put("profile", report.profile().id());
         root.put("seed", report.seed());

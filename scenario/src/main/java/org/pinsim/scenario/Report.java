@@ -5,11 +5,17 @@ import org.pinsim.core.Profile;
 
 /**
  * What a run did, in file order: one entry per statement or check that applied, the final
- * /proc figures of each live process, the calls skipped, and the counts. Text and JSON
- * output are both written from this.
+ * /proc figures of each live process, the calls skipped, and the counts, and what the run
+ * was ({@link Manifest}: version, profile, machine, sysctls, seed, the input's SHA-256). Text
+ * and JSON output are both written from this.
  */
 public record Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
-                     List<SkippedCall> skipped, Summary summary, List<String> notes) {
+                     List<SkippedCall> skipped, Summary summary, List<String> notes, Manifest manifest) {
+
+    public Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
+                  List<SkippedCall> skipped, Summary summary, List<String> notes) {
+        this(file, profile, seed, entries, processes, skipped, summary, notes, null);
+    }
 
     public Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
                   List<SkippedCall> skipped, Summary summary) {
