@@ -94,8 +94,9 @@ final class NeedsCommand implements Callable<Integer> {
             out.println("  /etc/security/limits.conf: USER - memlock " + kib);
             out.println("  docker run --ulimit memlock=" + kib * 1024 + ":" + kib * 1024);
             if (r.maxPages() >= 0 && r.maxPages() >= r.minPages()) {
-                out.println("  the log's refusals need the limit below " + (r.maxPages() + 1) * 4
-                        + " KiB: any limit from " + kib + " to " + r.maxPages() * 4 + " KiB reproduces the log");
+                out.println("  the log's refusals need the limit below " + (r.maxPages() + 1) * 4 + " KiB: "
+                        + (r.maxPages() == r.minPages() ? "only " + kib + " KiB reproduces the log"
+                        : "any limit from " + kib + " to " + r.maxPages() * 4 + " KiB reproduces the log"));
             } else if (r.maxPages() >= 0) {
                 out.println("  no one limit reproduces the log: at " + kib + " KiB these refusals of the log do not happen:");
                 r.blockers().forEach(b -> out.println("    " + b));
