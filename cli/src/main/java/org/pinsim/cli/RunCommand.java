@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
             }
             boolean last = i == files.size() - 1;
             int code = Main.onFile(Path.of(name.equals("-") ? "." : name), err, () -> {
-                Report report = ScenarioRunner.run(Main.read(name), chosen);
+                Report report = Progress.run(name, Main.read(name), chosen);
                 if (json) {
                     java.io.StringWriter sw = new java.io.StringWriter();
                     JsonReport.write(report, new PrintWriter(sw));
