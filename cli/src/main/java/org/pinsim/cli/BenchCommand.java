@@ -60,6 +60,14 @@ final class BenchCommand implements Callable<Integer> {
             err.println("pinsim: bench: " + e.getMessage());
             return Main.EXIT_INVALID;
         }
+        // the manifest every --json document carries (docs/JSON.md), as bench's first JSON line
+        org.pinsim.core.MachineConfig m = org.pinsim.core.MachineConfig.defaults();
+        com.fasterxml.jackson.databind.node.ObjectNode line = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode();
+        line.put("op", "meta_manifest");
+        line.set("manifest", org.pinsim.scenario.Manifest.of(m.profile().id(), m, new org.pinsim.core.Sysctl().all(),
+                m.seed()).json());
+        out.println(line.toString());
         new BenchRunner(options, out, err).run();
         return Main.EXIT_OK;
     }

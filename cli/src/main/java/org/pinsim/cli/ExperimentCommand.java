@@ -59,7 +59,17 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Experiment.Result r = e.run(new Experiment.Options(sizes));
         if (json) {
-            out.println(r.json().toPrettyString());
+            // the experiment boots a 512 MiB, 2-CPU machine (seed 1) under each profile it compares
+            org.pinsim.core.MachineConfig m = new org.pinsim.core.MachineConfig(512L << 20, 1, 2, 0, 1,
+                    org.pinsim.core.Profile.byId("linux-6.18"));
+            com.fasterxml.jackson.databind.node.ObjectNode manifest = org.pinsim.scenario.Manifest.of(null, m,
+                    new org.pinsim.core.Sysctl().all(), 1).json();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("machine")).putNull("profile");
+            com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .createObjectNode();
+            root.set("manifest", manifest);
+            root.setAll(r.json());
+            out.println(root.toPrettyString());
         } else {
             out.print(r.text());
         }

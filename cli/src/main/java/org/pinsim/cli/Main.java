@@ -21,12 +21,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "pinsim", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "A deterministic simulator of Linux memory locking and pinning.",
-        subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, VerifyCommand.class,
+        subcommands = {RunCommand.class, ExplainCommand.class, NeedsCommand.class, CompareCommand.class, BenchCommand.class, VerifyCommand.class,
                 ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** What {@code --version} prints, for the top command and every subcommand. */
-    public static final String VERSION = "pinsim 0.1.0";
+    public static final String VERSION = org.pinsim.scenario.Manifest.VERSION;
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_MISMATCH = 1;
@@ -122,7 +122,7 @@ public final class Main implements Callable<Integer> {
     /** No command: one line, exit 2. */
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("pinsim: expected a command (run, compare, experiment, bench, verify), found none (see pinsim --help)");
+        spec.commandLine().getErr().println("pinsim: expected a command (run, explain, needs, compare, experiment, bench, verify), found none (see pinsim --help)");
         return EXIT_INVALID;
     }
 }

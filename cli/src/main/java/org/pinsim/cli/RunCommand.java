@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pinsim run FILE... [--kernel PROFILE] [--json] [--seed N] [--strict] [--as 'KEY=VALUE ...']}.
+ * {@code pinsim run FILE... [--kernel PROFILE] [--json] [--seed N] [--strict] [--explain] [--as 'KEY=VALUE ...']}.
  * Several files run one after the other, each on its own machine ({@code -} is standard
  * input); the exit code is the highest of theirs.
  */
@@ -44,6 +44,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "N", description = "the machine seed, overriding the file's")
     Long seed;
+
+    @Option(names = "--explain", description = "explain every refused or mismatched call in full: the rule, its "
+            + "numbers, the capability that bypasses it, and the limit that would let it pass")
+    boolean explain;
 
     @Option(names = "--strict", description = "an unknown call is invalid input instead of a skipped call")
     boolean strict;
@@ -77,13 +81,13 @@ final class RunCommand implements Callable<Integer> {
             }
             boolean last = i == files.size() - 1;
             int code = Main.onFile(Path.of(name.equals("-") ? "." : name), err, () -> {
-                Report report = ScenarioRunner.run(Main.read(name), chosen);
+                Report report = Progress.run(name, Main.read(name), chosen);
                 if (json) {
                     java.io.StringWriter sw = new java.io.StringWriter();
                     JsonReport.write(report, new PrintWriter(sw));
                     out.print(sw.toString().stripTrailing() + (several && !last ? ",\n" : "\n"));
                 } else {
-                    Transcript.write(report, out);
+                    Transcript.write(report, out, explain);
                 }
                 return report.exitCode();
             });

@@ -105,6 +105,7 @@ final class VerifyCommand implements Callable<Integer> {
                     + " scenarios (nothing compared with the kernel)";
             if (json) {
                 ObjectNode root = MAPPER.createObjectNode();
+                root.set("manifest", manifest(files));
                 root.put("available", false);
                 root.put("reason", "live kernel not available: " + unavailable);
                 root.put("skipped", prepared.size());
@@ -147,7 +148,11 @@ final class VerifyCommand implements Callable<Integer> {
                 + nv + " not verifiable";
         int code = diffs == 0 ? Main.EXIT_OK : Main.EXIT_MISMATCH;
         if (json) {
-            print(out, json(results, bin, release, live, compared, diffs, nv, code));
+            ObjectNode root = json(results, bin, release, live, compared, diffs, nv, code);
+            ObjectNode ordered = MAPPER.createObjectNode();
+            ordered.set("manifest", manifest(files));
+            ordered.setAll(root);
+            print(out, ordered);
         } else {
             out.println("live kernel " + (release == null ? "?" : release) + " " + live.describe() + ", pinsim profile "
                     + Verifier.PROFILE.id() + ", executor " + bin);
@@ -155,6 +160,26 @@ final class VerifyCommand implements Callable<Integer> {
         }
         out.flush();
         return code;
+    }
+
+    /**
+     * verify's manifest: the profile pinsim runs (Verifier.PROFILE), no one machine (each
+     * scenario has its own), and the SHA-256 of the inputs: of the one file, or for several
+     * of the lines {@code SHA256  FILE} of each in order.
+     */
+    static ObjectNode manifest(List<Path> files) {
+        StringBuilder b = new StringBuilder();
+        String one = null;
+        for (Path f : files) {
+            try {
+                one = org.pinsim.scenario.Manifest.sha256(Files.readString(f));
+            } catch (IOException e) {
+                one = null;
+            }
+            b.append(one).append("  ").append(f).append('\n');
+        }
+        String sha = files.size() == 1 ? one : org.pinsim.scenario.Manifest.sha256(b.toString());
+        return new org.pinsim.scenario.Manifest(Verifier.PROFILE.id(), null, null, 0, sha).json();
     }
 
     private static void printText(PrintWriter out, ScenarioResult r) {

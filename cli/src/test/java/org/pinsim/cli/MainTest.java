@@ -166,7 +166,7 @@ class MainTest {
     @Test
     void noCommand_exitsTwo() {
         assertThat(run()).isEqualTo(2);
-        assertThat(errLines()).isEqualTo("pinsim: expected a command (run, compare, experiment, bench, verify), found none (see pinsim --help)");
+        assertThat(errLines()).isEqualTo("pinsim: expected a command (run, explain, needs, compare, experiment, bench, verify), found none (see pinsim --help)");
     }
 
     @Test

@@ -5,11 +5,17 @@ import org.pinsim.core.uapi.Errno;
 /**
  * What a syscall returned: the raw kernel return value ({@code -errno} on failure, as the
  * syscall entry returns it) and, for a refusal, the rule that refused it, so that a user can
- * be told why ({@code "mlock: 20 pages + locked_vm 0 > RLIMIT_MEMLOCK 16 pages"}).
+ * be told why ({@code "mlock: 20 pages + locked_vm 0 > RLIMIT_MEMLOCK 16 pages"}); when the rule
+ * was a memlock limit check, {@code limit} holds its numbers (null otherwise).
  *
  * <p>Expected failures are values, not exceptions.
  */
-public record SysResult(long ret, String reason) {
+public record SysResult(long ret, String reason, LimitCheck limit) {
+
+    /** A result without the numbers of a limit check ({@code limit} null). */
+    public SysResult(long ret, String reason) {
+        this(ret, reason, null);
+    }
 
     /** Largest errno a syscall can return (include/linux/err.h MAX_ERRNO). */
     public static final int MAX_ERRNO = 4095;

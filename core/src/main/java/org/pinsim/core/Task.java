@@ -79,6 +79,7 @@ public final class Task implements Caller, Cred {
     private org.pinsim.core.gup.VfioContainer[] vfio;
     private boolean exited;
     private String reason;
+    private LimitCheck limitCheck;
     /** The virtual time until which this task sleeps in its last syscall (Clock ns). */
     private long busyUntil;
     /** Faults of this task that waited on a migration entry (mm/migrate.c migration_entry_wait). */
@@ -172,10 +173,20 @@ public final class Task implements Caller, Cred {
         }
     }
 
+    @Override
+    public void refuseLimit(LimitCheck check) {
+        if (limitCheck == null) {
+            limitCheck = check;
+        }
+    }
+
     private SysResult done(long ret) {
-        String r = ret < 0 && ret >= -SysResult.MAX_ERRNO ? reason : null;
+        boolean failed = ret < 0 && ret >= -SysResult.MAX_ERRNO;
+        String r = failed ? reason : null;
+        LimitCheck l = failed ? limitCheck : null;
         reason = null;
-        return new SysResult(ret, r);
+        limitCheck = null;
+        return new SysResult(ret, r, l);
     }
 
     private void begin() {
@@ -183,6 +194,7 @@ public final class Task implements Caller, Cred {
             throw new IllegalStateException("task " + name + " (pid " + pid + ") has exited");
         }
         reason = null;
+        limitCheck = null;
         if (busyUntil > k.clock().now()) {
             k.clock().runUntil(busyUntil); // the last syscall has not returned yet: its work ends first
         }

@@ -29,8 +29,30 @@ public final class ComparisonJson {
         out.flush();
     }
 
+    /**
+     * The comparison's manifest: the first report's, with {@code profile} null and
+     * {@code profiles} listing the columns (the machine is the same under each but its
+     * {@code profile}, which is null here).
+     */
+    static com.fasterxml.jackson.databind.JsonNode manifest(Comparison c) {
+        Report first = c.reports().isEmpty() ? null : c.reports().get(0);
+        if (first == null || first.manifest() == null) {
+            return MAPPER.nullNode();
+        }
+        ObjectNode m = first.manifest().json();
+        m.putNull("profile");
+        ArrayNode ps = MAPPER.createArrayNode();
+        c.profiles().forEach(p -> ps.add(p.id()));
+        m.set("profiles", ps);
+        if (m.get("machine") instanceof ObjectNode machine) {
+            machine.putNull("profile");
+        }
+        return m;
+    }
+
     public static ObjectNode tree(Comparison c) {
         ObjectNode root = MAPPER.createObjectNode();
+        root.set("manifest", manifest(c));
         root.put("file", c.file());
         ArrayNode profiles = root.putArray("profiles");
         c.profiles().forEach(p -> profiles.add(p.id()));

@@ -27,7 +27,7 @@ final class Execution implements Val.Env {
 
     private final Plan plan;
     private final StepObserver observer;
-    private final boolean invariants = !"false".equals(System.getProperty("pinsim.invariants"));
+    private final boolean invariants;
     private final Map<String, Long> values = new HashMap<>();
     private final Map<String, Long> lengths = new HashMap<>();
     private final Map<String, Integer> pids = new HashMap<>();
@@ -45,6 +45,7 @@ final class Execution implements Val.Env {
     private Kernel kernel;
     private ProcFs proc;
     private Map<String, Long> vmstatAtStart;
+    private java.util.SortedMap<String, Long> sysctlsAtStart;
     private int calls;
     private int matched;
     private int mismatched;
@@ -56,6 +57,12 @@ final class Execution implements Val.Env {
     }
 
     Execution(Plan plan, StepObserver observer) {
+        this(plan, observer, !"false".equals(System.getProperty("pinsim.invariants")));
+    }
+
+    /** With {@code invariants} false, no invariant check after each call ({@link Needs}' repeated replays). */
+    Execution(Plan plan, StepObserver observer, boolean invariants) {
+        this.invariants = invariants;
         this.plan = plan;
         this.observer = observer;
         this.log = plan.scenario().log();
@@ -67,6 +74,7 @@ final class Execution implements Val.Env {
         kernel = setup.kernel();
         proc = kernel.proc();
         vmstatAtStart = setup.vmstat();
+        sysctlsAtStart = new java.util.TreeMap<>(kernel.sysctl().all());
         setup.processes().forEach((name, pid) -> {
             pids.put(name, pid);
             values.put(name, (long) pid);
@@ -143,10 +151,27 @@ final class Execution implements Val.Env {
         String errno = r.isError() ? Errno.name(r.errno()) : null;
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
                 Transcript.result(r, step.spec().style()), r.value(), errno, r.reason(), st.expectedText(), match, detail,
-                errno == null ? null : new Report.Refusal(st.name(), errno, r.reason()),
+                errno == null ? null : refusal(st.name(), errno, r, task),
                 st.strace().time(), st.strace().duration(), List.copyOf(callNotes)));
         current = null;
         checkInvariants(st.line());
+    }
+
+    /**
+     * The refusal as the model recorded it: its rule's words, the numbers of the limit check
+     * (SysResult.limit), and for a per-user counter the uid's other live processes, which
+     * share it.
+     */
+    private Report.Refusal refusal(String call, String errno, SysResult r, Task caller) {
+        List<Report.Sharer> sharers = new ArrayList<>();
+        if (r.limit() != null && r.limit().uid() >= 0) {
+            for (Task t : kernel.tasks()) {
+                if (t.uid() == r.limit().uid() && !t.exited() && t.pid() == t.tgid() && t.tgid() != caller.tgid()) {
+                    sharers.add(new Report.Sharer(t.pid(), t.name()));
+                }
+            }
+        }
+        return new Report.Refusal(call, errno, r.reason(), r.limit(), List.copyOf(sharers));
     }
 
     /** Whether the run was given the first process's memlock limit (--as or a process directive). */
@@ -375,7 +400,9 @@ final class Execution implements Val.Env {
         int skippedCount = skippedLines.values().stream().mapToInt(List::size).sum();
         return new Report(plan.scenario().file(), plan.profile(), plan.machine().seed(), List.copyOf(entries),
                 List.copyOf(figures), List.copyOf(skipped),
-                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed), List.copyOf(notes));
+                new Report.Summary(calls, matched, mismatched, skippedCount, checks, failed), List.copyOf(notes),
+                new Manifest(plan.profile().id(), plan.machine(), sysctlsAtStart, plan.machine().seed(),
+                        plan.scenario().sha256()));
     }
 
     private Report.ProcessFigures figures(String name, Task t, String exited) {

@@ -30,6 +30,11 @@ public final class JsonReport {
 
     public static ObjectNode tree(Report report) {
         ObjectNode root = MAPPER.createObjectNode();
+        if (report.manifest() != null) {
+            root.set("manifest", report.manifest().json());
+        } else {
+            root.putNull("manifest");
+        }
         root.put("file", report.file());
         root.put("profile", report.profile().id());
         root.put("seed", report.seed());
@@ -66,6 +71,39 @@ public final class JsonReport {
         return root;
     }
 
+    /** The numbers of the memlock check that refused the call (null when the rule was not one). */
+    static com.fasterxml.jackson.databind.JsonNode limit(Report.Refusal r) {
+        org.pinsim.core.LimitCheck l = r.limit();
+        if (l == null) {
+            return MAPPER.nullNode();
+        }
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("function", l.function());
+        n.put("what", l.what());
+        n.put("counter", l.counter());
+        n.put("counterPages", l.counterPages());
+        n.put("requestPages", l.requestPages());
+        n.put("creditPages", l.creditPages());
+        n.put("limitPages", l.limitPages());
+        n.put("neededPages", l.neededPages());
+        n.put("neededKiB", l.neededPages() < 0 ? -1 : l.neededPages() * 4);
+        n.put("bypass", l.bypass());
+        if (l.uid() >= 0) {
+            n.put("uid", l.uid());
+            n.put("userPages", l.userPages());
+            ArrayNode sh = n.putArray("sharers");
+            for (Report.Sharer s : r.sharers()) {
+                ObjectNode o = sh.addObject();
+                o.put("pid", s.pid());
+                o.put("name", s.name());
+            }
+        }
+        if (l.allowancePages() >= 0) {
+            n.put("allowancePages", l.allowancePages());
+        }
+        return n;
+    }
+
     private static ObjectNode statement(Report.Entry e) {
         ObjectNode n = MAPPER.createObjectNode();
         if (e instanceof Report.CallEntry c) {
@@ -86,6 +124,11 @@ public final class JsonReport {
                 r.put("errno", c.refusal().errno());
                 r.put("rule", c.refusal().reason());
                 r.put("why", c.refusal().line());
+                r.set("limit", limit(c.refusal()));
+            }
+            if (c.refusal() != null || Boolean.FALSE.equals(c.match())) {
+                ArrayNode ex = n.putArray("explanation");
+                Explain.lines(c).forEach(ex::add);
             }
             n.put("time", c.time());
             n.put("duration", c.duration());

@@ -59,7 +59,8 @@ public final class Parser {
                 truncated = "the log ends in the middle of a call (line " + logical.get(i).line() + "): replayed up to there";
             }
         }
-        return new Scenario(file, List.copyOf(p.directives), List.copyOf(p.statements), p.log, truncated);
+        return new Scenario(file, List.copyOf(p.directives), List.copyOf(p.statements), p.log, truncated,
+                Manifest.sha256(text));
     }
 
     private static int lastStatement(List<StraceLines.Logical> lines) {

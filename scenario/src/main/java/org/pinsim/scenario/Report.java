@@ -5,11 +5,17 @@ import org.pinsim.core.Profile;
 
 /**
  * What a run did, in file order: one entry per statement or check that applied, the final
- * /proc figures of each live process, the calls skipped, and the counts. Text and JSON
- * output are both written from this.
+ * /proc figures of each live process, the calls skipped, and the counts, and what the run
+ * was ({@link Manifest}: version, profile, machine, sysctls, seed, the input's SHA-256). Text
+ * and JSON output are both written from this.
  */
 public record Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
-                     List<SkippedCall> skipped, Summary summary, List<String> notes) {
+                     List<SkippedCall> skipped, Summary summary, List<String> notes, Manifest manifest) {
+
+    public Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
+                  List<SkippedCall> skipped, Summary summary, List<String> notes) {
+        this(file, profile, seed, entries, processes, skipped, summary, notes, null);
+    }
 
     public Report(String file, Profile profile, long seed, List<Entry> entries, List<ProcessFigures> processes,
                   List<SkippedCall> skipped, Summary summary) {
@@ -48,11 +54,29 @@ public record Report(String file, Profile profile, long seed, List<Entry> entrie
      * words ({@code mlock: 32 pages - 0 already locked + locked_vm 0 > RLIMIT_MEMLOCK 16 pages},
      * null when the model named none). The seam an explanation of the refusal builds on.
      */
-    public record Refusal(String call, String errno, String reason) {
+    public record Refusal(String call, String errno, String reason, org.pinsim.core.LimitCheck limit,
+                          List<Sharer> sharers) {
+
+        public Refusal(String call, String errno, String reason) {
+            this(call, errno, reason, null, List.of());
+        }
+
+        /** The full explanation ({@link Explain}): the rule, its numbers, what bypasses it, what makes it pass. */
+        public List<String> explanation() {
+            return Explain.lines(this);
+        }
+
         /** The one line the transcript prints under a refused call. */
         public String line() {
             return reason != null ? reason : call + ": " + errno + " (the model names no rule for it)";
         }
+    }
+
+    /**
+     * A live process of the uid whose user->locked_vm refused a call (io_uring, perf), at the
+     * time of the refusal: the processes that share that counter.
+     */
+    public record Sharer(int pid, String name) {
     }
 
     /** A call not run: an unknown name, or a call not modelled yet. */

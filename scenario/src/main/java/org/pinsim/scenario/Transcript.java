@@ -17,11 +17,19 @@ public final class Transcript {
     }
 
     public static void write(Report report, PrintWriter out) {
+        write(report, out, false);
+    }
+
+    /**
+     * The transcript; with {@code explain}, every refused or mismatched call is followed by its
+     * full explanation ({@link Explain}) instead of the one-line {@code why:}.
+     */
+    public static void write(Report report, PrintWriter out, boolean explain) {
         for (String n : report.notes()) {
             out.println("note: " + n);
         }
         for (Report.Entry e : report.entries()) {
-            entry(e, out);
+            entry(e, out, explain);
         }
         for (Report.ProcessFigures p : report.processes()) {
             out.println(figures(p));
@@ -34,7 +42,7 @@ public final class Transcript {
         out.flush();
     }
 
-    private static void entry(Report.Entry e, PrintWriter out) {
+    private static void entry(Report.Entry e, PrintWriter out, boolean explain) {
         if (e instanceof Report.CallEntry c) {
             out.println(c.line() + "  " + c.text() + " = " + c.result() + (c.duration() == null ? "" : " <" + c.duration() + ">"));
             if (Boolean.FALSE.equals(c.match()) && c.detail() != null) {
@@ -42,7 +50,13 @@ public final class Transcript {
             } else if (Boolean.FALSE.equals(c.match())) {
                 out.println("   MISMATCH " + (c.expected() == null ? "the call did not run" : "expected " + c.expected()));
             }
-            if (c.refusal() != null) {
+            if (explain && (c.refusal() != null || Boolean.FALSE.equals(c.match()))) {
+                for (String l : Explain.lines(c)) {
+                    if (!l.startsWith("mismatch: ")) {
+                        out.println("   " + l);
+                    }
+                }
+            } else if (c.refusal() != null) {
                 out.println("   why: " + c.refusal().line());
             }
             for (String n : c.notes()) {

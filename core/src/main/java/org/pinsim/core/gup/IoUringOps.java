@@ -79,11 +79,11 @@ public final class IoUringOps {
         long ringBytes = align(IO_RINGS_SIZE + (long) CQE_SIZE * cq, SMP_CACHE_BYTES) + 4L * sq;
         int ringPages = pages(ringBytes);
         int sqePages = pages((long) SQE_SIZE * sq);
-        int[] ring = createRegion(c, user, ringPages);
+        int[] ring = createRegion(c, user, ringPages, "the ring (SQ and CQ rings, io_create_region)");
         if (ring == null) {
             return -ENOMEM;
         }
-        int[] sqes = createRegion(c, user, sqePages);
+        int[] sqes = createRegion(c, user, sqePages, "the submission queue entries (io_create_region)");
         if (sqes == null) {
             freeRegion(user, ring, ringPages); // io_rings_free
             return -ENOMEM;
@@ -107,8 +107,8 @@ public final class IoUringOps {
      * io_region_allocate_pages (one compound allocation of get_order(size), else order-0
      * pages one by one). Returns the frames, or null after undoing the charge (-ENOMEM).
      */
-    private int[] createRegion(Caller c, UserStruct user, int nrPages) {
-        if (user != null && accountMem(c, user, nrPages) != 0) {
+    private int[] createRegion(Caller c, UserStruct user, int nrPages, String what) {
+        if (user != null && accountMem(c, user, nrPages, what) != 0) {
             return null;
         }
         int order = 32 - Integer.numberOfLeadingZeros(nrPages - 1); // get_order
@@ -153,7 +153,7 @@ public final class IoUringOps {
      * io_uring/rsrc.c __io_account_mem: user->locked_vm may grow to RLIMIT_MEMLOCK of the
      * calling task, in pages ("if (new_pages > page_limit) return -ENOMEM").
      */
-    private static int accountMem(Caller c, UserStruct user, long nrPages) {
+    private static int accountMem(Caller c, UserStruct user, long nrPages, String what) {
         if (nrPages == 0) {
             return 0;
         }
@@ -162,6 +162,10 @@ public final class IoUringOps {
         if (Long.compareUnsigned(newPages, pageLimit) > 0) {
             c.refuse("io_uring: uid " + user.uid() + " would have " + newPages + " pages in user->locked_vm, above"
                     + " RLIMIT_MEMLOCK " + pageLimit + " pages (__io_account_mem)");
+            // the counter is the uid's: every process of the uid that created a ring shares it
+            c.refuseLimit(new org.pinsim.core.LimitCheck("io_uring/rsrc.c: __io_account_mem", what, "user->locked_vm",
+                    user.lockedVm(), nrPages, 0, pageLimit, newPages, org.pinsim.core.LimitCheck.CAP_IPC_LOCK,
+                    user.uid(), user.lockedVm(), -1));
             return -ENOMEM;
         }
         user.addLockedVm(nrPages);
@@ -324,7 +328,7 @@ public final class IoUringOps {
      */
     private static int accountPinned(Caller c, IoRingCtx ctx, long nrPages) {
         if (ctx.user != null) {
-            int err = accountMem(c, ctx.user, nrPages);
+            int err = accountMem(c, ctx.user, nrPages, "the registered buffers (IORING_REGISTER_BUFFERS)");
             if (err != 0) {
                 return err;
             }

@@ -221,6 +221,11 @@ public final class PerfOps {
                 c.refuse("perf mmap: " + (chargesLockedVm() ? "locked_vm" : "pinned_vm") + " " + mmCounter
                         + " + " + extra + " pages beyond the perf_event_mlock_kb allowance > RLIMIT_MEMLOCK " + lockLimit
                         + " pages, without CAP_IPC_LOCK (perf_mmap_calc_limits)");
+                c.refuseLimit(new org.pinsim.core.LimitCheck(
+                        sixEighteen ? "kernel/events/core.c: perf_mmap_calc_limits" : "kernel/events/core.c: perf_mmap",
+                        "the " + vmaPages + "-page ring buffer's pages beyond the perf_event_mlock_kb allowance",
+                        chargesLockedVm() ? "locked_vm" : "pinned_vm", mmCounter, extra, 0, lockLimit, locked,
+                        "CAP_IPC_LOCK or kernel.perf_event_paranoid -1", user.uid(), user.lockedVm(), userLockLimit));
                 return -EPERM;
             }
             int[] pfns = new int[(int) vmaPages];
@@ -275,6 +280,10 @@ public final class PerfOps {
         if (overUser && Long.compareUnsigned(locked, lockLimit) > 0 && paranoid && !c.capable(Caps.CAP_IPC_LOCK)) {
             c.refuse("perf mmap: beyond the perf_event_mlock_kb allowance and mm_locked_pages " + (locked - lockExtra)
                     + " + " + lockExtra + " pages > RLIMIT_MEMLOCK " + lockLimit + " pages, without CAP_IPC_LOCK");
+            c.refuseLimit(new org.pinsim.core.LimitCheck("perf_mmap ([PROPOSAL] \"mm,perf: Make use of VM_PINNED\", 2014)",
+                    "the ring buffer, past the perf_event_mlock_kb allowance", "mm_locked_pages (locked_vm + pinned_vm)",
+                    locked - lockExtra, lockExtra, 0, lockLimit, locked, "CAP_IPC_LOCK or kernel.perf_event_paranoid -1",
+                    c.uid(), -1, -1));
             return true;
         }
         return false;

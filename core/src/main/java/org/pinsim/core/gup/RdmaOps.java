@@ -110,6 +110,8 @@ public final class RdmaOps {
     private long umemGet3x(Caller c, Uverbs dev, long addr, long len, long access) {
         if (!Mmap.canDoMlock(c)) {
             c.refuse("rdma_reg_mr: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock in ib_umem_get)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.zero("drivers/infiniband/core/umem.c: ib_umem_get (can_do_mlock)",
+                    "the memory region", pageAlign(len + (addr & 4095)) >>> MmContext.PAGE_SHIFT));
             return -EPERM;
         }
         boolean locked = profile.rdma() == RdmaAccounting.LOCKED_VM;
@@ -120,6 +122,8 @@ public final class RdmaOps {
         if (Long.compareUnsigned(npages + counter, lockLimit) > 0 && !c.capable(Caps.CAP_IPC_LOCK)) {
             c.refuse("rdma_reg_mr: " + npages + " pages + " + (locked ? "locked_vm " : "pinned_vm ") + counter
                     + " > RLIMIT_MEMLOCK " + lockLimit + " pages (ib_umem_get)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("drivers/infiniband/core/umem.c: ib_umem_get", "the memory region",
+                    locked ? "locked_vm" : "pinned_vm", counter, npages, 0, lockLimit));
             return -ENOMEM;
         }
         boolean writable = (access & ~(long) Verbs.IB_ACCESS_REMOTE_READ) != 0;
@@ -141,6 +145,8 @@ public final class RdmaOps {
     private long umemGetMpin(Caller c, Uverbs dev, long addr, long len, long access) {
         if (!Mmap.canDoMlock(c)) {
             c.refuse("rdma_reg_mr: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock in ib_umem_get)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.zero("drivers/infiniband/core/umem.c: ib_umem_get (can_do_mlock)",
+                    "the memory region", pageAlign(len + (addr & 4095)) >>> MmContext.PAGE_SHIFT));
             return -EPERM;
         }
         long npages = pageAlign(len + (addr & 4095)) >>> MmContext.PAGE_SHIFT;
@@ -171,6 +177,8 @@ public final class RdmaOps {
         }
         if (!Mmap.canDoMlock(c)) {
             c.refuse("rdma_reg_mr: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock in ib_umem_get)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.zero("drivers/infiniband/core/umem.c: ib_umem_get (can_do_mlock)",
+                    "the memory region", pageAlign(len + (addr & 4095)) >>> MmContext.PAGE_SHIFT));
             return -EPERM;
         }
         // ib_umem_num_pages: (ALIGN(iova + length, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) / PAGE_SIZE
@@ -187,6 +195,8 @@ public final class RdmaOps {
             mm.addPinnedVm(-npages);
             c.refuse("rdma_reg_mr: pinned_vm would be " + newPinned + " pages > RLIMIT_MEMLOCK " + lockLimit
                     + " pages (ib_umem_get; locked_vm is not counted)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("drivers/infiniband/core/umem.c: ib_umem_get", "the memory region",
+                    "pinned_vm", newPinned - npages, npages, 0, lockLimit));
             return -ENOMEM;
         }
         boolean writable = Verbs.accessWritable(access);

@@ -138,6 +138,8 @@ public final class VfioOps {
             if (over < done) {
                 c.refuse("vfio_map_dma: locked_vm " + mm.lockedVm() + " + " + npages + " pages > RLIMIT_MEMLOCK " + limit
                         + " pages, without CAP_IPC_LOCK (vfio_pin_pages_remote; mlocked pages count too)");
+                c.refuseLimit(org.pinsim.core.LimitCheck.mm("drivers/vfio/vfio_iommu_type1.c: vfio_pin_pages_remote",
+                        "the DMA mapping", "locked_vm", mm.lockedVm(), npages, 0, limit));
                 err = -ENOMEM;
                 break;
             }
@@ -241,6 +243,8 @@ public final class VfioOps {
         if (Long.compareUnsigned(mm.lockedVm() + npage, limit) > 0 && !cap) {
             c.refuse("vfio_map_dma: locked_vm " + mm.lockedVm() + " + " + npage + " pages > RLIMIT_MEMLOCK " + limit
                     + " pages, without CAP_IPC_LOCK (vfio_dma_do_map)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("drivers/vfio/vfio_iommu_type1.c: vfio_pin_pages (Linux 3.10)",
+                    "the DMA mapping", "locked_vm", mm.lockedVm(), npage, 0, limit));
             return -ENOMEM;
         }
         int[] pfns = new int[(int) Math.min(npage, BATCH)];

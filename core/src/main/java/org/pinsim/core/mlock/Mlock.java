@@ -15,6 +15,7 @@ import static org.pinsim.core.uapi.Mman.MCL_FUTURE;
 import static org.pinsim.core.uapi.Mman.MCL_ONFAULT;
 import static org.pinsim.core.uapi.Mman.MLOCK_ONFAULT;
 
+import org.pinsim.core.LimitCheck;
 import org.pinsim.core.Profile;
 import org.pinsim.core.account.MlockAccounting;
 import org.pinsim.core.mm.Caller;
@@ -84,6 +85,8 @@ public final class Mlock {
     int doMlock(Caller c, long start, long len, long flags) {
         if (!Mmap.canDoMlock(c)) {
             c.refuse("mlock: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock)");
+            c.refuseLimit(LimitCheck.zero("mm/mlock.c: can_do_mlock", "the range",
+                    pageAlign(len + (start & (PAGE_SIZE - 1))) >>> PAGE_SHIFT));
             return -EPERM;
         }
         len = pageAlign(len + (start & (PAGE_SIZE - 1)));
@@ -132,6 +135,8 @@ public final class Mlock {
                 : " already locked + ";
         c.refuse(who + ": " + want + " pages - " + overlap + already + ctx.lockedForLimitName() + " "
                 + counted + " > RLIMIT_MEMLOCK " + lockLimit + " pages");
+        c.refuseLimit(LimitCheck.mm(who.equals("mm_mpin") ? "mm_mpin ([PROPOSAL] VM_PINNED, 2014)" : "mm/mlock.c: do_mlock",
+                "the range", ctx.lockedForLimitName(), counted, want, overlap, lockLimit));
         return false;
     }
 
@@ -342,6 +347,8 @@ public final class Mlock {
         }
         if (!Mmap.canDoMlock(c)) {
             c.refuse("mlockall: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock)");
+            c.refuseLimit(LimitCheck.zero("mm/mlock.c: can_do_mlock", "the whole address space",
+                    (flags & MCL_CURRENT) != 0 ? c.mm().totalVm() : 1));
             return -EPERM;
         }
         Mm mm = c.mm();
@@ -349,6 +356,9 @@ public final class Mlock {
         if ((flags & MCL_CURRENT) != 0 && Long.compareUnsigned(mm.totalVm(), lockLimit) > 0
                 && !c.capable(Caps.CAP_IPC_LOCK)) {
             c.refuse("mlockall: total_vm " + mm.totalVm() + " pages > RLIMIT_MEMLOCK " + lockLimit + " pages");
+            // "current->mm->total_vm <= lock_limit": the whole address space, not what is locked
+            c.refuseLimit(LimitCheck.mm("mm/mlock.c: mlockall", "the whole address space", "total_vm", 0,
+                    mm.totalVm(), 0, lockLimit));
             return -ENOMEM;
         }
         applyMlockallFlags(c, flags);

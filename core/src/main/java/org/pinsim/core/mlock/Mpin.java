@@ -85,6 +85,8 @@ public final class Mpin {
     public int mmMpin(Caller c, long start, long len) {
         if (!Mmap.canDoMlock(c)) {
             c.refuse("mm_mpin: RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK (can_do_mlock)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.zero("mm_mpin ([PROPOSAL] VM_PINNED, 2014): can_do_mlock",
+                    "the range", len >>> 12));
             return -EPERM;
         }
         if (!mlock.withinLimit(c, "mm_mpin", start, len)) {

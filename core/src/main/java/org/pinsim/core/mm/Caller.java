@@ -23,6 +23,14 @@ public interface Caller {
     void refuse(String reason);
 
     /**
+     * Records the numbers of the memlock check that refused the current call, for
+     * SysResult.limit() (what {@code explain} quotes). The first one recorded wins, as for
+     * {@link #refuse}.
+     */
+    default void refuseLimit(org.pinsim.core.LimitCheck check) {
+    }
+
+    /**
      * mm/madvise.c can_do_file_pageout's test of a file: the caller owns it (or has
      * CAP_FOWNER: inode_owner_or_capable) or could open it for writing (file_permission).
      */

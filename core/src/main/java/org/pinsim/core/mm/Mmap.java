@@ -175,6 +175,8 @@ public final class Mmap {
         }
         if ((flags & MAP_LOCKED) != 0 && !canDoMlock(c)) {
             c.refuse("mmap: MAP_LOCKED with RLIMIT_MEMLOCK 0 and no CAP_IPC_LOCK (can_do_mlock)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.zero("mm/mmap.c: do_mmap (can_do_mlock)", "the MAP_LOCKED mapping",
+                    len >>> PAGE_SHIFT));
             return -EPERM;
         }
         if (!mlockFutureOk(c, vmFlags, len)) {
@@ -182,6 +184,10 @@ public final class Mmap {
                     + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK " + (c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT)
                     + " pages (mlock_future_ok)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("mm/mmap.c: mlock_future_ok (from do_mmap)",
+                    (flags & MAP_LOCKED) != 0 ? "the MAP_LOCKED mapping" : "the new mapping, locked by mlockall(MCL_FUTURE)",
+                    ctx.lockedForLimitName(), ctx.lockedForLimit(mm), len >>> PAGE_SHIFT, 0,
+                    c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT));
             return -EAGAIN;
         }
         long[] vf = {vmFlags};
@@ -619,6 +625,9 @@ public final class Mmap {
             c.refuse("brk: growth of " + (delta >>> PAGE_SHIFT) + " pages + " + ctx.lockedForLimitName() + " "
                     + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK under MCL_FUTURE (check_brk_limits)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("mm/mmap.c: mlock_future_ok (from check_brk_limits)",
+                    "the heap's growth, locked by mlockall(MCL_FUTURE)", ctx.lockedForLimitName(),
+                    ctx.lockedForLimit(mm), delta >>> PAGE_SHIFT, 0, c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT));
             return origbrk;
         }
         Vma next = mm.vmas.find(oldbrk);
@@ -697,6 +706,9 @@ public final class Mmap {
         if (!mlockFutureOk(c, vma.flags, grow << PAGE_SHIFT)) {
             c.refuse("stack growth: " + grow + " pages + " + ctx.lockedForLimitName() + " " + ctx.lockedForLimit(mm)
                     + " > RLIMIT_MEMLOCK for a VM_LOCKED stack (acct_stack_growth)");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("mm/mmap.c: mlock_future_ok (from acct_stack_growth)",
+                    "the locked stack's growth", ctx.lockedForLimitName(), ctx.lockedForLimit(mm), grow, 0,
+                    c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT));
             return -ENOMEM;
         }
         ctx.accountLock(mm, vma.flags, grow);

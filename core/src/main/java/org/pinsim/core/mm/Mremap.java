@@ -265,6 +265,9 @@ public final class Mremap {
             c.refuse("mremap: growing a VM_LOCKED mapping by " + (r.delta >>> PAGE_SHIFT)
                     + " pages + locked_vm " + c.mm().lockedVm() + " > RLIMIT_MEMLOCK "
                     + (c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT) + " pages");
+            c.refuseLimit(org.pinsim.core.LimitCheck.mm("mm/mremap.c: mlock_future_ok (from check_prep_vma)",
+                    "the locked mapping's growth", "locked_vm", c.mm().lockedVm(), r.delta >>> PAGE_SHIFT, 0,
+                    c.rlimit(Resource.RLIMIT_MEMLOCK) >>> PAGE_SHIFT));
             return -EAGAIN;
         }
         if (!mmap.mayExpandVm(c, vma.flags, r.delta >>> PAGE_SHIFT)) {
