@@ -987,6 +987,11 @@ public final class PhysMem {
         }
     }
 
+    /** mm/page_alloc.c: drain_local_pages(zone): this CPU's pcp lists of {@code zone} only. */
+    public void drainLocalPages(Zone zone) {
+        zone.pcp(cpu).drain();
+    }
+
     /**
      * mm/page_alloc.c: drain_all_pages(zone): every CPU's pcp lists of {@code zone} (every
      * zone if null) back to the buddy.
