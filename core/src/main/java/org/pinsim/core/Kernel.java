@@ -106,7 +106,7 @@ public final class Kernel {
         this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);
         memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
-        this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
+        this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile(), migrate, clock, this::inodeByIno);
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
         this.rdma = new org.pinsim.core.gup.RdmaOps(pins, mpin, config.profile());
         this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
