@@ -27,7 +27,8 @@ import org.pinsim.core.vmstat.VmEvent;
  * migrated (no PTE that mapped it maps another frame with its content), and every PTE that
  * mapped a page still maps one with the same content (the content stand-in), all PTEs of one
  * old frame map one new frame, whose mapcount and PG_mlocked are the old one's, and the pages
- * whose frame changed are exactly pgmigrate_success's increase.</li>
+ * whose frame changed, with the unmapped page-cache pages a compact() moved, are exactly
+ * pgmigrate_success's increase.</li>
  * </ul>
  * The pinned-page rule is held on migrating steps only: a read-only FOLL_PIN of a page a fork
  * child shares is not unshared by the model (mm/gup.c gup_must_unshare is not modelled), so a
@@ -44,6 +45,8 @@ final class MigrationCheck implements Consumer<Kernel> {
     }
 
     private Map<Mm, TreeMap<Long, Entry>> prev;
+    /** Page-cache pages no PTE maps: content stand-in -> frame (compaction moves them too). */
+    private TreeMap<Integer, Integer> prevUnmapped;
     private long prevSuccess;
     private long prevFail;
 
@@ -57,13 +60,44 @@ final class MigrationCheck implements Consumer<Kernel> {
         Map<Mm, TreeMap<Long, Entry>> now = snapshot(k);
         long success = k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS);
         long fail = k.vmstat().get(VmEvent.PGMIGRATE_FAIL);
+        TreeMap<Integer, Integer> unmapped = unmappedPageCache(k);
         if (prev != null && (success != prevSuccess || fail != prevFail)) {
             checkPinned(k, now);
-            checkMigrated(k, now, success - prevSuccess);
+            checkMigrated(k, now, success - prevSuccess - movedUnmapped(unmapped));
         }
         prev = now;
+        prevUnmapped = unmapped;
         prevSuccess = success;
         prevFail = fail;
+    }
+
+    /**
+     * Page-cache frames that no PTE maps, by content: a full compaction (compact()) migrates
+     * them as well (mm/compaction.c isolates any LRU folio, mapped or not), and they count in
+     * pgmigrate_success; move_pages and mbind only reach mapped pages.
+     */
+    private static TreeMap<Integer, Integer> unmappedPageCache(Kernel k) {
+        FrameTable ft = k.mem().frames();
+        TreeMap<Integer, Integer> out = new TreeMap<>();
+        for (int pfn = 0; pfn < ft.nrFrames(); pfn++) {
+            if (ft.owner(pfn) != FrameTable.NO_OWNER && !ft.testFlag(pfn, FrameTable.PG_anon)
+                    && ft.mapcount(pfn) == 0 && ft.content(pfn) != 0) {
+                out.put(ft.content(pfn), pfn);
+            }
+        }
+        return out;
+    }
+
+    /** Unmapped page-cache pages whose content now sits on another frame, still unmapped. */
+    private long movedUnmapped(TreeMap<Integer, Integer> now) {
+        long n = 0;
+        for (Map.Entry<Integer, Integer> e : prevUnmapped.entrySet()) {
+            Integer pfn = now.get(e.getKey());
+            if (pfn != null && !pfn.equals(e.getValue())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static Map<Mm, TreeMap<Long, Entry>> snapshot(Kernel k) {

@@ -77,7 +77,8 @@ final class SysGen {
                 new Weighted(1, this::execOrTouch),
                 // two-node machines only (weight 0 elsewhere: the draws of one-node runs do not change)
                 new Weighted(numaWeight(), this::movePages),
-                new Weighted(numaWeight(), this::mbind));
+                new Weighted(numaWeight(), this::mbind),
+                new Weighted(numa ? 1 : 0, this::compact));
     }
 
     /** Whether the machine has two nodes: move_pages and mbind are drawn. */
@@ -382,6 +383,11 @@ final class SysGen {
     }
 
     // ---------------------------------------------------------------- NUMA
+
+    /** compact(): a full compaction of every zone (mm/compaction.c compact_nodes). */
+    private void compact(Proc p) {
+        add(id -> new SysOps.Compact(id, p));
+    }
 
     /** 1..8 pages of a region to node 0 or 1, with MPOL_MF_MOVE, now and then MOVE_ALL or none. */
     private void movePages(Proc p) {
