@@ -9,6 +9,17 @@ public final class Proactive {
     private Proactive() {
     }
 
+    /**
+     * mm/compaction.c: should_proactive_compact_node: proactiveness on and the node's score
+     * above the high mark (kswapd, which would veto it, never runs in the model).
+     */
+    public static boolean shouldProactiveCompactNode(Sysctl sysctl, FragViews views, int nid) {
+        if (sysctl.get(Sysctl.COMPACTION_PROACTIVENESS) == 0) {
+            return false;
+        }
+        return views.fragmentationScoreNode(nid) > fragmentationScoreWmark(sysctl, false);
+    }
+
     /** mm/compaction.c: fragmentation_score_zone. */
     public static int fragmentationScoreZone(Zone zone) {
         return FragViews.fragmentationScoreZone(zone);

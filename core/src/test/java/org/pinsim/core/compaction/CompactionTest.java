@@ -200,4 +200,41 @@ class CompactionTest {
             assertThat(ft.pageblockSkip(pfn)).isFalse();
         }
     }
+
+    @Test
+    void proactiveWatermarks_followFragmentationScoreWmark() {
+        // fragmentation_score_wmark: low = 100 - proactiveness (20 -> 80), leeway min(10, low / 2)
+        assertThat(Proactive.fragmentationScoreWmark(k.sysctl(), true)).isEqualTo(80);
+        assertThat(Proactive.fragmentationScoreWmark(k.sysctl(), false)).isEqualTo(90);
+        k.setSysctl(Sysctl.COMPACTION_PROACTIVENESS, 100);
+        assertThat(Proactive.fragmentationScoreWmark(k.sysctl(), true)).isZero();
+        assertThat(Proactive.fragmentationScoreWmark(k.sysctl(), false)).isZero();
+        k.setSysctl(Sysctl.COMPACTION_PROACTIVENESS, 0);
+        // should_proactive_compact_node: "if (!sysctl_compaction_proactiveness ...) return false"
+        assertThat(Proactive.shouldProactiveCompactNode(k.sysctl(), new org.pinsim.core.mem.FragViews(k.mem()), 0)).isFalse();
+    }
+
+    @Test
+    void proactiveCompactNode_stopsOnceTheZoneScoreIsUnderTheLowMark() {
+        Task app = spawn();
+        fragment(app, 6 * PB);
+        k.setSysctl(Sysctl.COMPACTION_PROACTIVENESS, 100); // low mark 0: run until the scanners meet
+        k.compaction().compactNode(0, true);
+        long full = k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS);
+        assertThat(full).isGreaterThan(0);
+        // compact_node(pgdat, true) counts compact_daemon_*_scanned besides compact_*_scanned
+        assertThat(k.vmstat().get(VmEvent.KCOMPACTD_MIGRATE_SCANNED)).isEqualTo(k.vmstat().get(VmEvent.COMPACTMIGRATE_SCANNED));
+        assertThat(k.vmstat().get(VmEvent.KCOMPACTD_FREE_SCANNED)).isEqualTo(k.vmstat().get(VmEvent.COMPACTFREE_SCANNED));
+
+        CompactionTest other = new CompactionTest();
+        Task app2 = other.spawn();
+        other.fragment(app2, 6 * PB);
+        // __compact_finished: a proactive pass is COMPACT_SUCCESS as soon as the zone's score is
+        // at most the low mark: with proactiveness 1 (low mark 99) it stops at once, as both
+        // zones still hold free order-9 blocks (extfrag_for_order(zone, 9) < 100)
+        other.k.setSysctl(Sysctl.COMPACTION_PROACTIVENESS, 1);
+        other.k.compaction().compactNode(0, true);
+        assertThat(other.k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isZero();
+        other.k.checkInvariantsFull();
+    }
 }
