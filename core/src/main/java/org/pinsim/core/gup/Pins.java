@@ -30,10 +30,11 @@ import org.pinsim.core.mm.VmFlags;
  * that fails makes the pin -ENOMEM. The moves count in pgmigrate_success / pgmigrate_fail
  * (the kernel has no counter of its own for them) and take their time on the clock.
  *
+ * The faults taken during the pin allocate in memalloc_pin_save's scope: without
+ * __GFP_MOVABLE (current_gfp_context), so outside ZONE_MOVABLE and CMA from the start.
+ *
  * <p>Simplified against the kernel: no fsdax, secretmem or device-coherent memory exists;
- * the faults taken during a long-term pin allocate as any fault does (the kernel's
- * memalloc_pin_save scope drops __GFP_MOVABLE from them, so they avoid ZONE_MOVABLE and CMA
- * at once: here they may land there and are migrated by the check); a large folio that is
+ * a large folio that is
  * not long-term pinnable cannot be migrated (THP migration is not modelled): the pin fails
  * with -ENOMEM where the kernel would migrate it; CMA-only migration before 5.13
  * (check_and_migrate_cma_pages) is not modelled.
@@ -91,16 +92,22 @@ public final class Pins {
             return getUserPagesLocked(mm, start, nrPages, gupFlags, pfns, at);
         }
         // mm/gup.c __gup_longterm_locked: pin, then check_and_migrate_movable_folios; -EAGAIN
-        // (something was migrated, everything unpinned) pins again
-        while (true) {
-            long nr = getUserPagesLocked(mm, start, nrPages, gupFlags, pfns, at);
-            if (nr <= 0) {
-                return nr;
+        // (something was migrated, everything unpinned) pins again. memalloc_pin_save: the
+        // pages faulted in meanwhile avoid ZONE_MOVABLE and CMA from the start
+        final boolean flags = memory.phys().memallocPinSave();
+        try {
+            while (true) {
+                long nr = getUserPagesLocked(mm, start, nrPages, gupFlags, pfns, at);
+                if (nr <= 0) {
+                    return nr;
+                }
+                int rc = checkAndMigrateMovableFolios(pfns, at, (int) nr);
+                if (rc != -EAGAIN) {
+                    return rc != 0 ? rc : nr;
+                }
             }
-            int rc = checkAndMigrateMovableFolios(pfns, at, (int) nr);
-            if (rc != -EAGAIN) {
-                return rc != 0 ? rc : nr;
-            }
+        } finally {
+            memory.phys().memallocPinRestore(flags);
         }
     }
 

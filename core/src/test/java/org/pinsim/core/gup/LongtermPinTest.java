@@ -85,4 +85,28 @@ class LongtermPinTest {
         }
         assertThat(k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isZero();
     }
+
+    @Test
+    void ioUringPin_ofUntouchedMemory_faultsOutsideZoneMovable_withoutMigrating() {
+        Kernel k = boot(Profile.LINUX_6_18);
+        Task app = spawn(k);
+        long a = app.mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        int fd = (int) app.ioUringSetup(4).ret();
+
+        assertThat(app.ioUringRegister(fd, IoUring.IORING_REGISTER_BUFFERS, new long[] {a, 2 * PAGE}, 1).ret()).isZero();
+
+        // __gup_longterm_locked: memalloc_pin_save, so current_gfp_context drops __GFP_MOVABLE
+        // from the faults: the pages are born outside ZONE_MOVABLE and nothing migrates
+        assertThat(zoneOf(k, app, a)).isNotEqualTo(Zone.ZONE_MOVABLE);
+        assertThat(zoneOf(k, app, a + PAGE)).isNotEqualTo(Zone.ZONE_MOVABLE);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isZero();
+        // and in an UNMOVABLE pageblock (gfp_migratetype without __GFP_MOVABLE)
+        assertThat(k.mem().frames().pageblockMigratetype(Pte.pfn(app.mm().pageTable().get(a))))
+                .isEqualTo(org.pinsim.core.mem.FrameTable.MIGRATE_UNMOVABLE);
+        // a later fault of the same VMA, outside the pin, is movable again (memalloc_pin_restore)
+        long b = app.mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        app.touch(b, PAGE, true);
+        assertThat(zoneOf(k, app, b)).isEqualTo(Zone.ZONE_MOVABLE);
+        k.checkInvariantsFull();
+    }
 }

@@ -26,7 +26,9 @@ import org.pinsim.core.vmstat.VmEvent;
  * anonymous page (refcount at least GUP_PIN_COUNTING_BIAS) that is still pinned was not
  * migrated (no PTE that mapped it maps another frame with its content), and every PTE that
  * mapped a page still maps one with the same content (the content stand-in), all PTEs of one
- * old frame map one new frame, whose mapcount and PG_mlocked are the old one's, and the pages
+ * old frame map one new frame, whose mapcount is the PTEs that map it and which is PG_mlocked
+ * exactly when a VM_LOCKED VMA maps it (the step may have mapped it more: a long-term pin
+ * faults pages in, then migrates them out of ZONE_MOVABLE or CMA), and the pages
  * whose frame changed, with the unmapped page-cache pages a compact() moved, are exactly
  * pgmigrate_success's increase.</li>
  * </ul>
@@ -161,6 +163,16 @@ final class MigrationCheck implements Consumer<Kernel> {
         Map<Integer, Boolean> lockedMapping = new TreeMap<>();
         Map<Integer, Boolean> mlockedNow = new TreeMap<>();
         List<String> problems = new ArrayList<>();
+        // the PTEs that map each frame now, and whether one is in a VM_LOCKED VMA: a step that
+        // migrates may also map pages (a long-term pin faults them in, then migrates them)
+        Map<Integer, Integer> ptesNow = new TreeMap<>();
+        Map<Integer, Boolean> lockedNow = new TreeMap<>();
+        for (TreeMap<Long, Entry> m : now.values()) {
+            for (Entry a : m.values()) {
+                ptesNow.merge(a.pfn(), 1, Integer::sum);
+                lockedNow.merge(a.pfn(), a.lockedVma(), Boolean::logicalOr);
+            }
+        }
         for (Map.Entry<Mm, TreeMap<Long, Entry>> mmEntries : prev.entrySet()) {
             TreeMap<Long, Entry> after = now.get(mmEntries.getKey());
             for (Entry b : mmEntries.getValue().values()) {
@@ -175,10 +187,10 @@ final class MigrationCheck implements Consumer<Kernel> {
                 }
                 oldState.putIfAbsent(b.pfn(), b);
                 if (b.pfn() != a.pfn()) {
-                    lockedMapping.merge(a.pfn(), a.lockedVma(), Boolean::logicalOr);
-                    if (a.mapcount() != b.mapcount()) {
+                    lockedMapping.put(a.pfn(), lockedNow.get(a.pfn()));
+                    if (a.mapcount() != ptesNow.get(a.pfn())) {
                         problems.add("pfn " + b.pfn() + " -> " + a.pfn() + ": mapcount " + b.mapcount() + " -> "
-                                + a.mapcount());
+                                + a.mapcount() + ", mapped by " + ptesNow.get(a.pfn()) + " PTEs");
                     }
                     mlockedNow.put(a.pfn(), a.mlocked());
                 }
