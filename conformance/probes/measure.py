@@ -524,6 +524,12 @@ def gen_c(process, items):
             body.append('  if (me == %d) { %s request(%d); long r = %d; %s out("R %d %%ld 0\\n", r); %s }'
                         % (o, pre, L, mark_no, bind, L, post))
             continue
+        if c == 'compact':
+            # compact(): measure.py (root) writes /proc/sys/vm/compact_memory while the process
+            # waits on the request; the call returns 0, as pinsim's does
+            body.append('  if (me == %d) { %s request(%d); long r = 0; %s out("R %d %%ld 0\\n", r); %s }'
+                        % (o, pre, L, bind, L, post))
+            continue
         if c == 'advance':
             # simulated time on pinsim's side, real time here: sleep as long (kernel work queued meanwhile runs)
             ns = parse_duration_ns(a[0])
@@ -796,6 +802,10 @@ class Run:
     def do_check(self, st):
         if st.kind == 'call' and st.call == 'mark':
             self.marks[st.bind] = {name: pagemap(pid) for name, pid in self.pids.items() if os.path.exists('/proc/%d' % pid)}
+            return None
+        if st.kind == 'call' and st.call == 'compact':
+            with open('/proc/sys/vm/compact_memory', 'w') as f:  # mm/compaction.c sysctl_compaction_handler
+                f.write('1\n')
             return None
         pid = self.pids[st.proc]
         f = st.field

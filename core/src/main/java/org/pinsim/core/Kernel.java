@@ -61,6 +61,7 @@ public final class Kernel {
     final org.pinsim.core.migrate.Mbind mbind;
     private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
     private final org.pinsim.core.migrate.Migrate migrate;
+    private final org.pinsim.core.compaction.Compaction compaction;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
     private Task current;
     private org.pinsim.core.proc.FrameMarks frameMarks;
@@ -103,9 +104,10 @@ public final class Kernel {
         this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
+        this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);
         memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
-        this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile());
+        this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile(), migrate, clock, this::inodeByIno);
         this.ioUring = new org.pinsim.core.gup.IoUringOps(memory, pins, clock);
         this.rdma = new org.pinsim.core.gup.RdmaOps(pins, mpin, config.profile());
         this.vfio = new org.pinsim.core.gup.VfioOps(pins, config.profile());
@@ -123,6 +125,40 @@ public final class Kernel {
             current.countMigrationWait();
         }
         migrate.migrationEntryWait(pfn);
+    }
+
+    /** The migration engine's compaction (mm/compaction.c). */
+    public org.pinsim.core.compaction.Compaction compaction() {
+        return compaction;
+    }
+
+    /**
+     * echo 1 > /proc/sys/vm/compact_memory (mm/compaction.c sysctl_compaction_handler ->
+     * compact_nodes): the calls made so far return first (the state a writer sees), then
+     * every zone of every node is compacted; the write returns when the last migration is done.
+     */
+    public void compactMemory() {
+        settle();
+        compaction.compactNodes();
+    }
+
+    /** The stand-in file with inode number {@code ino}: mapped by a live mm, named or open; null if none. */
+    private Inode inodeByIno(int ino) {
+        for (Mm m : liveMms()) {
+            org.pinsim.core.mm.VmaTree vmas = m.vmas();
+            for (int j = 0; j < vmas.size(); j++) {
+                Inode f = vmas.get(j).file();
+                if (f != null && f.ino() == ino) {
+                    return f;
+                }
+            }
+        }
+        for (Inode f : files()) {
+            if (f.ino() == ino) {
+                return f;
+            }
+        }
+        return null;
     }
 
     /** The address spaces of the live tasks, each once, in pid order (threads share one). */

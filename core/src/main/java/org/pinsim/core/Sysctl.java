@@ -13,6 +13,8 @@ public final class Sysctl {
     public static final String OVERCOMMIT_MEMORY = "vm.overcommit_memory";
     public static final String MMAP_MIN_ADDR = "vm.mmap_min_addr";
     public static final String COMPACT_UNEVICTABLE_ALLOWED = "vm.compact_unevictable_allowed";
+    public static final String EXTFRAG_THRESHOLD = "vm.extfrag_threshold";
+    public static final String COMPACTION_PROACTIVENESS = "vm.compaction_proactiveness";
     public static final String PERF_EVENT_MLOCK_KB = "kernel.perf_event_mlock_kb";
     public static final String PERF_EVENT_PARANOID = "kernel.perf_event_paranoid";
     public static final String IO_URING_DISABLED = "kernel.io_uring_disabled";
@@ -25,6 +27,8 @@ public final class Sysctl {
         values.put(OVERCOMMIT_MEMORY, 0L); // OVERCOMMIT_GUESS
         values.put(MMAP_MIN_ADDR, 65536L); // CONFIG_DEFAULT_MMAP_MIN_ADDR on x86-64 distros
         values.put(COMPACT_UNEVICTABLE_ALLOWED, 1L);
+        values.put(EXTFRAG_THRESHOLD, 500L); // mm/compaction.c sysctl_extfrag_threshold
+        values.put(COMPACTION_PROACTIVENESS, 20L); // mm/compaction.c sysctl_compaction_proactiveness
         values.put(PERF_EVENT_MLOCK_KB, 516L); // 512 + PAGE_SIZE / 1024
         values.put(PERF_EVENT_PARANOID, 2L);
         values.put(IO_URING_DISABLED, 0L); // io_uring/io_uring.c sysctl_io_uring_disabled

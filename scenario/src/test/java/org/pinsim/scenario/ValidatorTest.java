@@ -281,7 +281,7 @@ class ValidatorTest {
 
     @Test
     void notModelledCall_isSkipped() {
-        Plan.SkipStep s = (Plan.SkipStep) plan("compact()").steps().get(0);
+        Plan.SkipStep s = (Plan.SkipStep) plan("accept()").steps().get(0);
         assertThat(s.reason()).isEqualTo("not modelled yet");
     }
 
@@ -369,8 +369,8 @@ class ValidatorTest {
 
     @Test
     void error_nameBoundBySkippedCall() {
-        assertThat(error("x = compact()\nmlock(x, 4096)")).isEqualTo(
-                "t.pin:2:7: expected a name bound by a call that runs, found 'x' (bound at line 1 by compact, which is skipped)");
+        assertThat(error("x = accept()\nmlock(x, 4096)")).isEqualTo(
+                "t.pin:2:7: expected a name bound by a call that runs, found 'x' (bound at line 1 by accept, which is skipped)");
     }
 
     @Test
@@ -441,7 +441,7 @@ class ValidatorTest {
 
     @Test
     void strict_acceptsNotModelledCalls() {
-        assertThat(plan("compact()", RunOptions.defaults().withStrict(true)).steps()).hasSize(1);
+        assertThat(plan("accept()", RunOptions.defaults().withStrict(true)).steps()).hasSize(1);
     }
 
     @Test

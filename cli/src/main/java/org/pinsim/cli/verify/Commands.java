@@ -79,6 +79,9 @@ final class Commands {
             case "mark" -> { // the master reads every process's pagemap (Verifier.liveMark): nothing runs in the process
                 return "mark";
             }
+            case "compact" -> { // the master (root) writes /proc/sys/vm/compact_memory (Verifier.liveCompact)
+                return "compact";
+            }
             case "advance" -> { // real time passes on the live machine: the executor sleeps (whole ms, rounded up)
                 long ns = num(c, 0, env);
                 return "sleep " + ((ns + 999_999) / 1_000_000);

@@ -508,7 +508,8 @@ public final class Verifier {
             }
             boolean mclCurrent = c.call().equals("mlockall") && (num(c, 0, lenv) & MCL_CURRENT) != 0;
             String imageWhy = liveAlive && simRan ? imageDependence(c, proc, mclCurrent) : null;
-            Answer a = !liveAlive ? null : c.call().equals("mark") ? liveMark() : ex.call(slot.get(proc), cmd);
+            Answer a = !liveAlive ? null : c.call().equals("mark") ? liveMark()
+                    : c.call().equals("compact") ? liveCompact() : ex.call(slot.get(proc), cmd);
             if (a == null && liveAlive) {
                 exited(proc);
             }
@@ -573,6 +574,15 @@ public final class Verifier {
             }
             liveMarks.add(m);
             return new Answer(liveMarks.size(), 0, new long[0], Map.of());
+        }
+
+        /**
+         * compact(): the master writes 1 to /proc/sys/vm/compact_memory (sysctl_compaction_handler
+         * -> compact_nodes); the write returns when every zone has been compacted.
+         */
+        private Answer liveCompact() throws IOException {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/vm/compact_memory"), "1\n");
+            return new Answer(0, 0, new long[0], Map.of());
         }
 
         /** moved(R, M) on the live machine: pages of [lo, hi) present at mark M and now, on another frame. */

@@ -1,6 +1,8 @@
 package org.pinsim.core.gup;
 
+import static org.pinsim.core.uapi.Errno.EAGAIN;
 import static org.pinsim.core.uapi.Errno.EFAULT;
+import static org.pinsim.core.uapi.Errno.ENOMEM;
 import static org.pinsim.core.uapi.Errno.EOVERFLOW;
 
 import org.pinsim.core.mm.Gup;
@@ -20,9 +22,22 @@ import org.pinsim.core.mm.VmFlags;
  * is counted in nr_foll_pin_acquired. Pinning never charges locked_vm or pinned_vm: each
  * caller does its own accounting.
  *
- * <p>Simplified against the kernel: every page is small (no THP, so no _pincount and no
- * coalescing); the machine has no ZONE_MOVABLE or CMA, so check_and_migrate_movable_pages
- * never has anything to migrate; no fsdax or secretmem mappings exist.
+ * <p>From Linux 5.13 (profile permitting) a FOLL_LONGTERM pin first moves what may not be
+ * pinned for long: __gup_longterm_locked pins, then check_and_migrate_movable_folios finds the
+ * folios that are not folio_is_longterm_pinnable (in ZONE_MOVABLE, or in a MIGRATE_CMA or
+ * isolated pageblock), unpins everything, migrates those folios (MIGRATE_SYNC,
+ * MR_LONGTERM_PIN) to GFP_USER frames of their node, and pins again (-EAGAIN); a migration
+ * that fails makes the pin -ENOMEM. The moves count in pgmigrate_success / pgmigrate_fail
+ * (the kernel has no counter of its own for them) and take their time on the clock.
+ *
+ * The faults taken during the pin allocate in memalloc_pin_save's scope: without
+ * __GFP_MOVABLE (current_gfp_context), so outside ZONE_MOVABLE and CMA from the start.
+ *
+ * <p>Simplified against the kernel: no fsdax, secretmem or device-coherent memory exists;
+ * a large folio that is
+ * not long-term pinnable cannot be migrated (THP migration is not modelled): the pin fails
+ * with -ENOMEM where the kernel would migrate it; CMA-only migration before 5.13
+ * (check_and_migrate_cma_pages) is not modelled.
  */
 public final class Pins {
     /** include/linux/mm_types.h enum fault_flag... gup flags: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM. */
@@ -33,11 +48,23 @@ public final class Pins {
     private final Memory memory;
     private final Gup gup;
     private final org.pinsim.core.Profile profile;
+    private final org.pinsim.core.migrate.Migrate migrate;
+    private final org.pinsim.core.time.Clock clock;
+    private final java.util.function.IntFunction<org.pinsim.core.mm.Inode> inodeByIno;
 
     public Pins(Memory memory, Gup gup, org.pinsim.core.Profile profile) {
+        this(memory, gup, profile, null, null, null);
+    }
+
+    /** With the migration engine, so FOLL_LONGTERM pins migrate unpinnable folios first. */
+    public Pins(Memory memory, Gup gup, org.pinsim.core.Profile profile, org.pinsim.core.migrate.Migrate migrate,
+            org.pinsim.core.time.Clock clock, java.util.function.IntFunction<org.pinsim.core.mm.Inode> inodeByIno) {
         this.memory = memory;
+        this.inodeByIno = inodeByIno;
         this.gup = gup;
         this.profile = profile;
+        this.migrate = migrate;
+        this.clock = clock;
     }
 
     /** pin_user_pages_fast(FOLL_LONGTERM [| FOLL_WRITE]): see {@link #pinUserPages(Mm, long, int, int, int[])}. */
@@ -61,6 +88,102 @@ public final class Pins {
      * @return pages pinned (possibly fewer than asked: the caller decides), or -errno when none
      */
     public long pinUserPages(Mm mm, long start, int nrPages, int gupFlags, int[] pfns, int at) {
+        if ((gupFlags & FOLL_LONGTERM) == 0 || migrate == null || !profile.since(5, 13)) {
+            return getUserPagesLocked(mm, start, nrPages, gupFlags, pfns, at);
+        }
+        // mm/gup.c __gup_longterm_locked: pin, then check_and_migrate_movable_folios; -EAGAIN
+        // (something was migrated, everything unpinned) pins again. memalloc_pin_save: the
+        // pages faulted in meanwhile avoid ZONE_MOVABLE and CMA from the start
+        final boolean flags = memory.phys().memallocPinSave();
+        try {
+            while (true) {
+                long nr = getUserPagesLocked(mm, start, nrPages, gupFlags, pfns, at);
+                if (nr <= 0) {
+                    return nr;
+                }
+                int rc = checkAndMigrateMovableFolios(pfns, at, (int) nr);
+                if (rc != -EAGAIN) {
+                    return rc != 0 ? rc : nr;
+                }
+            }
+        } finally {
+            memory.phys().memallocPinRestore(flags);
+        }
+    }
+
+    /**
+     * mm/gup.c check_and_migrate_movable_folios: 0 when every pinned folio is
+     * long-term pinnable; else collect_longterm_unpinnable_folios and
+     * migrate_longterm_unpinnable_folios: -EAGAIN after migrating (the pins are dropped), or
+     * -ENOMEM if migration failed (the pins are dropped too).
+     */
+    private int checkAndMigrateMovableFolios(int[] pfns, int at, int nr) {
+        final org.pinsim.core.mem.FrameTable ft = memory.frames();
+        final org.pinsim.core.migrate.FolioList movable = new org.pinsim.core.migrate.FolioList();
+        int collected = 0;
+        boolean unmigratable = false;
+        for (int i = at; i < at + nr; i++) {
+            final int pfn = pfns[i];
+            if (folioIsLongtermPinnable(pfn)) {
+                continue;
+            }
+            collected++;
+            if (ft.isLarge(pfn)) {
+                unmigratable = true; // THP migration is not modelled (the kernel isolates and migrates it)
+                continue;
+            }
+            if (movable.contains(pfn) || !migrate.isolateLru(pfn)) {
+                continue; // already collected, or not on an LRU: folio_isolate_lru fails
+            }
+            movable.add(pfn, ft.testFlag(pfn, org.pinsim.core.mem.FrameTable.PG_anon) ? null
+                    : inodeByIno.apply(Memory.ownerIno(ft.owner(pfn))), org.pinsim.core.mem.FrameTable.NO_FRAME);
+        }
+        if (collected == 0) {
+            return 0;
+        }
+        // migrate_longterm_unpinnable_folios: "We can't migrate pages with unexpected
+        // references, so drop the reference obtained by __get_user_pages_locked()"
+        memory.unpinPages(java.util.Arrays.copyOfRange(pfns, at, at + nr), nr);
+        int rc = -EAGAIN;
+        if (!movable.isEmpty()) {
+            migrate.beginCall();
+            // alloc_migration_target with GFP_USER | __GFP_NOWARN, nid = folio_nid(src): no
+            // __GFP_MOVABLE, so neither ZONE_MOVABLE nor CMA
+            int left = migrate.migratePages(movable, src -> allocPinnableTarget(src), org.pinsim.core.migrate.Migrate.Mode.SYNC);
+            clock.runUntil(clock.now() + migrate.callNs()); // migrate_pages returns when the moves are done
+            if (left != 0) {
+                rc = -ENOMEM;
+            }
+        }
+        migrate.putbackMovablePages(movable);
+        return unmigratable && rc == -EAGAIN && movable.isEmpty() ? -ENOMEM : rc;
+    }
+
+    /** include/linux/mm.h folio_is_longterm_pinnable: not CMA or isolated, not in ZONE_MOVABLE; the zero page is fine. */
+    private boolean folioIsLongtermPinnable(int pfn) {
+        final org.pinsim.core.mem.FrameTable ft = memory.frames();
+        final int mt = ft.pageblockMigratetype(pfn);
+        if (mt == org.pinsim.core.mem.FrameTable.MIGRATE_CMA || mt == org.pinsim.core.mem.FrameTable.MIGRATE_ISOLATE) {
+            return false;
+        }
+        if (ft.testFlag(pfn, org.pinsim.core.mem.FrameTable.PG_zero)) {
+            return true;
+        }
+        return memory.phys().zoneOf(pfn).zoneIdx() != org.pinsim.core.mem.Zone.ZONE_MOVABLE;
+    }
+
+    /** mm/migrate.c alloc_migration_target for MR_LONGTERM_PIN: GFP_USER on the source's node. */
+    private int allocPinnableTarget(int src) {
+        final org.pinsim.core.mem.PhysMem mem = memory.phys();
+        final int pfn = mem.allocPages(0, mem.nidOf(src), org.pinsim.core.mem.Gfp.GFP_USER);
+        if (pfn != org.pinsim.core.mem.FrameTable.NO_FRAME) {
+            memory.countAlloc(pfn);
+        }
+        return pfn;
+    }
+
+    /** mm/gup.c __get_user_pages_locked with FOLL_PIN: fault in and pin. */
+    private long getUserPagesLocked(Mm mm, long start, int nrPages, int gupFlags, int[] pfns, int at) {
         boolean write = (gupFlags & FOLL_WRITE) != 0;
         boolean force = (gupFlags & FOLL_FORCE) != 0;
         boolean longterm = (gupFlags & FOLL_LONGTERM) != 0;

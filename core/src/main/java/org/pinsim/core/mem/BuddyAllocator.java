@@ -289,7 +289,7 @@ public final class BuddyAllocator {
      * free block of this order; -1 if none; -2 if {@code claimable} and the request would not
      * claim a block at this order (should_try_claim_block).
      */
-    int findSuitableFallback(int order, int mt, boolean claimable) {
+    public int findSuitableFallback(int order, int mt, boolean claimable) {
         if (claimable && !shouldTryClaimBlock(order, mt)) {
             return -2;
         }
@@ -449,6 +449,37 @@ public final class BuddyAllocator {
             nrAdded += size;
         }
         return nrAdded;
+    }
+
+    /**
+     * mm/page_alloc.c: __isolate_free_page: takes the free block at {@code pfn} (of
+     * {@code order}) off its list for compaction's free scanner, obeying the min watermark as
+     * an allocation would (the order-0 check with the mark raised by the block's size); a
+     * block of at least half a pageblock turns its mergeable pageblocks MIGRATE_MOVABLE.
+     *
+     * @return the pages isolated ({@code 2^order}), or 0 when the watermark refuses; the
+     *     frames are off the free lists, without PG_buddy, refcount 0
+     */
+    public int isolateFreePage(int pfn, int order) {
+        final int mt = frames.pageblockMigratetype(pfn);
+        if (mt != MIGRATE_ISOLATE) {
+            final long watermark = zone.minWmarkPages() + (1L << order);
+            if (!zone.watermarkOk(0, watermark, 0, ALLOC_CMA)) {
+                return 0;
+            }
+        }
+        delFromFreeList(pfn, order, mt);
+        accountFreepages(-(1L << order), mt);
+        if (order >= PAGEBLOCK_ORDER - 1) {
+            final int end = pfn + (1 << order) - 1;
+            for (int p = pfn; p < end; p += PAGEBLOCK_NR_PAGES) {
+                final int pmt = frames.pageblockMigratetype(p);
+                if (FrameTable.migratetypeIsMergeable(pmt) && pmt != MIGRATE_MOVABLE) {
+                    moveFreepagesBlock(p, pmt, MIGRATE_MOVABLE); // only normal pageblocks
+                }
+            }
+        }
+        return 1 << order;
     }
 
     // ---- freeing ----

@@ -347,6 +347,10 @@ public final class FragViews {
      * pageblocks, but no more than the zone's free pages (buddy and pcp) fill, since the
      * movable pages of the blocks it empties need somewhere to go and compaction does not
      * cross zones: {@code min(clean, free / 512)}.
+     *
+     * <p>An upper bound: a real pass (compaction.Compaction, {@code compact()}) stops where its
+     * scanners meet, fills only MOVABLE and CMA pageblocks, and leaves the frames it freed on
+     * the pcp lists until they drain, so it frees fewer (docs/COMPACTION.md).
      */
     public long order9AfterCompaction(Zone zone, boolean unevictableAllowed) {
         final long free = zone.freePages() + zone.pcpPages();

@@ -157,6 +157,8 @@ public final class FrameTable {
     /** include/linux/pageblock-flags.h: MIGRATETYPE_MASK (3 bits) and PB_migrate_isolate. */
     static final int MIGRATETYPE_MASK = 0x7;
     static final int PB_MIGRATE_ISOLATE = 0x8;
+    /** include/linux/pageblock-flags.h PB_compact_skip (PB_migrate_skip): compaction passes the block by. */
+    static final int PB_MIGRATE_SKIP = 0x10;
 
     /** mm/page_alloc.c: migratetype_names[] (with CONFIG_CMA and CONFIG_MEMORY_ISOLATION). */
     private static final String[] MIGRATETYPE_NAMES = {"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"};
@@ -517,7 +519,20 @@ public final class FrameTable {
         if (migratetype < 0 || migratetype >= MIGRATE_ISOLATE) {
             throw new IllegalArgumentException("bad migratetype " + migratetype + " (isolate with setPageblockIsolate)");
         }
-        pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] = (byte) migratetype;
+        final int i = pfn >>> PAGEBLOCK_ORDER;
+        pageblockMigratetype[i] = (byte) (pageblockMigratetype[i] & PB_MIGRATE_SKIP | migratetype);
+    }
+
+    /** mm/compaction.c get_pageblock_skip: the block's PB_compact_skip bit. */
+    public boolean pageblockSkip(int pfn) {
+        return (pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & PB_MIGRATE_SKIP) != 0;
+    }
+
+    /** mm/compaction.c set_pageblock_skip / clear_pageblock_skip. */
+    public void setPageblockSkip(int pfn, boolean skip) {
+        final int i = pfn >>> PAGEBLOCK_ORDER;
+        pageblockMigratetype[i] = (byte) (skip ? pageblockMigratetype[i] | PB_MIGRATE_SKIP
+                : pageblockMigratetype[i] & ~PB_MIGRATE_SKIP);
     }
 
     /** include/linux/page-isolation.h: set_pageblock_isolate / clear_pageblock_isolate. */

@@ -592,6 +592,31 @@ public final class PhysMem {
 
     // ---- allocation ----
 
+    /** PF_MEMALLOC_PIN of the running task (the model runs one task at a time). */
+    private boolean memallocPin;
+
+    /**
+     * include/linux/sched/mm.h memalloc_pin_save: until the matching restore, allocations
+     * avoid ZONE_MOVABLE and CMA (a long-term pin's faults, mm/gup.c __gup_longterm_locked).
+     *
+     * @return the previous state, for {@link #memallocPinRestore}
+     */
+    public boolean memallocPinSave() {
+        final boolean old = memallocPin;
+        memallocPin = true;
+        return old;
+    }
+
+    /** include/linux/sched/mm.h memalloc_pin_restore. */
+    public void memallocPinRestore(boolean old) {
+        memallocPin = old;
+    }
+
+    // include/linux/sched/mm.h current_gfp_context: PF_MEMALLOC_PIN drops __GFP_MOVABLE
+    private int currentGfpContext(int gfp) {
+        return memallocPin ? gfp & ~Gfp.__GFP_MOVABLE : gfp;
+    }
+
     /** alloc_pages_node(nid, GFP_HIGHUSER_MOVABLE, 0): one frame, or NO_FRAME when memory is exhausted. */
     public int allocPage(int preferredNid) {
         return allocPages(0, preferredNid, Gfp.GFP_HIGHUSER_MOVABLE);
@@ -614,6 +639,7 @@ public final class PhysMem {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER) {
             throw new IllegalArgumentException("order must be 0.." + Zone.MAX_PAGE_ORDER + ", got " + order);
         }
+        gfp = currentGfpContext(gfp);
         // prepare_alloc_pages: the zonelist here; zone and migratetype in allocFromZonelist
         // gfp_zonelist: __GFP_THISNODE uses ZONELIST_NOFALLBACK
         final Zone[] zonelist = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
@@ -815,6 +841,7 @@ public final class PhysMem {
      * {@link #allocPages(int, int, int)}.
      */
     public int allocPagesNodemask(int order, int preferredNid, int gfp, long nodemask) {
+        gfp = currentGfpContext(gfp);
         final Zone[] all = (gfp & Gfp.__GFP_THISNODE) != 0 ? thisNodeZonelists[preferredNid] : zonelists[preferredNid];
         int n = 0;
         for (Zone z : all) {
@@ -985,6 +1012,11 @@ public final class PhysMem {
         for (Zone zone : populatedZones) {
             zone.pcp(cpu).drain();
         }
+    }
+
+    /** mm/page_alloc.c: drain_local_pages(zone): this CPU's pcp lists of {@code zone} only. */
+    public void drainLocalPages(Zone zone) {
+        zone.pcp(cpu).drain();
     }
 
     /**

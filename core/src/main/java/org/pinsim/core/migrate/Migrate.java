@@ -160,6 +160,23 @@ public final class Migrate {
     public interface Target {
         /** A new frame for the folio at {@code src} (counted in pgalloc_ZONE), or NO_FRAME. */
         int alloc(int src);
+
+        /**
+         * free_folio_t, the release callback of migrate_pages: a frame {@link #alloc} gave that
+         * the migration did not use. Returns false to let the engine drop it (folio_put), as
+         * migrate_pages does when its caller passes no put_new_folio; compaction takes the
+         * frame back to its own free list (mm/compaction.c compaction_free).
+         */
+        default boolean free(int dst) {
+            return false;
+        }
+    }
+
+    /** The unused target frame goes back to where it came from (put_new_folio, else folio_put). */
+    private void putNewFolio(Target target, int dst) {
+        if (!target.free(dst)) {
+            memory.putPage(dst);
+        }
     }
 
     /**
@@ -315,7 +332,7 @@ public final class Migrate {
         for (int j = 0; j < unmapped.size(); j++) {
             undoSrc(unmapped.pfn(j));
             ret.add(unmapped.pfn(j), unmapped.file(j), NO_FRAME);
-            memory.putPage(unmapped.dst(j)); // migrate_folio_undo_dst: folio_put
+            putNewFolio(target, unmapped.dst(j)); // migrate_folio_undo_dst
         }
         return rcSaved != 0 ? rcSaved : nrFailed;
     }
@@ -352,7 +369,7 @@ public final class Migrate {
             return dst;
         }
         undoSrc(src); // migrate_folio_undo_src(..., page_was_mapped): remove_migration_ptes(src, src)
-        memory.putPage(dst); // migrate_folio_undo_dst
+        putNewFolio(target, dst); // migrate_folio_undo_dst
         return -EAGAIN;
     }
 

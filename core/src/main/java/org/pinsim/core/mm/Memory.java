@@ -65,6 +65,11 @@ public final class Memory implements PageTable.TablePages {
     private final boolean forbidsZeropage;
     private final HugeMemory huge;
 
+    /** The physical memory this mm layer allocates from. */
+    public PhysMem phys() {
+        return mem;
+    }
+
     public Memory(PhysMem mem, Lru lru, VmStat stat) {
         this(mem, lru, stat, false);
     }

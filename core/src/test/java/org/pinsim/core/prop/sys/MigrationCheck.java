@@ -26,8 +26,11 @@ import org.pinsim.core.vmstat.VmEvent;
  * anonymous page (refcount at least GUP_PIN_COUNTING_BIAS) that is still pinned was not
  * migrated (no PTE that mapped it maps another frame with its content), and every PTE that
  * mapped a page still maps one with the same content (the content stand-in), all PTEs of one
- * old frame map one new frame, whose mapcount and PG_mlocked are the old one's, and the pages
- * whose frame changed are exactly pgmigrate_success's increase.</li>
+ * old frame map one new frame, whose mapcount is the PTEs that map it and which is PG_mlocked
+ * exactly when a VM_LOCKED VMA maps it (the step may have mapped it more: a long-term pin
+ * faults pages in, then migrates them out of ZONE_MOVABLE or CMA), and the pages
+ * whose frame changed, with the unmapped page-cache pages a compact() moved, are exactly
+ * pgmigrate_success's increase.</li>
  * </ul>
  * The pinned-page rule is held on migrating steps only: a read-only FOLL_PIN of a page a fork
  * child shares is not unshared by the model (mm/gup.c gup_must_unshare is not modelled), so a
@@ -44,6 +47,8 @@ final class MigrationCheck implements Consumer<Kernel> {
     }
 
     private Map<Mm, TreeMap<Long, Entry>> prev;
+    /** Page-cache pages no PTE maps: content stand-in -> frame (compaction moves them too). */
+    private TreeMap<Integer, Integer> prevUnmapped;
     private long prevSuccess;
     private long prevFail;
 
@@ -57,13 +62,44 @@ final class MigrationCheck implements Consumer<Kernel> {
         Map<Mm, TreeMap<Long, Entry>> now = snapshot(k);
         long success = k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS);
         long fail = k.vmstat().get(VmEvent.PGMIGRATE_FAIL);
+        TreeMap<Integer, Integer> unmapped = unmappedPageCache(k);
         if (prev != null && (success != prevSuccess || fail != prevFail)) {
             checkPinned(k, now);
-            checkMigrated(k, now, success - prevSuccess);
+            checkMigrated(k, now, success - prevSuccess - movedUnmapped(unmapped));
         }
         prev = now;
+        prevUnmapped = unmapped;
         prevSuccess = success;
         prevFail = fail;
+    }
+
+    /**
+     * Page-cache frames that no PTE maps, by content: a full compaction (compact()) migrates
+     * them as well (mm/compaction.c isolates any LRU folio, mapped or not), and they count in
+     * pgmigrate_success; move_pages and mbind only reach mapped pages.
+     */
+    private static TreeMap<Integer, Integer> unmappedPageCache(Kernel k) {
+        FrameTable ft = k.mem().frames();
+        TreeMap<Integer, Integer> out = new TreeMap<>();
+        for (int pfn = 0; pfn < ft.nrFrames(); pfn++) {
+            if (ft.owner(pfn) != FrameTable.NO_OWNER && !ft.testFlag(pfn, FrameTable.PG_anon)
+                    && ft.mapcount(pfn) == 0 && ft.content(pfn) != 0) {
+                out.put(ft.content(pfn), pfn);
+            }
+        }
+        return out;
+    }
+
+    /** Unmapped page-cache pages whose content now sits on another frame, still unmapped. */
+    private long movedUnmapped(TreeMap<Integer, Integer> now) {
+        long n = 0;
+        for (Map.Entry<Integer, Integer> e : prevUnmapped.entrySet()) {
+            Integer pfn = now.get(e.getKey());
+            if (pfn != null && !pfn.equals(e.getValue())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static Map<Mm, TreeMap<Long, Entry>> snapshot(Kernel k) {
@@ -127,6 +163,16 @@ final class MigrationCheck implements Consumer<Kernel> {
         Map<Integer, Boolean> lockedMapping = new TreeMap<>();
         Map<Integer, Boolean> mlockedNow = new TreeMap<>();
         List<String> problems = new ArrayList<>();
+        // the PTEs that map each frame now, and whether one is in a VM_LOCKED VMA: a step that
+        // migrates may also map pages (a long-term pin faults them in, then migrates them)
+        Map<Integer, Integer> ptesNow = new TreeMap<>();
+        Map<Integer, Boolean> lockedNow = new TreeMap<>();
+        for (TreeMap<Long, Entry> m : now.values()) {
+            for (Entry a : m.values()) {
+                ptesNow.merge(a.pfn(), 1, Integer::sum);
+                lockedNow.merge(a.pfn(), a.lockedVma(), Boolean::logicalOr);
+            }
+        }
         for (Map.Entry<Mm, TreeMap<Long, Entry>> mmEntries : prev.entrySet()) {
             TreeMap<Long, Entry> after = now.get(mmEntries.getKey());
             for (Entry b : mmEntries.getValue().values()) {
@@ -141,10 +187,10 @@ final class MigrationCheck implements Consumer<Kernel> {
                 }
                 oldState.putIfAbsent(b.pfn(), b);
                 if (b.pfn() != a.pfn()) {
-                    lockedMapping.merge(a.pfn(), a.lockedVma(), Boolean::logicalOr);
-                    if (a.mapcount() != b.mapcount()) {
+                    lockedMapping.put(a.pfn(), lockedNow.get(a.pfn()));
+                    if (a.mapcount() != ptesNow.get(a.pfn())) {
                         problems.add("pfn " + b.pfn() + " -> " + a.pfn() + ": mapcount " + b.mapcount() + " -> "
-                                + a.mapcount());
+                                + a.mapcount() + ", mapped by " + ptesNow.get(a.pfn()) + " PTEs");
                     }
                     mlockedNow.put(a.pfn(), a.mlocked());
                 }

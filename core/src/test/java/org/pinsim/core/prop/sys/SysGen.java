@@ -77,7 +77,8 @@ final class SysGen {
                 new Weighted(1, this::execOrTouch),
                 // two-node machines only (weight 0 elsewhere: the draws of one-node runs do not change)
                 new Weighted(numaWeight(), this::movePages),
-                new Weighted(numaWeight(), this::mbind));
+                new Weighted(numaWeight(), this::mbind),
+                new Weighted(numa ? 1 : 0, this::compact));
     }
 
     /** Whether the machine has two nodes: move_pages and mbind are drawn. */
@@ -129,13 +130,21 @@ final class SysGen {
         return new SysWorld(profile, memory, root, memlock, layout, zeroPage, thp);
     }
 
-    /** 64 or 128 MiB on two nodes, linux-6.18, the shared zero page in three machines of four. */
+    /**
+     * 64 or 128 MiB on two nodes, linux-6.18, the shared zero page in three machines of four;
+     * one machine in three with ZONE_MOVABLE (movable=25%), one in four with an 8 MiB CMA
+     * area, one in three aged (age=150%): where compact() and long-term pins meet them.
+     */
     private SysWorld numaWorld() {
         long memory = (64L + 64L * rnd.nextInt(2)) << 20;
         long memlock = new long[] {64 << 10, 256 << 10, 8 << 20}[rnd.nextInt(3)];
         boolean root = rnd.nextInt(3) == 0;
         boolean zeroPage = rnd.nextInt(4) != 0;
-        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, ThpEnabled.MADVISE, 2);
+        int movable = rnd.nextInt(3) == 0 ? 25 : 0;
+        long cma = rnd.nextInt(4) == 0 ? 8L << 20 : 0;
+        int age = rnd.nextInt(3) == 0 ? 150 : 0;
+        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, ThpEnabled.MADVISE, 2,
+                movable, cma, age);
     }
 
     private Maker pick() {
@@ -382,6 +391,11 @@ final class SysGen {
     }
 
     // ---------------------------------------------------------------- NUMA
+
+    /** compact(): a full compaction of every zone (mm/compaction.c compact_nodes). */
+    private void compact(Proc p) {
+        add(id -> new SysOps.Compact(id, p));
+    }
 
     /** 1..8 pages of a region to node 0 or 1, with MPOL_MF_MOVE, now and then MOVE_ALL or none. */
     private void movePages(Proc p) {

@@ -501,6 +501,18 @@ public final class SysOps {
     /** The same op run by process {@code p}. */
     // ---------------------------------------------------------------- NUMA
 
+    /** compact(): echo 1 > /proc/sys/vm/compact_memory, whichever process writes it. */
+    public record Compact(int id, Proc proc) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            c.kernel().compactMemory();
+            return org.pinsim.core.SysResult.ok(0);
+        }
+
+        public String render(SysRun c, Task t) {
+            return "compact()";
+        }
+    }
+
     /** move_pages(0, n, [a, a + 4KiB, ...], [node, ...], status, flags) of n pages from {@code addr}. */
     public record MovePages(int id, Proc proc, Addr addr, int n, int node, long flags) implements SysOp {
         public SysResult run(SysRun c, Task t) {

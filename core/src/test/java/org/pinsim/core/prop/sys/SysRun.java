@@ -53,6 +53,11 @@ public final class SysRun {
     private Failure failure;
     private int current = -1;
 
+    /** The kernel the run drives (system-wide ops: compact). */
+    Kernel kernel() {
+        return k;
+    }
+
     private SysRun(SysWorld world, boolean render) {
         this.world = world;
         this.k = world.boot();
