@@ -78,7 +78,8 @@ final class ExplainCommand implements Callable<Integer> {
         RunOptions chosen = options;
         int target = line;
         return Main.onFile(Path.of(file.equals("-") ? "." : file), err, () -> {
-            Report report = ScenarioRunner.run(Main.read(file), chosen);
+            org.pinsim.scenario.Scenario scenario = Main.read(file);
+            Report report = ScenarioRunner.run(scenario, chosen);
             for (Report.Entry e : report.entries()) {
                 if (e.line() == target && e instanceof Report.CallEntry c) {
                     List<String> lines = Explain.lines(c);
@@ -98,6 +99,15 @@ final class ExplainCommand implements Callable<Integer> {
                 if (e.line() == target && e instanceof Report.SkipEntry s) {
                     err.println(file + ":" + target + ":1: expected a call pinsim runs, found " + s.call()
                             + " (skipped: " + s.reason() + ")");
+                    return Main.EXIT_INVALID;
+                }
+            }
+            for (org.pinsim.scenario.Statement st : scenario.statements()) {
+                if (st.line() == target && st.guard() != null && !st.guard().admits(report.profile())) {
+                    // a guarded line of another profile: say which, rather than "no call"
+                    err.println(file + ":" + target + ":1: expected a call that runs under " + report.profile().id()
+                            + ", found one guarded for " + st.guard().text() + " (try --kernel "
+                            + st.guard().profiles().get(0).id() + ")");
                     return Main.EXIT_INVALID;
                 }
             }

@@ -217,4 +217,15 @@ class MainTest {
         run("run", f);
         assertThat(out.toString()).isEqualTo(first);
     }
+
+    @Test
+    void explain_ofALineGuardedForAnotherProfile_saysWhichProfilesRunIt() throws IOException {
+        String f = file("g.pin", "process app uid=1000 caps=none rlimit.memlock=64KiB layout=empty\n"
+                + "a = mmap(NULL, 40KiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+                + "[linux-3.1] mlock(a, 40KiB) = 0\n");
+        assertThat(run("explain", f + ":3")).isEqualTo(2);
+        assertThat(errLines()).isEqualTo(f + ":3:1: expected a call that runs under linux-6.18, found one guarded for"
+                + " [linux-3.1] (try --kernel linux-3.1)");
+        assertThat(run("explain", f + ":3", "--kernel", "linux-3.1")).isZero();
+    }
 }
