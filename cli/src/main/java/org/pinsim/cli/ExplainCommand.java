@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.pinsim.core.Profile;
 import org.pinsim.scenario.Explain;
 import org.pinsim.scenario.JsonReport;
 import org.pinsim.scenario.Report;
@@ -67,15 +66,10 @@ final class ExplainCommand implements Callable<Integer> {
         }
         String file = where.substring(0, colon);
         RunOptions options = RunOptions.defaults().withSeed(seed).withAs(as);
-        try {
-            if (kernel != null) {
-                options = options.withKernel(Profile.byId(kernel));
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("pinsim: --kernel: " + e.getMessage());
+        RunOptions chosen = Main.withKernel(options, kernel, err);
+        if (chosen == null) {
             return Main.EXIT_INVALID;
         }
-        RunOptions chosen = options;
         int target = line;
         return Main.onFile(Path.of(file.equals("-") ? "." : file), err, () -> {
             org.pinsim.scenario.Scenario scenario = Main.read(file);

@@ -78,6 +78,23 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
+     * {@code options} with the profile of {@code --kernel} when given; null (after one line on
+     * {@code err}) for an unknown profile, which the caller answers with exit 2.
+     */
+    static org.pinsim.scenario.RunOptions withKernel(org.pinsim.scenario.RunOptions options, String kernel,
+                                                     PrintWriter err) {
+        if (kernel == null) {
+            return options;
+        }
+        try {
+            return options.withKernel(org.pinsim.core.Profile.byId(kernel));
+        } catch (IllegalArgumentException e) {
+            err.println("pinsim: --kernel: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
      * Runs a command on one scenario file and turns what can go wrong into one line on
      * {@code err}: invalid input, a missing or unreadable file (exit 2), a model bug (exit 3).
      */

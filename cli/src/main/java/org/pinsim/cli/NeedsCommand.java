@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.pinsim.core.Profile;
 import org.pinsim.scenario.JsonReport;
 import org.pinsim.scenario.Needs;
 import org.pinsim.scenario.RunOptions;
@@ -53,15 +52,10 @@ final class NeedsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RunOptions options = RunOptions.defaults().withSeed(seed).withAs(as);
-        try {
-            if (kernel != null) {
-                options = options.withKernel(Profile.byId(kernel));
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("pinsim: --kernel: " + e.getMessage());
+        RunOptions chosen = Main.withKernel(options, kernel, err);
+        if (chosen == null) {
             return Main.EXIT_INVALID;
         }
-        RunOptions chosen = options;
         return Main.onFile(Path.of(file.equals("-") ? "." : file), err, () -> {
             Needs.Result r = Needs.find(Main.read(file), chosen);
             if (json) {

@@ -60,15 +60,10 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RunOptions options = RunOptions.defaults().withSeed(seed).withStrict(strict).withAs(as);
-        try {
-            if (kernel != null) {
-                options = options.withKernel(Profile.byId(kernel));
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("pinsim: --kernel: " + e.getMessage());
+        RunOptions chosen = Main.withKernel(options, kernel, err);
+        if (chosen == null) {
             return Main.EXIT_INVALID;
         }
-        RunOptions chosen = options;
         int worst = Main.EXIT_OK;
         boolean several = files.size() > 1;
         if (json && several) {

@@ -803,16 +803,25 @@ public final class Memory implements PageTable.TablePages {
             stat.mod(NodeStat.NR_MLOCK, -1);
             stat.count(VmEvent.UNEVICTABLE_PGCLEARED);
         }
+        clearFolioState(pfn);
+        ft.setMapcount(pfn, 0);
+        ft.setContent(pfn, 0);
+        mem.freeUnrefPage(pfn);
+        stat.count(VmEvent.PGFREE);
+    }
+
+    /**
+     * What the last folio_put drops before the free: the anon mapping (folio->mapping), and
+     * the flags free_pages_prepare clears (PAGE_FLAGS_CHECK_AT_PREP: swapbacked, dirty,
+     * referenced, reclaim) that the model keeps; the reverse-map owner with them.
+     */
+    private void clearFolioState(int pfn) {
         ft.clearFlag(pfn, PG_anon);
         ft.clearFlag(pfn, PG_swapbacked);
         ft.clearFlag(pfn, PG_dirty);
         ft.clearFlag(pfn, PG_referenced);
         ft.clearFlag(pfn, PG_reclaim);
         ft.setOwner(pfn, NO_OWNER);
-        ft.setMapcount(pfn, 0);
-        ft.setContent(pfn, 0);
-        mem.freeUnrefPage(pfn);
-        stat.count(VmEvent.PGFREE);
     }
 
     /**
@@ -837,12 +846,7 @@ public final class Memory implements PageTable.TablePages {
                 throw new IllegalStateException("freeing a large folio with a mapped page: " + ft.view(p));
             }
         }
-        ft.clearFlag(head, PG_anon);
-        ft.clearFlag(head, PG_swapbacked);
-        ft.clearFlag(head, PG_dirty);
-        ft.clearFlag(head, PG_referenced);
-        ft.clearFlag(head, PG_reclaim);
-        ft.setOwner(head, NO_OWNER);
+        clearFolioState(head);
         for (int p = head; p < head + nr; p++) {
             ft.setContent(p, 0);
         }

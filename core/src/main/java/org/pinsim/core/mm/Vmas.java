@@ -124,19 +124,10 @@ public final class Vmas {
             merged.flags = newFlags | sticky(merged.flags, before);
             return merged;
         }
-        if (start != vma.start) {
-            if ((lastError = splitVmaCheck(mm, vma, start)) != 0) {
-                return null;
-            }
-            vma = splitAt(mm, vma, start);
+        vma = splitToRange(mm, vma, start, end);
+        if (vma != null) {
+            vma.flags = newFlags;
         }
-        if (end != vma.end) {
-            if ((lastError = splitVmaCheck(mm, vma, end)) != 0) {
-                return null;
-            }
-            splitAt(mm, vma, end);
-        }
-        vma.flags = newFlags;
         return vma;
     }
 
@@ -156,6 +147,16 @@ public final class Vmas {
             merged.flags |= sticky(before); // the sticky flags of what merged (VM_STICKY)
             return merged;
         }
+        return splitToRange(mm, vma, start, end);
+    }
+
+    /**
+     * mm/vma.c vma_modify's split half: split_vma at {@code start} and at {@code end} where
+     * they fall inside {@code vma}, each checked first (__split_vma's checks).
+     *
+     * @return the VMA now covering exactly [start, end), or null ({@link #lastError} set)
+     */
+    private Vma splitToRange(Mm mm, Vma vma, long start, long end) {
         if (start != vma.start) {
             if ((lastError = splitVmaCheck(mm, vma, start)) != 0) {
                 return null;
