@@ -307,8 +307,9 @@ public final class BuddyAllocator {
     /**
      * mm/page_alloc.c: should_try_claim_block: claim when the free block is at least half a
      * pageblock (4 MiB blocks and 2 MiB ones always), or the request is unmovable or
-     * reclaimable; small movable requests only steal (page_group_by_mobility_disabled is
-     * never set: it needs less than ~1000 pages per zone... per pageblock group).
+     * reclaimable; small movable requests only steal. page_group_by_mobility_disabled needs
+     * no test here: on such a machine (PhysMem#mobilityDisabled, build_all_zonelists) every
+     * request is already MIGRATE_UNMOVABLE, which returns true.
      */
     static boolean shouldTryClaimBlock(int order, int startMt) {
         if (order >= PAGEBLOCK_ORDER) {
