@@ -305,7 +305,16 @@ public final class Task implements Caller, Cred {
 
     public SysResult brk(long addr) {
         begin();
-        return done(k.mmap.brk(this, addr));
+        long ret = k.mmap.brk(this, addr);
+        if (reason != null) {
+            // mm/mmap.c SYSCALL_DEFINE1(brk): a refused brk returns the old break, not an errno;
+            // keep the rule that refused it (check_brk_limits) so that it can be explained
+            SysResult r = new SysResult(ret, reason, limitCheck);
+            reason = null;
+            limitCheck = null;
+            return r;
+        }
+        return done(ret);
     }
 
     public SysResult mlock(long addr, long len) {

@@ -151,7 +151,7 @@ final class Execution implements Val.Env {
         String errno = r.isError() ? Errno.name(r.errno()) : null;
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
                 Transcript.result(r, step.spec().style()), r.value(), errno, r.reason(), st.expectedText(), match, detail,
-                errno == null ? null : refusal(st.name(), errno, r, task),
+                errno == null && r.reason() == null ? null : refusal(st.name(), errno, r, task),
                 st.strace().time(), st.strace().duration(), List.copyOf(callNotes)));
         current = null;
         checkInvariants(st.line());
