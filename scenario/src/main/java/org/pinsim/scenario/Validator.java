@@ -42,7 +42,9 @@ final class Validator {
         profile = chooseProfile();
         MachineConfig machine = machine();
         List<Plan.SysctlSetting> sysctls = sysctls();
-        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver, As.parse(options.as()));
+        As as = As.parse(options.as());
+        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver,
+                as != null && as.forFirst(logFirstPid()) ? as : null);
         for (Plan.ProcessDecl p : processes) {
             scope.bind(p.name(), new Scope.Binding(Scope.Kind.PROCESS, p.pos().line(), "process"));
         }
@@ -59,7 +61,7 @@ final class Validator {
                 }
             }
         }
-        As.checkPidSeen(options, firstPid);
+        As.checkPidSeen(options, firstPid, stracePids.keySet());
         return new Plan(scenario, profile, machine, sysctls, processes, List.copyOf(steps), options);
     }
 
@@ -411,6 +413,22 @@ final class Validator {
                     + "), found '" + ref.name() + "'" + Suggest.didYouMean(ref.name(), scope.names(Scope.Kind.PROCESS)));
         }
         return ref.name();
+    }
+
+    /** The first strace pid the file names (the log's first process), or null. */
+    private Long logFirstPid() {
+        return logFirstPid(scenario);
+    }
+
+    static Long logFirstPid(Scenario scenario) {
+        for (Statement st : scenario.statements()) {
+            Statement.ProcRef ref = st instanceof Statement.Call c ? c.proc()
+                    : st instanceof Statement.Event e ? e.proc() : ((Statement.Check) st).proc();
+            if (ref != null && ref.pid() != null) {
+                return ref.pid();
+            }
+        }
+        return null;
     }
 
     /** The strace pid of the first process, or null when the file names none. */
