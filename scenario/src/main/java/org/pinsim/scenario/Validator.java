@@ -86,6 +86,7 @@ final class Validator {
         int cpus = m.cpus();
         boolean zeroPage = m.zeroPage();
         ThpEnabled thp = m.thp();
+        org.pinsim.core.mm.ThpDefrag defrag = m.thpDefrag();
         long movable = 0;
         int movablePercent = 0;
         long cma = 0;
@@ -101,6 +102,10 @@ final class Validator {
                     }
                     if (s.key().equals("thp")) {
                         thp = thpMode(s);
+                        continue;
+                    }
+                    if (s.key().equals("thp_defrag")) {
+                        defrag = thpDefrag(s);
                         continue;
                     }
                     if (s.key().equals("movable") && isPercent(s.value())) {
@@ -140,7 +145,7 @@ final class Validator {
         }
         try {
             return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp, movable, movablePercent, cma,
-                    age);
+                    age, defrag);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
@@ -153,6 +158,25 @@ final class Validator {
         }
         throw resolver.error(s.value().pos(), "expected always, madvise or never for machine thp, found "
                 + Resolver.describe(s.value()));
+    }
+
+    /**
+     * {@code thp_defrag=always|defer|defer+madvise|madvise|never}
+     * (/sys/kernel/mm/transparent_hugepage/defrag).
+     */
+    private org.pinsim.core.mm.ThpDefrag thpDefrag(Directive.Setting s) {
+        String word = null;
+        if (s.value() instanceof Expr.Name n) {
+            word = n.name();
+        } else if (s.value() instanceof Expr.Binary b && b.op() == '+' && b.left() instanceof Expr.Name l
+                && b.right() instanceof Expr.Name r) {
+            word = l.name() + "+" + r.name();
+        }
+        if (word != null && org.pinsim.core.mm.ThpDefrag.parse(word) != null) {
+            return org.pinsim.core.mm.ThpDefrag.parse(word);
+        }
+        throw resolver.error(s.value().pos(), "expected always, defer, defer+madvise, madvise or never for machine"
+                + " thp_defrag, found " + Resolver.describe(s.value()));
     }
 
     private static boolean isPercent(Expr e) {
