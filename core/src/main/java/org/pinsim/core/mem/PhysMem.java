@@ -969,7 +969,7 @@ public final class PhysMem {
             if ((flags[p] & PAGE_FLAGS_CHECK_AT_FREE) != 0 || mapcount[p] != 0 || refcount[p] != expectedRef) {
                 throw new IllegalStateException("Bad page state: " + badReason(p, expectedRef) + ": " + frames.view(p));
             }
-            flags[p] = 0;
+            flags[p] &= FrameTable.PB_BITS; // a pageblock's bits stay with its first frame
             refcount[p] = 0;
             owner[p] = NO_OWNER;
             lruPrev[p] = NO_FRAME;
