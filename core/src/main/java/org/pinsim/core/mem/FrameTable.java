@@ -249,6 +249,16 @@ public final class FrameTable {
         flags[pfn] &= ~(1 << bit);
     }
 
+    /**
+     * Clears every PG_* bit of {@code mask} with one write (a pageblock bit in the mask is
+     * ignored) and returns the page flags as they were before.
+     */
+    public int clearFlags(int pfn, int mask) {
+        final int old = flags[pfn];
+        flags[pfn] = old & ~(mask & ~PB_BITS);
+        return old & ~PB_BITS;
+    }
+
     /** Sets the flag and says whether it was already set (TestSetPage*, folio_test_set_*). */
     public boolean testSetFlag(int pfn, int bit) {
         final int old = flags[pfn];
