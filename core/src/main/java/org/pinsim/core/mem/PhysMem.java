@@ -94,6 +94,8 @@ public final class PhysMem {
     private final int nrNodes;
     private final int nrCpus;
     private final int pagesPerNode;
+    /** log2(pagesPerNode) when it is a power of two (pfn_to_nid by a shift), else -1. */
+    private final int nodeShift;
     private final int zeroPfn;
     private final int[] reservedPfns;
     private final int[] zoneMovablePfn;
@@ -156,6 +158,7 @@ public final class PhysMem {
         this.nrNodes = nodes;
         this.nrCpus = cpus;
         this.pagesPerNode = (int) (nodeBytes >>> PAGE_SHIFT);
+        this.nodeShift = Integer.bitCount(pagesPerNode) == 1 ? Integer.numberOfTrailingZeros(pagesPerNode) : -1;
         this.frames = new FrameTable((int) totalFrames);
         this.zoneMovablePfn = findZoneMovablePfnsForNodes(movableBytes >>> PAGE_SHIFT, movablePercent);
         this.zones = freeAreaInit();
@@ -1094,9 +1097,9 @@ public final class PhysMem {
      *     someone else, mapped, reserved, on an LRU list, mlocked or already free
      */
     public void freePages(int pfn, int order) {
-        checkBlock(pfn, order);
+        final Zone zone = checkBlock(pfn, order);
         freePagesPrepare(pfn, order, 1);
-        freeFrozenPages(pfn, order);
+        freeFrozenPages(zone, pfn, order);
     }
 
     /**
@@ -1104,9 +1107,9 @@ public final class PhysMem {
      * to zero (the end of folio_put).
      */
     public void freeUnrefPage(int pfn) {
-        checkBlock(pfn, 0);
+        final Zone zone = checkBlock(pfn, 0);
         freePagesPrepare(pfn, 0, 0);
-        freeFrozenPages(pfn, 0);
+        freeFrozenPages(zone, pfn, 0);
     }
 
     /**
@@ -1115,9 +1118,9 @@ public final class PhysMem {
      * pcp list (order 9 is pcp_allowed_order) or the buddy.
      */
     public void freeUnrefFolio(int head, int order) {
-        checkBlock(head, order);
+        final Zone zone = checkBlock(head, order);
         freePagesPrepare(head, order, 0);
-        freeFrozenPages(head, order);
+        freeFrozenPages(zone, head, order);
     }
 
     /**
@@ -1125,8 +1128,7 @@ public final class PhysMem {
      * list for the pageblock's type (CMA and HIGHATOMIC as MOVABLE); isolated pageblocks and
      * other orders go straight to the buddy (free_one_page).
      */
-    private void freeFrozenPages(int pfn, int order) {
-        final Zone zone = zoneOf(pfn);
+    private void freeFrozenPages(Zone zone, int pfn, int order) {
         if (!PerCpuPages.pcpAllowedOrder(order)) {
             freeOnePage(zone, pfn, order, BuddyAllocator.FPI_NONE);
             return;
@@ -1155,14 +1157,17 @@ public final class PhysMem {
         }
     }
 
-    private void checkBlock(int pfn, int order) {
+    /** Checks that [pfn, pfn + 2^order) is a block inside one zone; returns that zone (page_zone). */
+    private Zone checkBlock(int pfn, int order) {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER || pfn < 0
                 || (long) pfn + (1 << order) > frames.nrFrames || (pfn & ((1 << order) - 1)) != 0) {
             throw new IllegalArgumentException("no block of order " + order + " at pfn " + pfn);
         }
-        if (!zoneOf(pfn).spans(pfn + (1 << order) - 1)) {
+        final Zone zone = zoneOf(pfn);
+        if (!zone.spans(pfn + (1 << order) - 1)) {
             throw new IllegalArgumentException("block of order " + order + " at pfn " + pfn + " crosses a zone");
         }
+        return zone;
     }
 
     // mm/page_alloc.c: free_pages_prepare -> free_page_is_bad, then page->flags &=
@@ -1179,7 +1184,7 @@ public final class PhysMem {
             if ((flags[p] & PAGE_FLAGS_CHECK_AT_FREE) != 0 || mapcount[p] != 0 || refcount[p] != expectedRef) {
                 throw new IllegalStateException("Bad page state: " + badReason(p, expectedRef) + ": " + frames.view(p));
             }
-            flags[p] = 0;
+            flags[p] &= FrameTable.PB_BITS; // a pageblock's bits stay with its first frame
             refcount[p] = 0;
             owner[p] = NO_OWNER;
             lruPrev[p] = NO_FRAME;
@@ -1317,12 +1322,13 @@ public final class PhysMem {
 
     /** pfn_to_nid(pfn). */
     public int nidOf(int pfn) {
-        return pfn / pagesPerNode;
+        final int s = nodeShift; // a shift where it can be: this is on every LRU and free path
+        return s >= 0 ? pfn >>> s : pfn / pagesPerNode;
     }
 
     /** page_zone(page). */
     public Zone zoneOf(int pfn) {
-        final int nid = pfn / pagesPerNode;
+        final int nid = nidOf(pfn);
         final int movable = zoneMovablePfn[nid];
         if (movable != 0 && pfn >= movable) {
             return zones[nid][Zone.ZONE_MOVABLE];

@@ -825,11 +825,7 @@ public final class Memory implements PageTable.TablePages {
      * referenced, reclaim) that the model keeps; the reverse-map owner with them.
      */
     private void clearFolioState(int pfn) {
-        ft.clearFlag(pfn, PG_anon);
-        ft.clearFlag(pfn, PG_swapbacked);
-        ft.clearFlag(pfn, PG_dirty);
-        ft.clearFlag(pfn, PG_referenced);
-        ft.clearFlag(pfn, PG_reclaim);
+        ft.clearFlags(pfn, 1 << PG_anon | 1 << PG_swapbacked | 1 << PG_dirty | 1 << PG_referenced | 1 << PG_reclaim);
         ft.setOwner(pfn, NO_OWNER);
     }
 
