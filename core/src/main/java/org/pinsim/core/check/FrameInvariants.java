@@ -46,7 +46,7 @@ final class FrameInvariants {
     private final FrameTable ft;
     private final int zeroPfn;
     private final Invariants.ExtraRefs extra;
-    private final BitSet tables;
+    private final PfnSet tables;
     private final BitSet cached = new BitSet();
     private final Set<Inode> inodesSeen = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The pfn of every present non-special PTE, one entry per PTE; sorted before the sweep. */
@@ -64,7 +64,7 @@ final class FrameInvariants {
     private long filePages;
     private long shmemPages;
 
-    FrameInvariants(PhysMem mem, Invariants.ExtraRefs extra, BitSet tables) {
+    FrameInvariants(PhysMem mem, Invariants.ExtraRefs extra, PfnSet tables) {
         this.ft = mem.frames();
         this.zeroPfn = mem.zeroPfn();
         this.extra = extra;
@@ -357,7 +357,7 @@ final class FrameInvariants {
         }
         if ((f & (1 << PG_pgtable)) != 0) {
             pgtables++;
-            if (!tables.get(pfn)) {
+            if (!tables.contains(pfn)) {
                 Invariants.fail("PG_pgtable frame that no mm's page table uses (leaked): " + ft.view(pfn));
             }
             return;

@@ -1,7 +1,6 @@
 package org.pinsim.core.check;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.Task;
@@ -113,7 +112,7 @@ public final class Invariants {
         k.mem().checkInvariants();
         k.lru().checkInvariants();
         FrameTable ft = k.mem().frames();
-        BitSet tables = new BitSet();
+        PfnSet tables = new PfnSet();
         List<Mm> mms = new ArrayList<>();
         List<String> names = new ArrayList<>();
         distinctMms(k, mms, names);
@@ -164,7 +163,7 @@ public final class Invariants {
     /** The counter invariants only; see the class comment. */
     public static void checkQuick(Kernel k) {
         FrameTable ft = k.mem().frames();
-        BitSet tables = new BitSet();
+        PfnSet tables = new PfnSet();
         List<Mm> mms = new ArrayList<>();
         List<String> names = new ArrayList<>();
         distinctMms(k, mms, names);

@@ -3,7 +3,6 @@ package org.pinsim.core.check;
 import static org.pinsim.core.mem.FrameTable.PG_buddy;
 import static org.pinsim.core.mem.FrameTable.PG_pgtable;
 
-import java.util.BitSet;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.Vma;
@@ -101,7 +100,7 @@ final class MmInvariants {
      * table; VmPTE's pgtables_bytes counts the PUD, PMD and PTE tables (all but the PGD).
      * Adds the frames to {@code seen} and returns how many there were.
      */
-    static long checkTables(String who, Mm mm, FrameTable ft, BitSet seen) {
+    static long checkTables(String who, Mm mm, FrameTable ft, PfnSet seen) {
         long[] count = new long[1];
         mm.pageTable().forEachTableFrame(pfn -> {
             if (pfn < 0 || pfn >= ft.nrFrames()) {
@@ -110,10 +109,9 @@ final class MmInvariants {
             if (!ft.testFlag(pfn, PG_pgtable) || ft.testFlag(pfn, PG_buddy) || ft.refcount(pfn) <= 0) {
                 Invariants.fail(who + ": page-table frame is not an in-use PG_pgtable frame: " + ft.view(pfn));
             }
-            if (seen.get(pfn)) {
+            if (!seen.add(pfn)) {
                 Invariants.fail(who + ": page-table frame used twice: " + ft.view(pfn));
             }
-            seen.set(pfn);
             count[0]++;
         });
         expect(who, "pgtables_bytes / PAGE_SIZE (VmPTE)", mm.pageTable().tablePages(), count[0] - 1,
