@@ -24,6 +24,8 @@ final class Validator {
     private final Resolver resolver;
     private final Scope scope = new Scope();
     private final Map<Long, String> stracePids = new HashMap<>();
+    /** The "did you mean" of each unknown call name met so far. */
+    private final Map<String, String> unknownHints = new HashMap<>();
     private Profile profile;
     private String mainProcess;
     private Long firstPid;
@@ -378,7 +380,8 @@ final class Validator {
         if (variant != null) {
             reason = variant;
         } else if (spec == null) {
-            String hint = Suggest.didYouMean(st.name(), Calls.names());
+            // one edit-distance search per distinct name, not per line (a log repeats its calls)
+            String hint = unknownHints.computeIfAbsent(st.name(), n -> Suggest.didYouMean(n, Calls.names()));
             if (options.strict()) {
                 throw resolver.error(st.namePos(), "expected a known call (--strict), found '" + st.name() + "'" + hint);
             }
