@@ -130,6 +130,10 @@ public final class Compaction {
     private final FreePages freepages = new FreePages();
     private int isolateStartPfn; // isolate_freepages_block's *start_pfn out-parameter
 
+    // experiment instruments (not kernel rules; null in every run of the model proper)
+    private java.util.function.IntPredicate migrateBlockFilter;
+    private java.util.function.IntConsumer migratedObserver;
+
     /** migrate_pages' callbacks: compaction_alloc and compaction_free. */
     private final Migrate.Target target = new Migrate.Target() {
         @Override
@@ -172,6 +176,20 @@ public final class Compaction {
 
     private static int zoneId(Zone z) {
         return z.nid() * Zone.MAX_NR_ZONES + z.zoneIdx();
+    }
+
+    /**
+     * Experiments only, not a kernel rule: a pageblock (by its first pfn) the migrate scanner
+     * may scan; a block the filter refuses is passed by as if marked skip (E6's oracle that
+     * knows which blocks hold an immovable page). Null: the kernel's rules alone.
+     */
+    public void setMigrateBlockFilter(java.util.function.IntPredicate filter) {
+        migrateBlockFilter = filter;
+    }
+
+    /** Experiments only: told the source pfn of every folio a compaction pass migrated. Null: none. */
+    public void setMigratedObserver(java.util.function.IntConsumer observer) {
+        migratedObserver = observer;
     }
 
     // ---- entry points ----
@@ -432,10 +450,24 @@ public final class Compaction {
      * MR_COMPACTION): the compacting context waits until the batch's remaps are done.
      */
     private int migrateBatch() {
+        int[] sources = null;
+        if (migratedObserver != null) {
+            sources = new int[migratepages.size()];
+            for (int j = 0; j < sources.length; j++) {
+                sources[j] = migratepages.pfn(j);
+            }
+        }
         migrate.beginCall();
         final int err = migrate.migratePages(migratepages,
                 target, mode == Mode.ASYNC ? Migrate.Mode.ASYNC : Migrate.Mode.SYNC);
         nrMigratepages = 0;
+        if (sources != null) {
+            for (int src : sources) {
+                if (!migratepages.contains(src)) { // migrated folios leave the list
+                    migratedObserver.accept(src);
+                }
+            }
+        }
         clock.runUntil(clock.now() + migrate.callNs());
         return err;
     }
@@ -455,6 +487,9 @@ public final class Compaction {
             if (!suitableMigrationSource(blockStartPfn)) {
                 updateCachedMigrate(blockEndPfn);
                 continue;
+            }
+            if (migrateBlockFilter != null && !migrateBlockFilter.test(blockStartPfn)) {
+                continue; // an experiment's oracle (not the kernel)
             }
             isolateMigratepagesBlock(lowPfn, blockEndPfn);
             break;
