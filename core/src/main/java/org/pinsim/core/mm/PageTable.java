@@ -68,6 +68,13 @@ public final class PageTable {
     private final TablePages pages;
     private final Dir pgd;
     private long tablePages;
+    /**
+     * The last leaf found and the 2 MiB it covers (a one-entry lookup cache, as a TLB for the
+     * radix walk: faults, GUP and zaps look up the same leaf page after page). Forgotten
+     * whenever a leaf or a directory leaves its slot.
+     */
+    private Leaf cachedLeaf;
+    private long cachedBase;
 
     public PageTable(TablePages pages) {
         this.pages = pages;
@@ -89,6 +96,11 @@ public final class PageTable {
 
     /** The leaf table covering addr, or null if none (and !alloc) or memory ran out (alloc). */
     public Leaf leaf(long addr, boolean alloc) {
+        final long base = addr & ~((1L << 21) - 1);
+        final Leaf cached = cachedLeaf;
+        if (cached != null && base == cachedBase) {
+            return cached;
+        }
         Dir pud = child(pgd, idx(addr, 39), alloc);
         if (pud == null) {
             return null;
@@ -108,6 +120,10 @@ public final class PageTable {
             pmd.slot[i] = leaf;
             pmd.used++;
             tablePages++;
+        }
+        if (leaf != null) {
+            cachedLeaf = leaf;
+            cachedBase = base;
         }
         return leaf;
     }
@@ -211,6 +227,7 @@ public final class PageTable {
         }
         pmd.slot[i] = null;
         pmd.used--;
+        cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(leaf.pfn);
     }
@@ -233,6 +250,7 @@ public final class PageTable {
         Leaf leaf = (Leaf) spmd.slot[si];
         spmd.slot[si] = null;
         spmd.used--;
+        cachedLeaf = null;
         dpmd.slot[idx(newAddr, 21)] = leaf;
         dpmd.used++;
         return true;
@@ -286,6 +304,7 @@ public final class PageTable {
             if (inside && c.used == 0) {
                 d.slot[i] = null;
                 d.used--;
+                cachedLeaf = null;
                 tablePages--;
                 pages.freeTablePage(c.pfn);
             }
@@ -303,6 +322,7 @@ public final class PageTable {
         }
         pmd.slot[i] = null;
         pmd.used--;
+        cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(l.pfn);
     }
