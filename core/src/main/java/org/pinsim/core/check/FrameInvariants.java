@@ -46,7 +46,7 @@ final class FrameInvariants {
     private final FrameTable ft;
     private final int zeroPfn;
     private final Invariants.ExtraRefs extra;
-    private final BitSet tables;
+    private final PfnSet tables;
     private final BitSet cached = new BitSet();
     private final Set<Inode> inodesSeen = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The pfn of every present non-special PTE, one entry per PTE; sorted before the sweep. */
@@ -64,7 +64,7 @@ final class FrameInvariants {
     private long filePages;
     private long shmemPages;
 
-    FrameInvariants(PhysMem mem, Invariants.ExtraRefs extra, BitSet tables) {
+    FrameInvariants(PhysMem mem, Invariants.ExtraRefs extra, PfnSet tables) {
         this.ft = mem.frames();
         this.zeroPfn = mem.zeroPfn();
         this.extra = extra;
@@ -85,7 +85,7 @@ final class FrameInvariants {
      * page, in that order, leaves it evictable and not PG_mlocked although a VM_LOCKED VMA
      * maps it. Such a page must then be evictable, never stranded: see {@link #sweep}.
      */
-    void walkMm(String who, Mm mm) {
+    void walkMm(Object who, Mm mm) {
         long[] rss = new long[4];
         VmaTree vmas = mm.vmas();
         for (int i = 0; i < vmas.size(); i++) {
@@ -110,7 +110,7 @@ final class FrameInvariants {
      * and that carries VM_MAYBE_GUARD (so that fork copies the marker), an anonymous one with
      * an anon_vma (anon_vma_prepare).
      */
-    private void guardMarker(String who, Vma v, long addr, long e) {
+    private void guardMarker(Object who, Vma v, long addr, long e) {
         if (!Pte.isGuardMarker(e)) {
             failPte(who, v, addr, "is neither present nor a guard marker: 0x" + Long.toHexString(e));
         }
@@ -125,7 +125,7 @@ final class FrameInvariants {
         }
     }
 
-    private void pteEntry(String who, Vma v, long addr, long e, boolean mlocks, long[] rss) {
+    private void pteEntry(Object who, Vma v, long addr, long e, boolean mlocks, long[] rss) {
         if (Pte.isMigrationEntry(e)) {
             migrationEntry(who, v, addr, e, rss);
             return;
@@ -181,7 +181,7 @@ final class FrameInvariants {
      * isolated: no entry outlives its migration) and counts in the mapping's rss, as
      * try_to_migrate_one leaves the rss counters alone.
      */
-    private void migrationEntry(String who, Vma v, long addr, long e, long[] rss) {
+    private void migrationEntry(Object who, Vma v, long addr, long e, long[] rss) {
         int pfn = Pte.pfn(e);
         if (pfn >= ft.nrFrames() || ft.refcount(pfn) <= 0 || ft.isBuddy(pfn)) {
             failPte(who, v, addr, "is a migration entry for a free or invalid frame: 0x" + Long.toHexString(e));
@@ -194,7 +194,7 @@ final class FrameInvariants {
                 : (f & (1 << PG_swapbacked)) != 0 ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES]++;
     }
 
-    private static void failPte(String who, Vma v, long addr, String what) {
+    private static void failPte(Object who, Vma v, long addr, String what) {
         Invariants.fail(who + ": PTE at 0x" + Long.toHexString(addr) + " in VMA " + v + " " + what);
     }
 
@@ -206,7 +206,7 @@ final class FrameInvariants {
     }
 
     /** Marks the page cache of {@code f}: each page in use, in no other cache, counted by nrCached. */
-    private void collectCache(String who, Inode f) {
+    private void collectCache(Object who, Inode f) {
         if (!inodesSeen.add(f)) {
             return;
         }
@@ -357,7 +357,7 @@ final class FrameInvariants {
         }
         if ((f & (1 << PG_pgtable)) != 0) {
             pgtables++;
-            if (!tables.get(pfn)) {
+            if (!tables.contains(pfn)) {
                 Invariants.fail("PG_pgtable frame that no mm's page table uses (leaked): " + ft.view(pfn));
             }
             return;

@@ -1,7 +1,6 @@
 package org.pinsim.core.check;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.pinsim.core.Kernel;
 import org.pinsim.core.Task;
@@ -113,9 +112,9 @@ public final class Invariants {
         k.mem().checkInvariants();
         k.lru().checkInvariants();
         FrameTable ft = k.mem().frames();
-        BitSet tables = new BitSet();
+        PfnSet tables = new PfnSet();
         List<Mm> mms = new ArrayList<>();
-        List<String> names = new ArrayList<>();
+        List<Object> names = new ArrayList<>();
         distinctMms(k, mms, names);
         long tableFrames = 0;
         for (int i = 0; i < mms.size(); i++) {
@@ -135,10 +134,11 @@ public final class Invariants {
         checkPins(k, mms, names);
     }
 
-    private static void checkPins(Kernel k, List<Mm> mms, List<String> names) {
-        PinInvariants.checkCharges(k);
+    private static void checkPins(Kernel k, List<Mm> mms, List<Object> names) {
+        PinInvariants.Holders holders = PinInvariants.Holders.of(k);
+        PinInvariants.checkCharges(k, holders);
         for (int i = 0; i < mms.size(); i++) {
-            PinInvariants.checkMm(k, mms.get(i), names.get(i));
+            PinInvariants.checkMm(k, holders, mms.get(i), names.get(i));
         }
     }
 
@@ -164,9 +164,9 @@ public final class Invariants {
     /** The counter invariants only; see the class comment. */
     public static void checkQuick(Kernel k) {
         FrameTable ft = k.mem().frames();
-        BitSet tables = new BitSet();
+        PfnSet tables = new PfnSet();
         List<Mm> mms = new ArrayList<>();
-        List<String> names = new ArrayList<>();
+        List<Object> names = new ArrayList<>();
         distinctMms(k, mms, names);
         long tableFrames = 0;
         for (int i = 0; i < mms.size(); i++) {
@@ -205,14 +205,22 @@ public final class Invariants {
     }
 
     /** The mms of the live tasks, each once, in pid order, each named by its first task. */
-    private static void distinctMms(Kernel k, List<Mm> mms, List<String> names) {
+    private static void distinctMms(Kernel k, List<Mm> mms, List<Object> names) {
         for (Task t : k.tasks()) {
             Mm mm = t.mm();
             if (mm == null || containsIdentity(mms, mm)) {
                 continue;
             }
             mms.add(mm);
-            names.add("mm " + mm.id() + " (pid " + t.pid() + " " + t.name() + ")");
+            names.add(new MmName(mm.id(), t.pid(), t.name()));
+        }
+    }
+
+    /** How a message names an mm, {@code mm 3 (pid 1002 app)}: written only when a check fails. */
+    private record MmName(int id, int pid, String task) {
+        @Override
+        public String toString() {
+            return "mm " + id + " (pid " + pid + " " + task + ")";
         }
     }
 
@@ -230,18 +238,23 @@ public final class Invariants {
                 "the page-table frames (PGDs included) of all live mms");
     }
 
+    private static final NodeStat[] NODE_STATS = NodeStat.values();
+    private static final VmEvent[] VM_EVENTS = VmEvent.values();
+
     private static void checkStatsNonNegative(Kernel k) {
         VmStat stat = k.vmstat();
-        for (NodeStat s : NodeStat.values()) {
+        for (NodeStat s : NODE_STATS) {
             MmInvariants.nonNegative("vmstat", s.procName(), stat.get(s));
         }
-        for (VmEvent e : VmEvent.values()) {
+        for (VmEvent e : VM_EVENTS) {
             MmInvariants.nonNegative("vmstat", e.procName(), stat.get(e));
         }
         Lru lru = k.lru();
         for (int nid = 0; nid < k.mem().nrNodes(); nid++) {
             for (int l = 0; l < Lru.NR_LRU_LISTS; l++) {
-                MmInvariants.nonNegative("node " + nid + " lru", Lru.vmstatName(l), lru.nrPages(nid, l));
+                if (lru.nrPages(nid, l) < 0) { // the name is built only when it fails
+                    MmInvariants.nonNegative("node " + nid + " lru", Lru.vmstatName(l), lru.nrPages(nid, l));
+                }
             }
         }
         MmInvariants.nonNegative("vmstat", "nr_free_pages", k.mem().freePagesCount());

@@ -3,7 +3,6 @@ package org.pinsim.core.check;
 import static org.pinsim.core.mem.FrameTable.PG_buddy;
 import static org.pinsim.core.mem.FrameTable.PG_pgtable;
 
-import java.util.BitSet;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.Vma;
@@ -22,7 +21,7 @@ final class MmInvariants {
     }
 
     /** VMAs sorted, non-overlapping, page aligned, start &lt; end. */
-    static void checkVmas(String who, Mm mm) {
+    static void checkVmas(Object who, Mm mm) {
         VmaTree vmas = mm.vmas();
         Vma prev = null;
         for (int i = 0; i < vmas.size(); i++) {
@@ -49,7 +48,7 @@ final class MmInvariants {
      * Neither counter, less what the kernel's wrong-mm uncharges took from it
      * ({@link Mm#unownedLockedVm()}), is negative, nor are the rss counters.
      */
-    static void checkCounters(String who, Mm mm, boolean vmPinned) {
+    static void checkCounters(Object who, Mm mm, boolean vmPinned) {
         long total = 0;
         long locked = 0;
         long pinned = 0;
@@ -80,11 +79,16 @@ final class MmInvariants {
             }
         }
         expect(who, "total_vm", mm.totalVm(), total, "pages of its VMAs");
-        expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift() + mm.driverLockedVm(),
-                "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift()
-                        + ") + driver charges (" + mm.driverLockedVm() + ")");
-        expect(who, "pinned_vm", mm.pinnedVm(), pinned + mm.driverPinnedVm(),
-                "pages of its VM_PINNED VMAs (" + pinned + ") + driver charges (" + mm.driverPinnedVm() + ")");
+        // the rule's words are built only when it fails (this runs after every call)
+        if (mm.lockedVm() != locked + mm.lockedVmDrift() + mm.driverLockedVm()) {
+            expect(who, "locked_vm", mm.lockedVm(), locked + mm.lockedVmDrift() + mm.driverLockedVm(),
+                    "pages of its VM_LOCKED VMAs (" + locked + ") + lockedVmDrift (" + mm.lockedVmDrift()
+                            + ") + driver charges (" + mm.driverLockedVm() + ")");
+        }
+        if (mm.pinnedVm() != pinned + mm.driverPinnedVm()) {
+            expect(who, "pinned_vm", mm.pinnedVm(), pinned + mm.driverPinnedVm(),
+                    "pages of its VM_PINNED VMAs (" + pinned + ") + driver charges (" + mm.driverPinnedVm() + ")");
+        }
         expect(who, "data_vm", mm.dataVm(), data, "pages of its VMAs with is_data_mapping");
         expect(who, "exec_vm", mm.execVm(), exec, "pages of its VMAs with is_exec_mapping");
         expect(who, "stack_vm", mm.stackVm(), stack, "pages of its VMAs with is_stack_mapping");
@@ -101,7 +105,7 @@ final class MmInvariants {
      * table; VmPTE's pgtables_bytes counts the PUD, PMD and PTE tables (all but the PGD).
      * Adds the frames to {@code seen} and returns how many there were.
      */
-    static long checkTables(String who, Mm mm, FrameTable ft, BitSet seen) {
+    static long checkTables(Object who, Mm mm, FrameTable ft, PfnSet seen) {
         long[] count = new long[1];
         mm.pageTable().forEachTableFrame(pfn -> {
             if (pfn < 0 || pfn >= ft.nrFrames()) {
@@ -110,10 +114,9 @@ final class MmInvariants {
             if (!ft.testFlag(pfn, PG_pgtable) || ft.testFlag(pfn, PG_buddy) || ft.refcount(pfn) <= 0) {
                 Invariants.fail(who + ": page-table frame is not an in-use PG_pgtable frame: " + ft.view(pfn));
             }
-            if (seen.get(pfn)) {
+            if (!seen.add(pfn)) {
                 Invariants.fail(who + ": page-table frame used twice: " + ft.view(pfn));
             }
-            seen.set(pfn);
             count[0]++;
         });
         expect(who, "pgtables_bytes / PAGE_SIZE (VmPTE)", mm.pageTable().tablePages(), count[0] - 1,
@@ -121,13 +124,13 @@ final class MmInvariants {
         return count[0];
     }
 
-    static void expect(String who, String counter, long actual, long expected, String rule) {
+    static void expect(Object who, String counter, long actual, long expected, String rule) {
         if (actual != expected) {
             Invariants.fail(who + ": " + counter + " = " + actual + " but " + rule + " = " + expected);
         }
     }
 
-    static void nonNegative(String who, String counter, long v) {
+    static void nonNegative(Object who, String counter, long v) {
         if (v < 0) {
             Invariants.fail(who + ": " + counter + " is negative: " + v);
         }

@@ -80,13 +80,18 @@ final class PinInvariants {
 
     /** user->locked_vm of every user_struct equals what the live rings and perf buffers charged it. */
     static void checkCharges(Kernel k) {
+        checkCharges(k, Holders.of(k));
+    }
+
+    /** {@link #checkCharges(Kernel)} with the holders already listed. */
+    static void checkCharges(Kernel k, Holders h) {
         Map<UserStruct, Long> user = new IdentityHashMap<>();
-        for (IoRingCtx r : k.rings()) {
+        for (IoRingCtx r : h.rings()) {
             if (r.user() != null) {
                 user.merge(r.user(), r.regionPages() + r.bufferAcctPages(), Long::sum);
             }
         }
-        for (PerfEvent e : k.perfEvents()) {
+        for (PerfEvent e : h.perfEvents()) {
             if (e.rbUser() != null) {
                 user.merge(e.rbUser(), e.rbUserPages(), Long::sum);
             }
@@ -101,17 +106,30 @@ final class PinInvariants {
         }
     }
 
+    /** The live pin holders, listed once for all the mms of one check. */
+    record Holders(List<IoRingCtx> rings, List<PerfEvent> perfEvents, List<Uverbs> devices,
+                   List<VfioContainer> containers) {
+        static Holders of(Kernel k) {
+            return new Holders(k.rings(), k.perfEvents(), k.uverbsDevices(), k.vfioContainers());
+        }
+    }
+
     /** The driver parts of {@code mm}'s pinned_vm and locked_vm against what its holders charged. */
-    static void checkMm(Kernel k, Mm mm, String who) {
+    static void checkMm(Kernel k, Mm mm, Object who) {
+        checkMm(k, Holders.of(k), mm, who);
+    }
+
+    /** {@link #checkMm(Kernel, Mm, Object)} with the holders already listed. */
+    static void checkMm(Kernel k, Holders h, Mm mm, Object who) {
         long rings = 0;
-        for (IoRingCtx r : k.rings()) {
+        for (IoRingCtx r : h.rings()) {
             if (r.mmAccount() == mm) {
                 rings += r.bufferAcctPages();
             }
         }
         long mrPinned = 0;
         long mrLocked = 0;
-        for (Uverbs u : k.uverbsDevices()) {
+        for (Uverbs u : h.devices()) {
             for (Uverbs.Mr mr : u.mrs()) {
                 if (mr.chargedMm() == mm) {
                     if (mr.lockedVmCounter()) {
@@ -123,7 +141,7 @@ final class PinInvariants {
             }
         }
         long dma = 0;
-        for (VfioContainer c : k.vfioContainers()) {
+        for (VfioContainer c : h.containers()) {
             for (VfioContainer.Dma d : c.dmas()) {
                 if (d.mm() == mm) {
                     dma += d.lockedPages();

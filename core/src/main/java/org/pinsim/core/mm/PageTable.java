@@ -18,11 +18,27 @@ public final class PageTable {
     /** An upper-level table (PGD, PUD or PMD). */
     static final class Dir {
         final Object[] slot = new Object[512];
+        /** Which slots are non-null, one bit each: lets {@link #forEachTableFrame} skip the empty ones. */
+        final long[] present = new long[8];
         final int pfn;
         int used;
 
         Dir(int pfn) {
             this.pfn = pfn;
+        }
+
+        /** Fills the empty slot {@code i}. */
+        void put(int i, Object child) {
+            slot[i] = child;
+            present[i >>> 6] |= 1L << i;
+            used++;
+        }
+
+        /** Empties the full slot {@code i}. */
+        void remove(int i) {
+            slot[i] = null;
+            present[i >>> 6] &= ~(1L << i);
+            used--;
         }
     }
 
@@ -117,8 +133,7 @@ public final class PageTable {
                 return null;
             }
             leaf = new Leaf(pfn);
-            pmd.slot[i] = leaf;
-            pmd.used++;
+            pmd.put(i, leaf);
             tablePages++;
         }
         if (leaf != null) {
@@ -139,8 +154,7 @@ public final class PageTable {
                 return null;
             }
             c = new Dir(pfn);
-            d.slot[i] = c;
-            d.used++;
+            d.put(i, c);
             tablePages++;
         }
         return c;
@@ -207,8 +221,7 @@ public final class PageTable {
         }
         Leaf leaf = new Leaf(pfn);
         leaf.pmd = pmdEntry;
-        pmd.slot[i] = leaf;
-        pmd.used++;
+        pmd.put(i, leaf);
         tablePages++;
         return true;
     }
@@ -225,8 +238,7 @@ public final class PageTable {
         if (leaf == null || leaf.pmd == Pte.NONE) {
             throw new IllegalStateException("no huge PMD at 0x" + Long.toHexString(haddr));
         }
-        pmd.slot[i] = null;
-        pmd.used--;
+        pmd.remove(i);
         cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(leaf.pfn);
@@ -248,11 +260,9 @@ public final class PageTable {
         Dir spmd = child(child(pgd, idx(oldAddr, 39), false), idx(oldAddr, 30), false);
         int si = idx(oldAddr, 21);
         Leaf leaf = (Leaf) spmd.slot[si];
-        spmd.slot[si] = null;
-        spmd.used--;
+        spmd.remove(si);
         cachedLeaf = null;
-        dpmd.slot[idx(newAddr, 21)] = leaf;
-        dpmd.used++;
+        dpmd.put(idx(newAddr, 21), leaf);
         return true;
     }
 
@@ -302,8 +312,7 @@ public final class PageTable {
             Dir c = (Dir) child;
             freeLevel(c, shift - 9, a, start, end, floor, ceiling);
             if (inside && c.used == 0) {
-                d.slot[i] = null;
-                d.used--;
+                d.remove(i);
                 cachedLeaf = null;
                 tablePages--;
                 pages.freeTablePage(c.pfn);
@@ -320,8 +329,7 @@ public final class PageTable {
                 throw new IllegalStateException("freeing a PTE table that still maps pages at 0x" + Long.toHexString(a));
             }
         }
-        pmd.slot[i] = null;
-        pmd.used--;
+        pmd.remove(i);
         cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(l.pfn);
@@ -364,23 +372,20 @@ public final class PageTable {
     /** All table frames currently held (for the invariant checker): PGD + tablePages. */
     public void forEachTableFrame(java.util.function.IntConsumer c) {
         c.accept(pgd.pfn);
-        for (Object o : pgd.slot) {
-            if (o == null) {
-                continue;
-            }
-            Dir pud = (Dir) o;
-            c.accept(pud.pfn);
-            for (Object p : pud.slot) {
-                if (p == null) {
-                    continue;
-                }
-                Dir pmd = (Dir) p;
-                c.accept(pmd.pfn);
-                for (Object q : pmd.slot) {
-                    if (q != null) {
-                        c.accept(((Leaf) q).pfn);
-                    }
-                }
+        forEachChild(pgd, pud -> {
+            c.accept(((Dir) pud).pfn);
+            forEachChild((Dir) pud, pmd -> {
+                c.accept(((Dir) pmd).pfn);
+                forEachChild((Dir) pmd, leaf -> c.accept(((Leaf) leaf).pfn));
+            });
+        });
+    }
+
+    /** The non-null slots of {@code d}, in index order, found from its bitmap. */
+    private static void forEachChild(Dir d, java.util.function.Consumer<Object> c) {
+        for (int w = 0; w < d.present.length; w++) {
+            for (long bits = d.present[w]; bits != 0; bits &= bits - 1) {
+                c.accept(d.slot[w << 6 | Long.numberOfTrailingZeros(bits)]);
             }
         }
     }
