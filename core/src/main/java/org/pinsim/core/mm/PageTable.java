@@ -84,6 +84,13 @@ public final class PageTable {
     private final TablePages pages;
     private final Dir pgd;
     private long tablePages;
+    /**
+     * The last leaf found and the 2 MiB it covers (a one-entry lookup cache, as a TLB for the
+     * radix walk: faults, GUP and zaps look up the same leaf page after page). Forgotten
+     * whenever a leaf or a directory leaves its slot.
+     */
+    private Leaf cachedLeaf;
+    private long cachedBase;
 
     public PageTable(TablePages pages) {
         this.pages = pages;
@@ -105,6 +112,11 @@ public final class PageTable {
 
     /** The leaf table covering addr, or null if none (and !alloc) or memory ran out (alloc). */
     public Leaf leaf(long addr, boolean alloc) {
+        final long base = addr & ~((1L << 21) - 1);
+        final Leaf cached = cachedLeaf;
+        if (cached != null && base == cachedBase) {
+            return cached;
+        }
         Dir pud = child(pgd, idx(addr, 39), alloc);
         if (pud == null) {
             return null;
@@ -123,6 +135,10 @@ public final class PageTable {
             leaf = new Leaf(pfn);
             pmd.put(i, leaf);
             tablePages++;
+        }
+        if (leaf != null) {
+            cachedLeaf = leaf;
+            cachedBase = base;
         }
         return leaf;
     }
@@ -223,6 +239,7 @@ public final class PageTable {
             throw new IllegalStateException("no huge PMD at 0x" + Long.toHexString(haddr));
         }
         pmd.remove(i);
+        cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(leaf.pfn);
     }
@@ -244,6 +261,7 @@ public final class PageTable {
         int si = idx(oldAddr, 21);
         Leaf leaf = (Leaf) spmd.slot[si];
         spmd.remove(si);
+        cachedLeaf = null;
         dpmd.put(idx(newAddr, 21), leaf);
         return true;
     }
@@ -295,6 +313,7 @@ public final class PageTable {
             freeLevel(c, shift - 9, a, start, end, floor, ceiling);
             if (inside && c.used == 0) {
                 d.remove(i);
+                cachedLeaf = null;
                 tablePages--;
                 pages.freeTablePage(c.pfn);
             }
@@ -311,6 +330,7 @@ public final class PageTable {
             }
         }
         pmd.remove(i);
+        cachedLeaf = null;
         tablePages--;
         pages.freeTablePage(l.pfn);
     }

@@ -64,4 +64,21 @@ class PageTableTest {
         }
         assertThat(pt.nextLeaf(a, end)).isEqualTo(end);
     }
+
+    @Test
+    void leaf_afterTheTableIsFreed_isGone_andANewOneIsAllocated() {
+        PageTable pt = table();
+        long a = 0x7f0000000000L + 7 * MIB2;
+        PageTable.Leaf first = pt.leaf(a, true);
+        assertThat(pt.leaf(a + 4096, false)).isSameAs(first);
+
+        pt.freeRange(a, a + MIB2, 0, 0);
+
+        assertThat(pt.leaf(a, false)).isNull();
+        assertThat(pt.tablePages()).isZero();
+        PageTable.Leaf second = pt.leaf(a, true);
+        assertThat(second).isNotSameAs(first);
+        assertThat(pt.leaf(a + 8192, false)).isSameAs(second);
+        assertThat(pt.tablePages()).isEqualTo(3);
+    }
 }
