@@ -50,7 +50,8 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--as", paramLabel = "'[PID:] KEY=VALUE ...'",
             description = "what a strace log does not say: the keys of a process directive (uid=0 "
-                    + "caps=-sys_resource,-ipc_lock rlimit.memlock=64KiB) for the first process, which its children inherit")
+                    + "caps=-sys_resource,-ipc_lock rlimit.memlock=64KiB) for the first process, which its children inherit, "
+                    + "or for the child PID: names, from the fork that made it")
     String as;
 
     @Spec

@@ -34,7 +34,7 @@ final class ExplainCommand implements Callable<Integer> {
     String where;
 
     @Option(names = "--as", paramLabel = "'[PID:] KEY=VALUE ...'",
-            description = "the keys of a process directive for the log's first process (see run --help)")
+            description = "the keys of a process directive for the log's first process, or a child's (see run --help)")
     String as;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", description = "the kernel profile, overriding the file's")

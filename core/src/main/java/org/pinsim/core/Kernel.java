@@ -62,6 +62,7 @@ public final class Kernel {
     private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
     private final org.pinsim.core.migrate.Migrate migrate;
     private final org.pinsim.core.compaction.Compaction compaction;
+    private final org.pinsim.core.compaction.Kcompactd kcompactd;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
     private Task current;
     private org.pinsim.core.proc.FrameMarks frameMarks;
@@ -105,6 +106,10 @@ public final class Kernel {
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
         this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);
+        this.kcompactd = new org.pinsim.core.compaction.Kcompactd(mem, compaction, sysctl, vmstat, clock);
+        // direct compaction and kcompactd from here on; boot and aging ran without them
+        mem.setCompactor(compaction.compactor(kcompactd));
+        memory.setThpDefrag(config.thpDefrag());
         memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile(), migrate, clock, this::inodeByIno);
@@ -125,6 +130,11 @@ public final class Kernel {
             current.countMigrationWait();
         }
         migrate.migrationEntryWait(pfn);
+    }
+
+    /** kcompactd (mm/compaction.c), run by {@link #advance}. */
+    public org.pinsim.core.compaction.Kcompactd kcompactd() {
+        return kcompactd;
     }
 
     /** The migration engine's compaction (mm/compaction.c). */
@@ -250,10 +260,16 @@ public final class Kernel {
 
     /**
      * Time passes (the scenario's {@code advance}): the clock moves {@code ns} forward and the
-     * kernel work that falls due runs, in order.
+     * kernel work that falls due runs, in order: the clock's events, and kcompactd's wakeups
+     * and timeouts (a lazily evaluated periodic timer, {@link org.pinsim.core.compaction.Kcompactd}).
      */
     public void advance(long ns) {
-        clock.advance(ns);
+        if (ns < 0) {
+            throw new IllegalArgumentException("time cannot go back: " + ns);
+        }
+        final long target = clock.now() + ns;
+        kcompactd.runUntil(target);
+        clock.runUntil(target);
     }
 
     /**

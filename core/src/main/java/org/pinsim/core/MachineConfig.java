@@ -1,5 +1,6 @@
 package org.pinsim.core;
 
+import org.pinsim.core.mm.ThpDefrag;
 import org.pinsim.core.mm.ThpEnabled;
 
 /**
@@ -14,7 +15,9 @@ import org.pinsim.core.mm.ThpEnabled;
  * huge page allocates one instead of mapping the huge zero page (do_huge_pmd_anonymous_page).
  *
  * <p>{@code thp} is transparent_hugepage/enabled ({@link ThpEnabled}); the default,
- * {@code madvise}, is the Kconfig default and the reference machine's setting.
+ * {@code madvise}, is the Kconfig default and the reference machine's setting. {@code thpDefrag}
+ * is transparent_hugepage/defrag ({@link ThpDefrag}, default {@code madvise}): the gfp a THP
+ * fault allocates with, and so whether it may compact directly.
  *
  * <p>Physical layout (docs/PHYSICAL-MEMORY.md): {@code movableBytes} or {@code movablePercent}
  * is the kernel's {@code movablecore=} (ZONE_MOVABLE, 0 for none), {@code cmaBytes} its
@@ -24,7 +27,7 @@ import org.pinsim.core.mm.ThpEnabled;
  */
 public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
                             boolean zeroPage, ThpEnabled thp, long movableBytes, int movablePercent, long cmaBytes,
-                            int agePercent) {
+                            int agePercent, ThpDefrag thpDefrag) {
 
     public static final long DEFAULT_MEMORY = 16L << 30;
     /** A node holds whole pageblocks (2 MiB). */
@@ -52,6 +55,9 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (thp == null) {
             throw new IllegalArgumentException("machine thp must be always, madvise or never");
         }
+        if (thpDefrag == null) {
+            throw new IllegalArgumentException("machine thp_defrag must be always, defer, defer+madvise, madvise or never");
+        }
         if (swapBytes != 0) {
             throw new IllegalArgumentException("swap is not modelled yet (reclaim arrives with the physical-memory issue); use swap=0");
         }
@@ -70,6 +76,14 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         if (agePercent < 0 || agePercent > 1000) {
             throw new IllegalArgumentException("machine age must be 0..1000%, got " + agePercent + "%");
         }
+    }
+
+    /** A machine with the default THP defrag setting ({@code madvise}). */
+    public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
+                         boolean zeroPage, ThpEnabled thp, long movableBytes, int movablePercent, long cmaBytes,
+                         int agePercent) {
+        this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent, cmaBytes,
+                agePercent, ThpDefrag.MADVISE);
     }
 
     /** A machine without ZONE_MOVABLE, CMA or aging. */
@@ -95,26 +109,31 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
 
     public MachineConfig withMemory(long bytes) {
         return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent);
+                cmaBytes, agePercent, thpDefrag);
     }
 
     public MachineConfig withProfile(Profile p) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent);
+                cmaBytes, agePercent, thpDefrag);
     }
 
     public MachineConfig withNodes(int n) {
         return new MachineConfig(memoryBytes, n, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent);
+                cmaBytes, agePercent, thpDefrag);
     }
 
     public MachineConfig withZeroPage(boolean on) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent);
+                cmaBytes, agePercent, thpDefrag);
     }
 
     public MachineConfig withThp(ThpEnabled mode) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, mode, movableBytes,
-                movablePercent, cmaBytes, agePercent);
+                movablePercent, cmaBytes, agePercent, thpDefrag);
+    }
+
+    public MachineConfig withThpDefrag(ThpDefrag d) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes,
+                movablePercent, cmaBytes, agePercent, d);
     }
 }

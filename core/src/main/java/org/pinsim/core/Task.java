@@ -69,8 +69,8 @@ public final class Task implements Caller, Cred {
     private final int pid;
     int tgid;
     private String name;
-    private final int uid;
-    private final long caps;
+    private int uid;
+    private long caps;
     private Rlimits rlim;
     private Mm mm;
     private TreeMap<Integer, OpenFile> files;
@@ -123,6 +123,19 @@ public final class Task implements Caller, Cred {
     /** Renames the task (a scenario binds a name to a forked child). */
     public void setName(String n) {
         name = n;
+    }
+
+    /**
+     * Credentials and RLIMIT_MEMLOCK the task took by calls outside the model's view (a strace
+     * log filtered without setresuid, capset or prlimit, given them with {@code --as 'PID: ...'}):
+     * kernel/cred.c commit_creds replaces the uid and capabilities; kernel/sys.c do_prlimit the
+     * limit, which the thread group shares (signal->rlim). Charges already made stay with the
+     * user they were charged to, as the kernel keeps ctx->user and the mm's counters.
+     */
+    public void assume(int newUid, long newCaps, long memlockSoft, long memlockHard) {
+        uid = newUid;
+        caps = newCaps;
+        rlim.set(org.pinsim.core.uapi.Resource.RLIMIT_MEMLOCK, memlockSoft, memlockHard);
     }
 
     public int uid() {
@@ -305,7 +318,16 @@ public final class Task implements Caller, Cred {
 
     public SysResult brk(long addr) {
         begin();
-        return done(k.mmap.brk(this, addr));
+        long ret = k.mmap.brk(this, addr);
+        if (reason != null) {
+            // mm/mmap.c SYSCALL_DEFINE1(brk): a refused brk returns the old break, not an errno;
+            // keep the rule that refused it (check_brk_limits) so that it can be explained
+            SysResult r = new SysResult(ret, reason, limitCheck);
+            reason = null;
+            limitCheck = null;
+            return r;
+        }
+        return done(ret);
     }
 
     public SysResult mlock(long addr, long len) {

@@ -33,6 +33,11 @@ final class Directives {
         return List.copyOf(withAs);
     }
 
+    /** {@code --as 'PID: ...'}'s keys applied to a child's attributes when its fork-like call returns. */
+    static ProcessSpec asChild(ProcessSpec child, As as, Profile profile) {
+        return apply(child, as.keys(), profile, new Resolver(As.FILE));
+    }
+
     private static List<Plan.ProcessDecl> declared(Scenario sc, Profile profile, Resolver r) {
         List<Plan.ProcessDecl> out = new ArrayList<>();
         for (Directive d : sc.directives()) {

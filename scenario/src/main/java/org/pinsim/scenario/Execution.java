@@ -151,7 +151,7 @@ final class Execution implements Val.Env {
         String errno = r.isError() ? Errno.name(r.errno()) : null;
         entries.add(new Report.CallEntry(st.line(), step.proc(), Transcript.callText(st), st.name(), st.argsText(),
                 Transcript.result(r, step.spec().style()), r.value(), errno, r.reason(), st.expectedText(), match, detail,
-                errno == null ? null : refusal(st.name(), errno, r, task),
+                errno == null && r.reason() == null ? null : refusal(st.name(), errno, r, task),
                 st.strace().time(), st.strace().duration(), List.copyOf(callNotes)));
         current = null;
         checkInvariants(st.line());
@@ -316,12 +316,32 @@ final class Execution implements Val.Env {
             long flags = step.spec().name().startsWith("clone") ? args.num(0)
                     : step.spec().name().equals("vfork") ? Sched.CLONE_VM : 0;
             replay.created(parent, c, flags);
+            assumeAs(c, step.aliasPid());
             if (log && step.aliasPid() != null) {
                 callNotes.add("pid " + step.aliasPid() + " is pid " + child + " in pinsim: "
                         + (c.mm() == parent.mm() ? "a task sharing the address space of " + step.proc()
                         : "a process with its own copy of the address space of " + step.proc()));
             }
         }
+    }
+
+    /**
+     * {@code --as 'PID: ...'} naming this child: it takes the keys now, as if it had called
+     * setresuid, capset and prlimit where the log does not show it (As).
+     */
+    private void assumeAs(Task child, Long aliasPid) {
+        if (aliasPid == null || plan.options() == null || plan.options().as() == null) {
+            return;
+        }
+        As as = As.parse(plan.options().as());
+        if (as.pid() == null || !as.pid().equals(aliasPid)) {
+            return;
+        }
+        org.pinsim.core.task.Rlimit m = child.rlimitOf(org.pinsim.core.uapi.Resource.RLIMIT_MEMLOCK);
+        org.pinsim.core.ProcessSpec now = new org.pinsim.core.ProcessSpec(child.name(), child.uid(), child.caps(),
+                m.cur(), m.max(), org.pinsim.core.ProcessSpec.Layout.DEFAULT);
+        org.pinsim.core.ProcessSpec s = Directives.asChild(now, as, plan.profile());
+        child.assume(s.uid(), s.caps(), s.memlockSoft(), s.memlockHard());
     }
 
     private void checkInvariants(int line) {

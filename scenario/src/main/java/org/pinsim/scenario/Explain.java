@@ -49,7 +49,8 @@ public final class Explain {
             out.add("this refusal is not a memlock limit: no limit or capability changes it");
             return out;
         }
-        out.add("rule: " + l.function() + " refused " + r.call() + " with " + r.errno() + ": " + rule(l));
+        out.add("rule: " + l.function() + " refused " + r.call() + (r.errno() != null ? " with " + r.errno()
+                : " (it returned the old break: brk reports a refusal that way, not with an errno)") + ": " + rule(l));
         if (l.uid() >= 0) {
             out.add("shared: " + shared(l, r.sharers()));
         }

@@ -65,6 +65,12 @@ public final class Needs {
     }
 
     private Result search() {
+        As as = As.parse(base.as());
+        Long first = Validator.logFirstPid(scenario);
+        if (as != null && !as.forFirst(first) && first != null) {
+            throw new InvalidInputException(As.FILE, 1, 1, "expected --as for the log's first pid (" + first
+                    + ") in needs, whose limit every replay sets and its children inherit, found pid " + as.pid());
+        }
         Report inf = replay(-1, false);
         List<String> others = others(inf);
         if (tooLow(inf)) {

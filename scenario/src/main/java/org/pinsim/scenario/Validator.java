@@ -44,7 +44,9 @@ final class Validator {
         profile = chooseProfile();
         MachineConfig machine = machine();
         List<Plan.SysctlSetting> sysctls = sysctls();
-        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver, As.parse(options.as()));
+        As as = As.parse(options.as());
+        List<Plan.ProcessDecl> processes = Directives.processes(scenario, profile, resolver,
+                as != null && as.forFirst(logFirstPid()) ? as : null);
         for (Plan.ProcessDecl p : processes) {
             scope.bind(p.name(), new Scope.Binding(Scope.Kind.PROCESS, p.pos().line(), "process"));
         }
@@ -61,7 +63,7 @@ final class Validator {
                 }
             }
         }
-        As.checkPidSeen(options, firstPid);
+        As.checkPidSeen(options, firstPid, stracePids.keySet());
         return new Plan(scenario, profile, machine, sysctls, processes, List.copyOf(steps), options);
     }
 
@@ -86,6 +88,7 @@ final class Validator {
         int cpus = m.cpus();
         boolean zeroPage = m.zeroPage();
         ThpEnabled thp = m.thp();
+        org.pinsim.core.mm.ThpDefrag defrag = m.thpDefrag();
         long movable = 0;
         int movablePercent = 0;
         long cma = 0;
@@ -101,6 +104,10 @@ final class Validator {
                     }
                     if (s.key().equals("thp")) {
                         thp = thpMode(s);
+                        continue;
+                    }
+                    if (s.key().equals("thp_defrag")) {
+                        defrag = thpDefrag(s);
                         continue;
                     }
                     if (s.key().equals("movable") && isPercent(s.value())) {
@@ -140,7 +147,7 @@ final class Validator {
         }
         try {
             return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp, movable, movablePercent, cma,
-                    age);
+                    age, defrag);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
@@ -153,6 +160,25 @@ final class Validator {
         }
         throw resolver.error(s.value().pos(), "expected always, madvise or never for machine thp, found "
                 + Resolver.describe(s.value()));
+    }
+
+    /**
+     * {@code thp_defrag=always|defer|defer+madvise|madvise|never}
+     * (/sys/kernel/mm/transparent_hugepage/defrag).
+     */
+    private org.pinsim.core.mm.ThpDefrag thpDefrag(Directive.Setting s) {
+        String word = null;
+        if (s.value() instanceof Expr.Name n) {
+            word = n.name();
+        } else if (s.value() instanceof Expr.Binary b && b.op() == '+' && b.left() instanceof Expr.Name l
+                && b.right() instanceof Expr.Name r) {
+            word = l.name() + "+" + r.name();
+        }
+        if (word != null && org.pinsim.core.mm.ThpDefrag.parse(word) != null) {
+            return org.pinsim.core.mm.ThpDefrag.parse(word);
+        }
+        throw resolver.error(s.value().pos(), "expected always, defer, defer+madvise, madvise or never for machine"
+                + " thp_defrag, found " + Resolver.describe(s.value()));
     }
 
     private static boolean isPercent(Expr e) {
@@ -414,6 +440,22 @@ final class Validator {
                     + "), found '" + ref.name() + "'" + Suggest.didYouMean(ref.name(), scope.names(Scope.Kind.PROCESS)));
         }
         return ref.name();
+    }
+
+    /** The first strace pid the file names (the log's first process), or null. */
+    private Long logFirstPid() {
+        return logFirstPid(scenario);
+    }
+
+    static Long logFirstPid(Scenario scenario) {
+        for (Statement st : scenario.statements()) {
+            Statement.ProcRef ref = st instanceof Statement.Call c ? c.proc()
+                    : st instanceof Statement.Event e ? e.proc() : ((Statement.Check) st).proc();
+            if (ref != null && ref.pid() != null) {
+                return ref.pid();
+            }
+        }
+        return null;
     }
 
     /** The strace pid of the first process, or null when the file names none. */

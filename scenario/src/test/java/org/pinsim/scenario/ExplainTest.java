@@ -77,6 +77,26 @@ class ExplainTest {
         assertThat(text(r, 4)).contains("less 8 pages (32 KiB) of the range already counted: 32 pages > RLIMIT_MEMLOCK 16");
     }
 
+    /**
+     * mm/mmap.c SYSCALL_DEFINE1(brk) -> check_brk_limits -> mlock_future_ok: under
+     * mlockall(MCL_FUTURE) the growth, 32 pages, + locked_vm 0 > 16; brk then returns the old
+     * break (0x4bc000 with layout=empty), not an errno, and the refusal is still explained.
+     */
+    @Test
+    void brk_underMclFuture_isARefusalEvenWithoutAnErrno() {
+        Report r = run(null, "process app rlimit.memlock=64KiB layout=empty", "mlockall(MCL_CURRENT|MCL_FUTURE) = 0",
+                "b = brk(NULL)", "brk(b + 128KiB)");
+        Report.CallEntry c = at(r, 4);
+        assertThat(c.errno()).isNull();
+        assertThat(c.value()).isEqualTo(0x4bc000L);
+        LimitCheck l = limit(r, 4);
+        assertThat(l.function()).isEqualTo("mm/mmap.c: mlock_future_ok (from check_brk_limits)");
+        assertThat(List.of(l.counterPages(), l.requestPages(), l.limitPages(), l.neededPages()))
+                .containsExactly(0L, 32L, 16L, 32L);
+        assertThat(text(r, 4)).contains("refused brk (it returned the old break", "`ulimit -l 128`");
+        assertThat(at(r, 3).refusal()).as("brk(NULL) only reads the break").isNull();
+    }
+
     /** mlock2(MLOCK_ONFAULT) is do_mlock with VM_LOCKONFAULT: the same check, 20 + 0 > 16. */
     @Test
     void mlock2_onfault_isCheckedAsMlock() {

@@ -70,7 +70,7 @@ class StraceBadInputTest {
         return Stream.of(
             Arguments.of("uid=0 caps=-bogus", "--as:1:12: expected a capability name (ipc_lock, sys_resource, ...), found 'bogus'"),
             Arguments.of("uid=0 rlimit.memlock=1MiB:64KiB", "--as:1:22: expected a soft limit no higher than the hard limit (64KiB), found 1MiB"),
-            Arguments.of("7: uid=0", "--as:1:1: expected the log's first pid (5), whose attributes its children inherit, found pid 7"),
+            Arguments.of("7: uid=0", "--as:1:1: expected a pid of the log (the first, 5, or one a fork, vfork, clone or clone3 returned), found pid 7"),
             Arguments.of("colour=red", "--as:1:1: expected a process setting (uid, caps, rlimit.memlock, layout), found 'colour'"),
             Arguments.of("", "--as:1:1: expected a process setting (uid, caps, rlimit.memlock, layout), found end of line"),
             Arguments.of("uid=0 caps=", "--as:1:12: expected a capability name (ipc_lock, sys_resource, ...), none or all, found end of line")
@@ -83,6 +83,22 @@ class StraceBadInputTest {
         Scenario s = ScenarioRunner.parse("t.strace", "5  mlock(0x1000, 4096) = 0\n");
         assertThatThrownBy(() -> ScenarioRunner.run(s, RunOptions.defaults().withAs(as)))
                 .isInstanceOf(InvalidInputException.class).hasMessage(message);
+    }
+
+    @Test
+    void asNamingAChild_withLayout_isInvalidInput() {
+        Scenario s = ScenarioRunner.parse("t.strace", "5  fork() = 6\n6  mlock(0x1000, 4096) = 0\n");
+        assertThatThrownBy(() -> ScenarioRunner.run(s, RunOptions.defaults().withAs("6: uid=0 layout=empty")))
+                .isInstanceOf(InvalidInputException.class).hasMessage("--as:1:17: expected uid, caps or rlimit.memlock for pid 6,"
+                        + " a child whose address space is its parent's copy (layout is for the first pid, 5), found layout=empty");
+    }
+
+    @Test
+    void needs_withAsNamingAChild_isInvalidInput() {
+        Scenario s = ScenarioRunner.parse("t.strace", "5  fork() = 6\n6  mlock(0x1000, 4096) = 0\n");
+        assertThatThrownBy(() -> Needs.find(s, RunOptions.defaults().withAs("6: uid=0")))
+                .isInstanceOf(InvalidInputException.class).hasMessage("--as:1:1: expected --as for the log's first pid (5)"
+                        + " in needs, whose limit every replay sets and its children inherit, found pid 6");
     }
 
     @Test

@@ -66,4 +66,30 @@ class StraceFormsTest {
         assertThat(r.entries().get(3)).isInstanceOf(Report.EventEntry.class);
         assertThat(r.processes()).extracting(Report.ProcessFigures::exited).containsOnly("killed by SIGKILL at line 6");
     }
+
+    /**
+     * {@code --as 'PID: ...'} naming a child: the child takes the keys when its fork returns and
+     * its own child inherits them (kernel/fork.c copy_process: copy_creds, copy_signal); the
+     * parent keeps its own. mm/mlock.c do_mlock: 16 pages > RLIMIT_MEMLOCK 8 pages without
+     * CAP_IPC_LOCK is ENOMEM; the parent, uid 0 with every capability, is not checked.
+     */
+    @Test
+    void asNamingAChild_appliesFromItsForkAndIsInherited() {
+        String log = String.join("\n",
+                "5  mmap(NULL, 65536, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000",
+                "5  fork() = 6",
+                "6  mlock(0x7f0000000000, 65536) = -1 ENOMEM (Cannot allocate memory)",
+                "6  mlock(0x7f0000000000, 32768) = 0",
+                "6  fork() = 7",
+                "7  mlock(0x7f0000000000, 65536) = -1 ENOMEM (Cannot allocate memory)",
+                "5  mlock(0x7f0000000000, 65536) = 0", "");
+        Report r = ScenarioRunner.run(ScenarioRunner.parse("t.strace", log),
+                RunOptions.defaults().withAs("6: uid=1000 caps=none rlimit.memlock=32KiB:32KiB"));
+        assertThat(r.summary().mismatched()).isZero();
+        assertThat(r.summary().matched()).isEqualTo(7);
+        Report.CallEntry refused = (Report.CallEntry) r.entries().get(2);
+        assertThat(refused.refusal().limit().limitPages()).isEqualTo(8);
+        Report plain = ScenarioRunner.run(ScenarioRunner.parse("t.strace", log), RunOptions.defaults().withAs("uid=0"));
+        assertThat(plain.summary().mismatched()).as("without the child's --as its mlock passes").isEqualTo(2);
+    }
 }

@@ -130,6 +130,18 @@ class ValidatorTest {
     }
 
     @Test
+    void machine_thpDefrag_settings_defaultMadvise() {
+        // /sys/kernel/mm/transparent_hugepage/defrag: defrag_store's five words
+        assertThat(plan("munlockall()").machine().thpDefrag()).isEqualTo(org.pinsim.core.mm.ThpDefrag.MADVISE);
+        assertThat(plan("machine thp_defrag=always").machine().thpDefrag()).isEqualTo(org.pinsim.core.mm.ThpDefrag.ALWAYS);
+        assertThat(plan("machine thp_defrag=defer+madvise").machine().thpDefrag())
+                .isEqualTo(org.pinsim.core.mm.ThpDefrag.DEFER_MADVISE);
+        assertThat(plan("machine thp_defrag=never").machine().thpDefrag()).isEqualTo(org.pinsim.core.mm.ThpDefrag.NEVER);
+        assertThat(error("machine thp_defrag=sometimes")).isEqualTo("t.pin:1:20: expected always, defer, defer+madvise,"
+                + " madvise or never for machine thp_defrag, found 'sometimes'");
+    }
+
+    @Test
     void sysctl_settings_keepOrder() {
         Plan p = plan("sysctl vm.max_map_count=100 vm.compact_unevictable_allowed=0");
         assertThat(p.sysctls()).extracting(Plan.SysctlSetting::name)

@@ -13,6 +13,7 @@ import static org.pinsim.core.uapi.Errno.ENOMEM;
 import java.util.function.IntFunction;
 import org.pinsim.core.Sysctl;
 import org.pinsim.core.mem.AllocFlags;
+import org.pinsim.core.mem.Compactor;
 import org.pinsim.core.mem.FragViews;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mem.Gfp;
@@ -46,7 +47,8 @@ import org.pinsim.core.vmstat.VmStat;
  * (sysctl_compaction_handler -> compact_nodes -> compact_node: every populated zone, order
  * -1, MIGRATE_SYNC, skip hints ignored but still set, the whole zone).
  * {@link #tryToCompactPages} is the direct compaction of the allocation slow path
- * (try_to_compact_pages -> compact_zone_order).
+ * (try_to_compact_pages -> compact_zone_order), which {@link PhysMem} calls through
+ * {@link Compactor}; {@link Kcompactd} is the per-node daemon.
  *
  * <h2>Not modelled</h2>
  * <ul>
@@ -62,8 +64,9 @@ import org.pinsim.core.vmstat.VmStat;
  *     GFP_NOFS callers, page capture (capture_control), hugetlb.</li>
  * <li>__reset_isolation_pfn's per-block probing: {@link #resetIsolationSuitable} clears every
  *     skip bit of the zone and restarts both scanners at the zone's ends.</li>
- * <li>kswapd, and so wakeup_kcompactd from kswapd and the compact_blockskip_flush it acts
- *     on when going to sleep (the flag is kept).</li>
+ * <li>kswapd's reclaim pass, and so the wakeup_kcompactd and compact_blockskip_flush reset it
+ *     does when going to sleep (the flag is kept); the wakeup after a boosted pass is
+ *     modelled ({@link PhysMem}).</li>
  * </ul>
  */
 public final class Compaction {
@@ -112,6 +115,7 @@ public final class Compaction {
     private int allocFlags;
     private int highestZoneidx;
     private boolean ignoreSkipHint;
+    private boolean ignoreBlockSuitable;
     private boolean wholeZone;
     private boolean direct;
     private boolean proactive;
@@ -206,15 +210,108 @@ public final class Compaction {
 
     /**
      * mm/compaction.c: compact_zone_order: one zone, for an allocation of {@code 2^order}
-     * pages with this gfp, as direct compaction runs it.
+     * pages with this gfp, as direct compaction runs it: MIGRATE_ASYNC at COMPACT_PRIO_ASYNC,
+     * else MIGRATE_SYNC_LIGHT; the whole zone, skip hints and block suitability ignored at
+     * MIN_COMPACT_PRIORITY. No capture_control: the page is taken by the allocator afterwards.
      */
-    public Result compactZoneOrder(Zone z, int order, int gfp, Mode mode, int allocFlags, int highestZoneidx,
-            boolean directCompaction) {
-        setup(z, order, mode, gfp);
+    public Result compactZoneOrder(Zone z, int order, int gfp, int prio, int allocFlags, int highestZoneidx) {
+        setup(z, order, prio == Compactor.COMPACT_PRIO_ASYNC ? Mode.ASYNC : Mode.SYNC_LIGHT, gfp);
         this.allocFlags = allocFlags;
         this.highestZoneidx = highestZoneidx;
-        direct = directCompaction;
+        direct = true;
+        wholeZone = prio == Compactor.MIN_COMPACT_PRIORITY;
+        ignoreSkipHint = prio == Compactor.MIN_COMPACT_PRIORITY;
+        ignoreBlockSuitable = prio == Compactor.MIN_COMPACT_PRIORITY;
         return compactZone();
+    }
+
+    /**
+     * mm/compaction.c: try_to_compact_pages: each zone of the zonelist up to
+     * {@code highestZoneidx}: skipped when deferred (above MIN_COMPACT_PRIORITY), else
+     * compact_zone_order; the first SUCCESS ends the walk (compaction_defer_reset(false)), a
+     * sync pass that ended COMPLETE or PARTIAL_SKIPPED defers the zone. The result is the
+     * highest (enum order) of the zones' results.
+     */
+    public Result tryToCompactPages(int gfp, int ord, int allocFlags, Zone[] zonelist, int highestZoneidx, int prio) {
+        Result rc = Result.SKIPPED;
+        if (!PhysMem.gfpCompactionAllowed(gfp)) {
+            return rc;
+        }
+        for (Zone z : zonelist) {
+            if (z.zoneIdx() > highestZoneidx) {
+                continue; // for_each_zone_zonelist_nodemask; cpusets are not modelled
+            }
+            if (prio > Compactor.MIN_COMPACT_PRIORITY && compactionDeferred(z, ord)) {
+                rc = max(Result.DEFERRED, rc);
+                continue;
+            }
+            final Result status = compactZoneOrder(z, ord, gfp, prio, allocFlags, highestZoneidx);
+            rc = max(status, rc);
+            if (status == Result.SUCCESS) { // "The allocation should succeed, stop compacting"
+                compactionDeferReset(z, ord, false);
+                break;
+            }
+            if (prio != Compactor.COMPACT_PRIO_ASYNC && (status == Result.COMPLETE || status == Result.PARTIAL_SKIPPED)) {
+                deferCompaction(z, ord); // "We think that allocation won't succeed in this zone"
+            }
+            // need_resched and fatal signals: not modelled
+        }
+        return rc;
+    }
+
+    private static Result max(Result a, Result b) {
+        return a.ordinal() >= b.ordinal() ? a : b;
+    }
+
+    /**
+     * mm/compaction.c: compaction_zonelist_suitable: some zone would pass __compaction_suitable
+     * at its min mark with its free pages (plus zone_reclaimable_pages / order, 0 here: the
+     * model reclaims nothing).
+     */
+    public boolean compactionZonelistSuitable(Zone[] zonelist, int highestZoneidx, int ord) {
+        for (Zone z : zonelist) {
+            if (z.zoneIdx() <= highestZoneidx && compactionSuitable(z, ord, z.minWmarkPages(), highestZoneidx)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** total_migrate_scanned and total_free_scanned of the last pass (kcompactd counts them). */
+    long lastMigrateScanned() {
+        return totalMigrateScanned;
+    }
+
+    long lastFreeScanned() {
+        return totalFreeScanned;
+    }
+
+    /**
+     * kcompactd_do_work's compact_zone: order {@code ord} (the highest a waker asked for),
+     * MIGRATE_SYNC_LIGHT, skip hints honoured, GFP_KERNEL, ALLOC_WMARK_MIN, not direct.
+     */
+    Result compactZoneKcompactd(Zone z, int ord, int highestZoneidx) {
+        setup(z, ord, Mode.SYNC_LIGHT, Gfp.GFP_KERNEL);
+        allocFlags = AllocFlags.ALLOC_WMARK_MIN;
+        this.highestZoneidx = highestZoneidx;
+        return compactZone();
+    }
+
+    /**
+     * mm/compaction.c: compaction_suit_allocation_order for kcompactd (not async; defrag_mode
+     * is 0, so the free pages are NR_FREE_PAGES either way).
+     */
+    Result suitAllocationOrder(Zone z, int ord, int highestZoneidx, int flags) {
+        final int savedFlags = allocFlags;
+        final int savedHighest = this.highestZoneidx;
+        allocFlags = flags;
+        this.highestZoneidx = highestZoneidx;
+        try {
+            return compactionSuitAllocationOrder(z, ord, false);
+        } finally {
+            allocFlags = savedFlags;
+            this.highestZoneidx = savedHighest;
+        }
     }
 
     private void setup(Zone z, int ord, Mode m, int gfp) {
@@ -230,6 +327,7 @@ public final class Compaction {
         direct = false;
         proactive = false;
         finishPageblock = false;
+        ignoreBlockSuitable = false;
     }
 
     // ---- compact_zone ----
@@ -598,6 +696,9 @@ public final class Compaction {
         if (ft.isBuddy(pfn) && ft.buddyOrder(pfn) >= (order > 0 ? order : PAGEBLOCK_ORDER)) {
             return false;
         }
+        if (ignoreBlockSuitable) {
+            return true;
+        }
         final int mt = ft.pageblockMigratetype(pfn);
         return mt == MIGRATE_MOVABLE || mt == MIGRATE_CMA;
     }
@@ -864,6 +965,48 @@ public final class Compaction {
             ft.setPageblockSkip(pfn, false);
         }
         resetCachedPositions(z, i);
+    }
+
+    /**
+     * mm/page_alloc.c: __alloc_pages_direct_compact's accounting after a compaction that was
+     * not skipped: compact_stall; a page got in {@code z}: compact_blockskip_flush cleared,
+     * compaction_defer_reset(z, order, true), compact_success; none ({@code z} null):
+     * compact_fail.
+     */
+    public void directCompactDone(Zone z, int ord) {
+        stat.count(VmEvent.COMPACTSTALL);
+        if (z != null) {
+            blockskipFlush[zoneId(z)] = false;
+            compactionDeferReset(z, ord, true);
+            stat.count(VmEvent.COMPACTSUCCESS);
+        } else {
+            stat.count(VmEvent.COMPACTFAIL);
+        }
+    }
+
+    /** The page allocator's view of this compaction and of kcompactd ({@link PhysMem#setCompactor}). */
+    public Compactor compactor(Kcompactd kcompactd) {
+        return new Compactor() {
+            @Override
+            public int tryToCompactPages(int gfp, int ord, int flags, Zone[] zonelist, int highest, int prio) {
+                return Compaction.this.tryToCompactPages(gfp, ord, flags, zonelist, highest, prio).ordinal();
+            }
+
+            @Override
+            public void directCompactDone(Zone z, int ord) {
+                Compaction.this.directCompactDone(z, ord);
+            }
+
+            @Override
+            public boolean compactionZonelistSuitable(Zone[] zonelist, int highest, int ord) {
+                return Compaction.this.compactionZonelistSuitable(zonelist, highest, ord);
+            }
+
+            @Override
+            public void wakeupKcompactd(int nid, int ord, int highest) {
+                kcompactd.wakeupKcompactd(nid, ord, highest);
+            }
+        };
     }
 
     /** zone->compact_blockskip_flush: a direct compaction's scanners met since the last reset. */

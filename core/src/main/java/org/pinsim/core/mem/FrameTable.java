@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The frame table: the model's {@code struct page} array (include/linux/mm_types.h), as
  * parallel primitive arrays indexed by page frame number. No object exists per frame.
  *
- * <h2>Per-frame state (32 bytes per frame, plus one byte per 512-frame pageblock)</h2>
+ * <h2>Per-frame state (32 bytes per frame; the pageblock bits live in spare flag bits)</h2>
  * <pre>
  *   array          type   kernel field                  meaning here
  *   flags          int    page-&gt;flags (+ page_type)    PG_* bits and the order field, below
@@ -27,15 +27,20 @@ import java.util.Arrays;
  *
  * <h2>Layout of {@code flags}</h2>
  * <pre>
- *   31    28 27  24 23     17  16  15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
- *  +--------+------+---------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
- *  |  free  |order |  free   |pcp|pmp|tal|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
- *  +--------+------+---------+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *   31    28 27  24 23 22  21  20  19 17  16  15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
+ *  +--------+------+-----+---+---+-----+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |  free  |order |free |skp|iso| mt  |pcp|pmp|tal|rcl|zer|pgt|bud|ano|mlk|une|swb|res|act|hd |lru|drt|ref|
+ *  +--------+------+-----+---+---+-----+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
  *   order: 4 bits, the buddy order while PG_buddy is set (page_private(page) in the kernel),
  *          the order of the pcp list while PG_pcp is set, the folio order while PG_head is set
  *          (folio_order)
  *   bit 14 tail (PG_tail), bit 15 partially_mapped (PG_partially_mapped), bit 16 PG_pcp
+ *   bits 17-23: the pageblock's bits, kept only in the flags of the pageblock's first frame
+ *          (see Pageblocks); zero in every other frame
  * </pre>
+ * The pageblock bits are not page state: {@link #flags}, {@link #view} and every test of a
+ * frame's flags see them masked off ({@link #PB_BITS}), and whatever rewrites a frame's
+ * flags whole (the free path, the buddy and pcp list heads) keeps them.
  *
  * <h2>Large folios (PMD-order transparent huge pages)</h2>
  * A compound page of {@link #HPAGE_PMD_NR} frames: the head has PG_head and the order,
@@ -65,11 +70,14 @@ import java.util.Arrays;
  * writes that overlay in {@code lruPrev}.
  *
  * <h2>Pageblocks</h2>
- * One byte per pageblock ({@code pageblock_order} 9 = 512 frames = 2 MiB), as the kernel's
- * pageblock bitmap (include/linux/pageblock-flags.h): bits 0-2 the migratetype
- * ({@code MIGRATETYPE_MASK}), bit 3 {@code PB_migrate_isolate} (in 6.18 isolation is a bit
- * of its own, so the type underneath survives it; {@code get_pfnblock_migratetype} answers
- * MIGRATE_ISOLATE while it is set). Every pageblock is {@code MIGRATE_MOVABLE} at boot as in
+ * The kernel's pageblock bitmap (include/linux/pageblock-flags.h) keeps
+ * {@code NR_PAGEBLOCK_BITS} bits per pageblock ({@code pageblock_order} 9 = 512 frames =
+ * 2 MiB) in the zone's (or section's) {@code pageblock_flags}. The model keeps them in flag
+ * bits 17-23 of the pageblock's first frame, so they cost no array of their own: bits 17-19
+ * the migratetype ({@code MIGRATETYPE_MASK}), bit 20 {@code PB_migrate_isolate} (in 6.18
+ * isolation is a bit of its own, so the type underneath survives it;
+ * {@code get_pfnblock_migratetype} answers MIGRATE_ISOLATE while it is set), bit 21
+ * {@code PB_compact_skip}; bits 22-23 are reserved for more pageblock bits. Every pageblock is {@code MIGRATE_MOVABLE} at boot as in
  * {@code memmap_init_range}; the allocator changes it when it claims a block
  * ({@link BuddyAllocator}), CMA areas are MIGRATE_CMA.
  *
@@ -154,11 +162,15 @@ public final class FrameTable {
     public static final byte MIGRATE_CMA = 4;
     public static final byte MIGRATE_ISOLATE = 5;
     public static final byte MIGRATE_TYPES = 6;
+    /** Where the pageblock bits start in the flags of a pageblock's first frame. */
+    static final int PB_SHIFT = 17;
     /** include/linux/pageblock-flags.h: MIGRATETYPE_MASK (3 bits) and PB_migrate_isolate. */
     static final int MIGRATETYPE_MASK = 0x7;
-    static final int PB_MIGRATE_ISOLATE = 0x8;
+    static final int PB_MIGRATE_ISOLATE = 0x8 << PB_SHIFT;
     /** include/linux/pageblock-flags.h PB_compact_skip (PB_migrate_skip): compaction passes the block by. */
-    static final int PB_MIGRATE_SKIP = 0x10;
+    static final int PB_MIGRATE_SKIP = 0x10 << PB_SHIFT;
+    /** Flag bits 17-23: reserved for the pageblock bits, in a pageblock's first frame only. */
+    public static final int PB_BITS = 0x7F << PB_SHIFT;
 
     /** mm/page_alloc.c: migratetype_names[] (with CONFIG_CMA and CONFIG_MEMORY_ISOLATION). */
     private static final String[] MIGRATETYPE_NAMES = {"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"};
@@ -190,7 +202,6 @@ public final class FrameTable {
     final int[] lruPrev;
     final int[] lruNext;
     final int[] content;
-    final byte[] pageblockMigratetype;
 
     /** A table of {@code nrFrames} frames, all zero except owner and links (sentinels). */
     public FrameTable(int nrFrames) {
@@ -205,12 +216,13 @@ public final class FrameTable {
         lruPrev = new int[nrFrames];
         lruNext = new int[nrFrames];
         content = new int[nrFrames];
-        pageblockMigratetype = new byte[(nrFrames + PAGEBLOCK_NR_PAGES - 1) >>> PAGEBLOCK_ORDER];
         Arrays.fill(owner, NO_OWNER);
         Arrays.fill(lruPrev, NO_FRAME);
         Arrays.fill(lruNext, NO_FRAME);
         // mm/mm_init.c: memmap_init_range marks every pageblock MIGRATE_MOVABLE
-        Arrays.fill(pageblockMigratetype, MIGRATE_MOVABLE);
+        for (int pfn = 0; pfn < nrFrames; pfn += PAGEBLOCK_NR_PAGES) {
+            flags[pfn] = MIGRATE_MOVABLE << PB_SHIFT;
+        }
     }
 
     public int nrFrames() {
@@ -219,20 +231,32 @@ public final class FrameTable {
 
     // ---- flags ----
 
+    /** The frame's page flags (the pageblock bits of a pageblock's first frame masked off). */
     public int flags(int pfn) {
-        return flags[pfn];
+        return flags[pfn] & ~PB_BITS;
     }
 
     public boolean testFlag(int pfn, int bit) {
         return (flags[pfn] & (1 << bit)) != 0;
     }
 
+    /** Sets PG_* bit {@code bit} (0-16 or the order field's; never a pageblock bit). */
     public void setFlag(int pfn, int bit) {
         flags[pfn] |= 1 << bit;
     }
 
     public void clearFlag(int pfn, int bit) {
         flags[pfn] &= ~(1 << bit);
+    }
+
+    /**
+     * Clears every PG_* bit of {@code mask} with one write (a pageblock bit in the mask is
+     * ignored) and returns the page flags as they were before.
+     */
+    public int clearFlags(int pfn, int mask) {
+        final int old = flags[pfn];
+        flags[pfn] = old & ~(mask & ~PB_BITS);
+        return old & ~PB_BITS;
     }
 
     /** Sets the flag and says whether it was already set (TestSetPage*, folio_test_set_*). */
@@ -506,8 +530,8 @@ public final class FrameTable {
 
     /** mm/page_alloc.c: get_pfnblock_migratetype: MIGRATE_ISOLATE while PB_migrate_isolate is set. */
     public int pageblockMigratetype(int pfn) {
-        final int b = pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER];
-        return (b & PB_MIGRATE_ISOLATE) != 0 ? MIGRATE_ISOLATE : b & MIGRATETYPE_MASK;
+        final int b = flags[pfn & ~(PAGEBLOCK_NR_PAGES - 1)];
+        return (b & PB_MIGRATE_ISOLATE) != 0 ? MIGRATE_ISOLATE : b >>> PB_SHIFT & MIGRATETYPE_MASK;
     }
 
     /**
@@ -519,44 +543,42 @@ public final class FrameTable {
         if (migratetype < 0 || migratetype >= MIGRATE_ISOLATE) {
             throw new IllegalArgumentException("bad migratetype " + migratetype + " (isolate with setPageblockIsolate)");
         }
-        final int i = pfn >>> PAGEBLOCK_ORDER;
-        pageblockMigratetype[i] = (byte) (pageblockMigratetype[i] & PB_MIGRATE_SKIP | migratetype);
+        final int i = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+        flags[i] = flags[i] & ~(MIGRATETYPE_MASK << PB_SHIFT | PB_MIGRATE_ISOLATE) | migratetype << PB_SHIFT;
     }
 
     /** mm/compaction.c get_pageblock_skip: the block's PB_compact_skip bit. */
     public boolean pageblockSkip(int pfn) {
-        return (pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & PB_MIGRATE_SKIP) != 0;
+        return (flags[pfn & ~(PAGEBLOCK_NR_PAGES - 1)] & PB_MIGRATE_SKIP) != 0;
     }
 
     /** mm/compaction.c set_pageblock_skip / clear_pageblock_skip. */
     public void setPageblockSkip(int pfn, boolean skip) {
-        final int i = pfn >>> PAGEBLOCK_ORDER;
-        pageblockMigratetype[i] = (byte) (skip ? pageblockMigratetype[i] | PB_MIGRATE_SKIP
-                : pageblockMigratetype[i] & ~PB_MIGRATE_SKIP);
+        final int i = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+        flags[i] = skip ? flags[i] | PB_MIGRATE_SKIP : flags[i] & ~PB_MIGRATE_SKIP;
     }
 
     /** include/linux/page-isolation.h: set_pageblock_isolate / clear_pageblock_isolate. */
     public void setPageblockIsolate(int pfn, boolean isolate) {
-        final int i = pfn >>> PAGEBLOCK_ORDER;
-        pageblockMigratetype[i] = (byte) (isolate ? pageblockMigratetype[i] | PB_MIGRATE_ISOLATE
-                : pageblockMigratetype[i] & ~PB_MIGRATE_ISOLATE);
+        final int i = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+        flags[i] = isolate ? flags[i] | PB_MIGRATE_ISOLATE : flags[i] & ~PB_MIGRATE_ISOLATE;
     }
 
     /** get_pageblock_isolate: PB_migrate_isolate is set. */
     public boolean pageblockIsolate(int pfn) {
-        return (pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & PB_MIGRATE_ISOLATE) != 0;
+        return (flags[pfn & ~(PAGEBLOCK_NR_PAGES - 1)] & PB_MIGRATE_ISOLATE) != 0;
     }
 
     /** The migratetype underneath isolation (__get_pfnblock_flags_mask with MIGRATETYPE_MASK). */
     public int pageblockMigratetypeNoIsolate(int pfn) {
-        return pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] & MIGRATETYPE_MASK;
+        return flags[pfn & ~(PAGEBLOCK_NR_PAGES - 1)] >>> PB_SHIFT & MIGRATETYPE_MASK;
     }
 
     // ---- cold path: views, names, footprint ----
 
     /** An immutable snapshot of one frame, for reports, messages and tests. */
     public FrameView view(int pfn) {
-        return new FrameView(pfn, flags[pfn], refcount[pfn], mapcount[pfn], owner[pfn],
+        return new FrameView(pfn, flags[pfn] & ~PB_BITS, refcount[pfn], mapcount[pfn], owner[pfn],
                 lruPrev[pfn], lruNext[pfn]);
     }
 
@@ -576,13 +598,13 @@ public final class FrameTable {
     }
 
     /**
-     * Bytes of heap held by the per-frame and per-pageblock arrays, computed from their
-     * lengths and element sizes (array headers of 16 bytes counted once per array).
+     * Bytes of heap held by the per-frame arrays (the pageblock bits have none of their own),
+     * computed from their lengths and element sizes (array headers of 16 bytes counted once
+     * per array).
      */
     public long heapBytes() {
         final long header = 16;
         return 7 * header + 4L * flags.length + 4L * refcount.length + 4L * mapcount.length
-                + 8L * owner.length + 4L * lruPrev.length + 4L * lruNext.length + 4L * content.length
-                + header + pageblockMigratetype.length;
+                + 8L * owner.length + 4L * lruPrev.length + 4L * lruNext.length + 4L * content.length;
     }
 }

@@ -56,10 +56,38 @@ final class MemInvariants {
 
     static void check(PhysMem mem) {
         final MemInvariants inv = new MemInvariants(mem);
+        inv.checkPageblockBits();
         inv.scanFrames();
         for (Zone zone : mem.zones()) {
             inv.checkZone(zone);
             inv.checkPcp(zone);
+        }
+    }
+
+    /**
+     * The pageblock bits (FrameTable flag bits 17-23) exist only in the flags of a
+     * pageblock's first frame, hold a migratetype the bitmap can hold (never MIGRATE_ISOLATE,
+     * which is a bit of its own), and leave the reserved bits clear.
+     */
+    private void checkPageblockBits() {
+        final int[] flags = frames.flags;
+        final int n = frames.nrFrames;
+        for (int pfn = 0; pfn < n; pfn++) {
+            final int pb = flags[pfn] & FrameTable.PB_BITS;
+            if ((pfn & (FrameTable.PAGEBLOCK_NR_PAGES - 1)) != 0) {
+                if (pb != 0) {
+                    fail("pageblock bits in the flags of a frame that does not start a pageblock", pfn);
+                }
+                continue;
+            }
+            final int mt = pb >>> FrameTable.PB_SHIFT & FrameTable.MIGRATETYPE_MASK;
+            if (mt >= FrameTable.MIGRATE_ISOLATE) {
+                fail("pageblock migratetype field holds " + mt + ", not a pageblock type", pfn);
+            }
+            if ((pb & ~(FrameTable.MIGRATETYPE_MASK << FrameTable.PB_SHIFT | FrameTable.PB_MIGRATE_ISOLATE
+                    | FrameTable.PB_MIGRATE_SKIP)) != 0) {
+                fail("reserved pageblock bits set", pfn);
+            }
         }
     }
 
@@ -110,7 +138,7 @@ final class MemInvariants {
             fail("free block of order " + order + " runs past the end of " + zone, pfn);
         }
         final int expect = (buddy ? 1 << PG_buddy : 1 << PG_pcp) | order << FrameTable.ORDER_SHIFT;
-        if (frames.flags[pfn] != expect) {
+        if ((frames.flags[pfn] & ~FrameTable.PB_BITS) != expect) {
             fail("free block head carries flags other than " + (buddy ? "PG_buddy" : "PG_pcp"), pfn);
         }
         for (int p = pfn; p < pfn + size; p++) {
@@ -125,7 +153,7 @@ final class MemInvariants {
     }
 
     private void checkFreeFrame(int p, boolean tail) {
-        if (tail && frames.flags[p] != 0) {
+        if (tail && (frames.flags[p] & ~FrameTable.PB_BITS) != 0) {
             fail("frame inside a free block has flags", p);
         }
         if (frames.refcount[p] != 0) {

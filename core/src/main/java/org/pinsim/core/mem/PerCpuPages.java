@@ -323,7 +323,7 @@ public final class PerCpuPages {
             lruPrev[first] = pfn;
         }
         head[pindex] = pfn;
-        flagsArr[pfn] = 1 << PG_pcp | order << ORDER_SHIFT;
+        flagsArr[pfn] = flagsArr[pfn] & FrameTable.PB_BITS | 1 << PG_pcp | order << ORDER_SHIFT;
     }
 
     private void listAddTail(int pindex, int pfn, int order) {
@@ -336,7 +336,7 @@ public final class PerCpuPages {
             lruNext[last] = pfn;
         }
         tail[pindex] = pfn;
-        flagsArr[pfn] = 1 << PG_pcp | order << ORDER_SHIFT;
+        flagsArr[pfn] = flagsArr[pfn] & FrameTable.PB_BITS | 1 << PG_pcp | order << ORDER_SHIFT;
     }
 
     private void listDel(int pindex, int pfn) {

@@ -53,11 +53,13 @@ import java.util.List;
  * <h2>Allocation</h2>
  * {@link #allocPages(int, int, int)} is __alloc_pages: a fast path at the low watermark with
  * ALLOC_NOFRAGMENT where the kernel sets it (alloc_flags_nofragment), then the slow path's
- * attempt at the min watermark (gfp_to_alloc_flags). The model has neither reclaim, nor
- * compaction, nor the OOM killer; where the kernel would reclaim and retry, a request that
- * may enter direct reclaim (__GFP_DIRECT_RECLAIM) makes one last attempt with
- * ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would after the killer
- * ran. That keeps every page allocatable by the model's user allocations (as before the
+ * attempt at the min watermark (gfp_to_alloc_flags), direct compaction where the kernel's
+ * slow path runs it (through {@link Compactor}, installed by the kernel after boot). The
+ * model has neither reclaim nor the OOM killer; where the kernel would reclaim and retry, a
+ * request that may enter direct reclaim (__GFP_DIRECT_RECLAIM), unless it is __GFP_NORETRY
+ * or of a costly order without __GFP_RETRY_MAYFAIL (those fail, as in the kernel), makes one
+ * last attempt with ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would
+ * after the killer ran. That keeps every page allocatable by the model's user allocations (as before the
  * watermarks existed: nothing else would ever give memory back), while zone choice, pageblock
  * stealing and the order-aware checks follow the kernel until memory is nearly exhausted.
  * Requests that may not reclaim (GFP_TRANSHUGE_LIGHT, GFP_NOWAIT, GFP_ATOMIC) fail where
@@ -92,6 +94,8 @@ public final class PhysMem {
     private final int nrNodes;
     private final int nrCpus;
     private final int pagesPerNode;
+    /** log2(pagesPerNode) when it is a power of two (pfn_to_nid by a shift), else -1. */
+    private final int nodeShift;
     private final int zeroPfn;
     private final int[] reservedPfns;
     private final int[] zoneMovablePfn;
@@ -154,6 +158,7 @@ public final class PhysMem {
         this.nrNodes = nodes;
         this.nrCpus = cpus;
         this.pagesPerNode = (int) (nodeBytes >>> PAGE_SHIFT);
+        this.nodeShift = Integer.bitCount(pagesPerNode) == 1 ? Integer.numberOfTrailingZeros(pagesPerNode) : -1;
         this.frames = new FrameTable((int) totalFrames);
         this.zoneMovablePfn = findZoneMovablePfnsForNodes(movableBytes >>> PAGE_SHIFT, movablePercent);
         this.zones = freeAreaInit();
@@ -722,26 +727,229 @@ public final class PhysMem {
         return allocFlags | allocFlagsCma(gfp);
     }
 
+    /** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER. */
+    public static final int PAGE_ALLOC_COSTLY_ORDER = 3;
+    /** mm/page_alloc.c MAX_COMPACT_RETRIES. */
+    public static final int MAX_COMPACT_RETRIES = 16;
+
+    /** mm/compaction.c, installed by the kernel; null: nothing compacts (boot, aging). */
+    private Compactor compactor;
+    /** PF_MEMALLOC of a direct compaction in progress (memalloc_noreclaim_save). */
+    private boolean inDirectCompaction;
+
+    /** Installs direct compaction and kcompactd (mm/compaction.c). */
+    public void setCompactor(Compactor c) {
+        compactor = c;
+    }
+
+    /** include/linux/gfp.h gfp_compaction_allowed: CONFIG_COMPACTION and __GFP_IO. */
+    public static boolean gfpCompactionAllowed(int gfp) {
+        return (gfp & Gfp.__GFP_IO) != 0;
+    }
+
     /**
-     * mm/page_alloc.c: __alloc_pages_slowpath, reduced to what exists: the attempt at the min
-     * watermark; then, for a request that may reclaim, one attempt without watermarks in place
-     * of reclaim, compaction and the OOM killer (see the class comment).
+     * mm/page_alloc.c: __alloc_pages_slowpath. The attempt at the min watermark; for costly
+     * orders (> PAGE_ALLOC_COSTLY_ORDER) and non-movable orders above 0, a first asynchronous
+     * direct compaction (INIT_COMPACT_PRIORITY), after which a costly __GFP_NORETRY request
+     * (a THP fault's first, node-local try) gives up when compaction was skipped or deferred;
+     * then the retry: another attempt, the reclaim step, direct compaction at the current
+     * priority (DEF_COMPACT_PRIORITY, MIGRATE_SYNC_LIGHT), and the exits for __GFP_NORETRY and
+     * for costly orders without __GFP_RETRY_MAYFAIL (every THP and MADV_COLLAPSE allocation).
+     *
+     * <p>The model has no reclaim: its stand-in for __alloc_pages_direct_reclaim drains the pcp
+     * lists and tries again, and makes no progress, so should_reclaim_retry (whose watermark
+     * check, with nothing reclaimable, is the one get_page_from_freelist just failed) and
+     * should_compact_retry (which needs progress) never loop. Where the kernel would then call
+     * the OOM killer, a request makes one last attempt with ALLOC_NO_WATERMARKS (see the class
+     * comment).
      */
     private int allocPagesSlowpath(int gfp, int order, Zone[] zonelist, Zone preferred, int highestZoneidx, int mt) {
+        final boolean canDirectReclaim = Gfp.allowBlocking(gfp);
+        final boolean canCompact = gfpCompactionAllowed(gfp);
+        final boolean costlyOrder = order > PAGE_ALLOC_COSTLY_ORDER;
+        final int[] retry = {Compactor.DEF_COMPACT_PRIORITY, 0}; // compact_priority, compaction_retries
+        int compactResult = Compactor.COMPACT_SKIPPED;
         int allocFlags = gfpToAllocFlags(gfp, order);
-        int pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
-        if (pfn != NO_FRAME || !Gfp.allowBlocking(gfp)) {
-            return pfn;
+        if ((allocFlags & AllocFlags.ALLOC_KSWAPD) != 0) {
+            wakeAllKswapds(order, gfp, zonelist, highestZoneidx);
         }
-        // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
-        // so drain_all_pages(NULL) and retry once
-        drainAllPages(null);
-        pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+        int pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
         if (pfn != NO_FRAME) {
             return pfn;
         }
+        // "For costly allocations, try direct compaction first ... For non-movable high-order
+        // allocations, do that as well"; not for those that may ignore watermarks
+        // (gfp_pfmemalloc_allowed: no __GFP_MEMALLOC caller or PF_MEMALLOC task in the model)
+        if (canDirectReclaim && canCompact && (costlyOrder || (order > 0 && mt != FrameTable.MIGRATE_MOVABLE))
+                && !inDirectCompaction) {
+            pfn = allocPagesDirectCompact(gfp, order, allocFlags, zonelist, preferred, highestZoneidx, mt,
+                    Compactor.INIT_COMPACT_PRIORITY);
+            compactResult = lastCompactResult;
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
+            if (costlyOrder && (gfp & Gfp.__GFP_NORETRY) != 0) {
+                if (compactResult == Compactor.COMPACT_SKIPPED || compactResult == Compactor.COMPACT_DEFERRED) {
+                    return NO_FRAME;
+                }
+                retry[0] = Compactor.INIT_COMPACT_PRIORITY; // "keep using async compaction"
+            }
+        }
+        while (true) { // retry:
+            if ((allocFlags & AllocFlags.ALLOC_KSWAPD) != 0) {
+                wakeAllKswapds(order, gfp, zonelist, highestZoneidx);
+            }
+            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
+            if (!canDirectReclaim || inDirectCompaction) { // PF_MEMALLOC: "Avoid recursion of direct reclaim"
+                return NO_FRAME;
+            }
+            // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
+            // so drain_all_pages(NULL) and retry once
+            drainAllPages(null);
+            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
+            final boolean didSomeProgress = false;
+            pfn = allocPagesDirectCompact(gfp, order, allocFlags, zonelist, preferred, highestZoneidx, mt, retry[0]);
+            if (order > 0) {
+                compactResult = lastCompactResult;
+            }
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
+            if ((gfp & Gfp.__GFP_NORETRY) != 0) { // "Do not loop if specifically requested"
+                return NO_FRAME;
+            }
+            // "Do not retry costly high order allocations unless they are __GFP_RETRY_MAYFAIL and we can compact"
+            if (costlyOrder && (!canCompact || (gfp & Gfp.__GFP_RETRY_MAYFAIL) == 0)) {
+                return NO_FRAME;
+            }
+            if (didSomeProgress && canCompact && shouldCompactRetry(zonelist, highestZoneidx, order, compactResult, retry)) {
+                continue;
+            }
+            break;
+        }
         allocFlags = AllocFlags.ALLOC_NO_WATERMARKS | allocFlagsCma(gfp) | (allocFlags & AllocFlags.ALLOC_KSWAPD);
         return getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+    }
+
+    /** The compact_result of the last {@link #allocPagesDirectCompact} (its out-parameter). */
+    private int lastCompactResult;
+
+    /**
+     * mm/page_alloc.c: __alloc_pages_direct_compact: try_to_compact_pages under PF_MEMALLOC;
+     * unless every zone skipped, a compact_stall, then get_page_from_freelist (no page
+     * capture in the model) and compact_success or compact_fail.
+     */
+    private int allocPagesDirectCompact(int gfp, int order, int allocFlags, Zone[] zonelist, Zone preferred,
+            int highestZoneidx, int mt, int prio) {
+        if (order == 0) {
+            return NO_FRAME;
+        }
+        if (compactor == null) {
+            lastCompactResult = Compactor.COMPACT_SKIPPED;
+            return NO_FRAME;
+        }
+        inDirectCompaction = true;
+        try {
+            lastCompactResult = compactor.tryToCompactPages(gfp, order, allocFlags, zonelist, highestZoneidx, prio);
+        } finally {
+            inDirectCompaction = false;
+        }
+        if (lastCompactResult == Compactor.COMPACT_SKIPPED) {
+            return NO_FRAME;
+        }
+        final int pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+        compactor.directCompactDone(pfn != NO_FRAME ? zoneOf(pfn) : null, order);
+        return pfn;
+    }
+
+    /**
+     * mm/page_alloc.c: should_compact_retry. {@code state} is {compact_priority,
+     * compaction_retries}, updated as the kernel updates them. (The slow path reaches it only
+     * after reclaim made progress, which the model's reclaim never does.)
+     */
+    public boolean shouldCompactRetry(Zone[] zonelist, int highestZoneidx, int order, int compactResult, int[] state) {
+        if (order == 0) {
+            return false;
+        }
+        if (compactResult == Compactor.COMPACT_SKIPPED) {
+            // "Compaction was skipped due to a lack of free order-0 migration targets"
+            return compactor != null && compactor.compactionZonelistSuitable(zonelist, highestZoneidx, order);
+        }
+        if (compactResult == Compactor.COMPACT_SUCCESS) {
+            final int maxRetries = order > PAGE_ALLOC_COSTLY_ORDER ? MAX_COMPACT_RETRIES / 4 : MAX_COMPACT_RETRIES;
+            if (++state[1] <= maxRetries) {
+                return true;
+            }
+        }
+        // "Compaction failed. Retry with increasing priority."
+        final int minPriority = order > PAGE_ALLOC_COSTLY_ORDER ? Compactor.MIN_COMPACT_COSTLY_PRIORITY
+                : Compactor.MIN_COMPACT_PRIORITY;
+        if (state[0] > minPriority) {
+            state[0]--;
+            state[1] = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * mm/page_alloc.c: wake_all_kswapds: wakeup_kswapd for the first zone of each node.
+     * mm/vmscan.c wakeup_kswapd: a node balanced at the request's order (pgdat_balanced: a
+     * zone above its high mark with a free block of the order) and not boosted does not need
+     * kswapd; the memory may still be too fragmented, so a request that cannot compact itself
+     * (no __GFP_DIRECT_RECLAIM) wakes kcompactd. An unbalanced node's kswapd pass is not
+     * modelled here (it would reclaim, then wake kcompactd as it goes to sleep); a boosted
+     * zone's pass is ({@link #rmqueue}). kswapd_failures (the hopeless node) is not kept.
+     */
+    private void wakeAllKswapds(int order, int gfp, Zone[] zonelist, int highestZoneidx) {
+        if (compactor == null) {
+            return;
+        }
+        int lastNid = -1;
+        for (Zone zone : zonelist) {
+            if (zone.zoneIdx() > highestZoneidx || zone.managedPages() == 0 || zone.nid() == lastNid) {
+                continue;
+            }
+            final int nid = zone.nid();
+            if (pgdatBalanced(nid, order, highestZoneidx) && !pgdatWatermarkBoosted(nid, highestZoneidx)
+                    && (gfp & Gfp.__GFP_DIRECT_RECLAIM) == 0) {
+                compactor.wakeupKcompactd(nid, order, highestZoneidx);
+            }
+            lastNid = nid;
+        }
+    }
+
+    /** mm/vmscan.c: pgdat_balanced (no memory tiering, no defrag_mode). */
+    public boolean pgdatBalanced(int nid, int order, int highestZoneidx) {
+        boolean anyManaged = false;
+        for (int i = 0; i <= highestZoneidx; i++) {
+            final Zone zone = zones[nid][i];
+            if (zone == null || zone.managedPages() == 0) {
+                continue;
+            }
+            anyManaged = true;
+            if (zone.watermarkOk(order, zone.highWmarkPages(), highestZoneidx, 0)) {
+                return true;
+            }
+        }
+        return !anyManaged;
+    }
+
+    /** mm/vmscan.c: pgdat_watermark_boosted. */
+    private boolean pgdatWatermarkBoosted(int nid, int highestZoneidx) {
+        for (int i = highestZoneidx; i >= 0; i--) {
+            final Zone zone = zones[nid][i];
+            if (zone != null && zone.managedPages() != 0 && zone.watermarkBoost() != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -808,6 +1016,11 @@ public final class PhysMem {
         final int pfn = rmqueueZone(zone, order, allocFlags, mt);
         if ((allocFlags & AllocFlags.ALLOC_KSWAPD) != 0 && zone.boostedWatermark()) {
             zone.kswapdBoostPass(); // wakeup_kswapd for the boosted zone
+            if (compactor != null) {
+                // mm/vmscan.c balance_pgdat, after a boosted pass: "As there is now likely space,
+                // wakeup kcompact to defragment pageblocks"
+                compactor.wakeupKcompactd(zone.nid(), FrameTable.PAGEBLOCK_ORDER, zone.zoneIdx());
+            }
         }
         return pfn;
     }
@@ -884,9 +1097,9 @@ public final class PhysMem {
      *     someone else, mapped, reserved, on an LRU list, mlocked or already free
      */
     public void freePages(int pfn, int order) {
-        checkBlock(pfn, order);
+        final Zone zone = checkBlock(pfn, order);
         freePagesPrepare(pfn, order, 1);
-        freeFrozenPages(pfn, order);
+        freeFrozenPages(zone, pfn, order);
     }
 
     /**
@@ -894,9 +1107,9 @@ public final class PhysMem {
      * to zero (the end of folio_put).
      */
     public void freeUnrefPage(int pfn) {
-        checkBlock(pfn, 0);
+        final Zone zone = checkBlock(pfn, 0);
         freePagesPrepare(pfn, 0, 0);
-        freeFrozenPages(pfn, 0);
+        freeFrozenPages(zone, pfn, 0);
     }
 
     /**
@@ -905,9 +1118,9 @@ public final class PhysMem {
      * pcp list (order 9 is pcp_allowed_order) or the buddy.
      */
     public void freeUnrefFolio(int head, int order) {
-        checkBlock(head, order);
+        final Zone zone = checkBlock(head, order);
         freePagesPrepare(head, order, 0);
-        freeFrozenPages(head, order);
+        freeFrozenPages(zone, head, order);
     }
 
     /**
@@ -915,8 +1128,7 @@ public final class PhysMem {
      * list for the pageblock's type (CMA and HIGHATOMIC as MOVABLE); isolated pageblocks and
      * other orders go straight to the buddy (free_one_page).
      */
-    private void freeFrozenPages(int pfn, int order) {
-        final Zone zone = zoneOf(pfn);
+    private void freeFrozenPages(Zone zone, int pfn, int order) {
         if (!PerCpuPages.pcpAllowedOrder(order)) {
             freeOnePage(zone, pfn, order, BuddyAllocator.FPI_NONE);
             return;
@@ -945,14 +1157,17 @@ public final class PhysMem {
         }
     }
 
-    private void checkBlock(int pfn, int order) {
+    /** Checks that [pfn, pfn + 2^order) is a block inside one zone; returns that zone (page_zone). */
+    private Zone checkBlock(int pfn, int order) {
         if (order < 0 || order > Zone.MAX_PAGE_ORDER || pfn < 0
                 || (long) pfn + (1 << order) > frames.nrFrames || (pfn & ((1 << order) - 1)) != 0) {
             throw new IllegalArgumentException("no block of order " + order + " at pfn " + pfn);
         }
-        if (!zoneOf(pfn).spans(pfn + (1 << order) - 1)) {
+        final Zone zone = zoneOf(pfn);
+        if (!zone.spans(pfn + (1 << order) - 1)) {
             throw new IllegalArgumentException("block of order " + order + " at pfn " + pfn + " crosses a zone");
         }
+        return zone;
     }
 
     // mm/page_alloc.c: free_pages_prepare -> free_page_is_bad, then page->flags &=
@@ -969,7 +1184,7 @@ public final class PhysMem {
             if ((flags[p] & PAGE_FLAGS_CHECK_AT_FREE) != 0 || mapcount[p] != 0 || refcount[p] != expectedRef) {
                 throw new IllegalStateException("Bad page state: " + badReason(p, expectedRef) + ": " + frames.view(p));
             }
-            flags[p] = 0;
+            flags[p] &= FrameTable.PB_BITS; // a pageblock's bits stay with its first frame
             refcount[p] = 0;
             owner[p] = NO_OWNER;
             lruPrev[p] = NO_FRAME;
@@ -1107,12 +1322,13 @@ public final class PhysMem {
 
     /** pfn_to_nid(pfn). */
     public int nidOf(int pfn) {
-        return pfn / pagesPerNode;
+        final int s = nodeShift; // a shift where it can be: this is on every LRU and free path
+        return s >= 0 ? pfn >>> s : pfn / pagesPerNode;
     }
 
     /** page_zone(page). */
     public Zone zoneOf(int pfn) {
-        final int nid = pfn / pagesPerNode;
+        final int nid = nidOf(pfn);
         final int movable = zoneMovablePfn[nid];
         if (movable != 0 && pfn >= movable) {
             return zones[nid][Zone.ZONE_MOVABLE];

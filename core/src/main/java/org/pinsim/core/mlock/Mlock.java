@@ -284,9 +284,14 @@ public final class Mlock {
      */
     void mlockVmaPagesRange(Mm mm, Vma vma, long start, long end, boolean lock) {
         org.pinsim.core.mem.FrameTable ft = folios.frames();
+        final PageTable pt = mm.pageTable();
         for (long a = start; Long.compareUnsigned(a, end) < 0;) {
+            a = pt.nextLeaf(a, end); // walk_page_range: no work where no table exists
+            if (Long.compareUnsigned(a, end) >= 0) {
+                break;
+            }
             long stop = Math.min((a | (MmContext.PMD_SIZE - 1)) + 1, end);
-            PageTable.Leaf leaf = mm.pageTable().leaf(a, false);
+            PageTable.Leaf leaf = pt.leaf(a, false);
             if (leaf != null && leaf.pmd != Pte.NONE) {
                 hugeMemory.mlockPmd(vma, leaf);
             } else if (leaf != null) {

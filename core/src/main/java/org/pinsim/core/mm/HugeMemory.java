@@ -14,6 +14,7 @@ import static org.pinsim.core.mm.VmFlags.VM_SPECIAL;
 import static org.pinsim.core.mm.VmFlags.VM_WRITE;
 
 import org.pinsim.core.mem.FrameTable;
+import org.pinsim.core.mem.Gfp;
 import org.pinsim.core.mem.PhysMem;
 import org.pinsim.core.vmstat.NodeStat;
 import org.pinsim.core.vmstat.VmEvent;
@@ -59,6 +60,8 @@ public final class HugeMemory {
     private final VmStat stat;
     private final ThpEnabled enabled;
     private final boolean forbidsZeropage;
+    /** /sys/kernel/mm/transparent_hugepage/defrag. */
+    private ThpDefrag defrag = ThpDefrag.MADVISE;
     /** The huge zero folio (get_huge_zero_folio), allocated on first use; NO_FRAME before. */
     private int hugeZeroPfn = NO_FRAME;
 
@@ -73,6 +76,14 @@ public final class HugeMemory {
 
     public ThpEnabled enabled() {
         return enabled;
+    }
+
+    public ThpDefrag defrag() {
+        return defrag;
+    }
+
+    void setDefrag(ThpDefrag d) {
+        defrag = d;
     }
 
     // ---- eligibility ----
@@ -139,7 +150,7 @@ public final class HugeMemory {
             return mm.pt.setHugePmd(haddr, Pte.makeHuge(zero, false, true)) ? Memory.VM_FAULT_OK
                     : Memory.VM_FAULT_OOM;
         }
-        int head = allocAnonFolioPmd();
+        int head = allocAnonFolioPmd(vma);
         if (head == NO_FRAME) {
             return Memory.VM_FAULT_FALLBACK;
         }
@@ -154,11 +165,19 @@ public final class HugeMemory {
     }
 
     /**
-     * mm/huge_memory.c vma_alloc_anon_folio_pmd: a PMD-order compound folio, or NO_FRAME
-     * with thp_fault_fallback counted.
+     * mm/huge_memory.c vma_alloc_anon_folio_pmd: a PMD-order compound folio allocated with
+     * vma_thp_gfp_mask(vma) ({@link ThpDefrag#gfpMask}), or NO_FRAME with thp_fault_fallback
+     * counted. vma_alloc_folio -> mm/mempolicy.c alloc_pages_mpol: for a PMD-order folio under
+     * a non-interleave policy that allows the local node, first "try to allocate THP only on
+     * local node, but don't reclaim unnecessarily, just compact" (__GFP_THISNODE |
+     * __GFP_NORETRY), then, only if the gfp may direct-reclaim, the full request.
      */
-    private int allocAnonFolioPmd() {
-        int head = allocHugeFolio();
+    private int allocAnonFolioPmd(Vma vma) {
+        final int gfp = defrag.gfpMask((vma.flags & VM_HUGEPAGE) != 0);
+        int head = allocHugeFolio(gfp | Gfp.__GFP_THISNODE | Gfp.__GFP_NORETRY);
+        if (head == NO_FRAME && Gfp.allowBlocking(gfp)) {
+            head = allocHugeFolio(gfp);
+        }
         if (head == NO_FRAME) {
             stat.count(VmEvent.THP_FAULT_FALLBACK);
             return head;
@@ -169,9 +188,9 @@ public final class HugeMemory {
         return head;
     }
 
-    /** alloc_pages(GFP_TRANSHUGE, HPAGE_PMD_ORDER) with __GFP_COMP: a compound folio, or NO_FRAME. */
-    int allocHugeFolio() {
-        int head = memory.allocPages(HPAGE_PMD_ORDER);
+    /** alloc_pages(gfp, HPAGE_PMD_ORDER) on node 0 (gfp has __GFP_COMP): a compound folio, or NO_FRAME. */
+    int allocHugeFolio(int gfp) {
+        int head = memory.allocPages(HPAGE_PMD_ORDER, gfp);
         if (head != NO_FRAME) {
             ft.prepCompoundPage(head, HPAGE_PMD_ORDER);
         }
@@ -228,7 +247,7 @@ public final class HugeMemory {
         long haddr = addr & HPAGE_PMD_MASK;
         long pmd = leaf.pmd;
         if (isHugeZeroPmd(pmd)) {
-            int head = allocAnonFolioPmd();
+            int head = allocAnonFolioPmd(vma);
             if (head != NO_FRAME) {
                 leaf.pmd = Pte.makeHuge(head, vma.has(VM_WRITE), false); // pmdp_huge_clear_flush + set
                 mapAnonFolioPmd(mm, vma, head, haddr);

@@ -158,7 +158,8 @@ public final class Khugepaged {
      * MM_ANONPAGES, and the PTE table becomes the table deposited under the new huge PMD.
      */
     private int collapseHugePage(Mm mm, Vma vma, PageTable.Leaf leaf, long haddr) {
-        int head = huge.allocHugeFolio();
+        // alloc_charge_folio: "cc->is_khugepaged ? alloc_hugepage_khugepaged_gfpmask() : GFP_TRANSHUGE"
+        int head = huge.allocHugeFolio(org.pinsim.core.mem.Gfp.GFP_TRANSHUGE);
         if (head == NO_FRAME) {
             stat.count(VmEvent.THP_COLLAPSE_ALLOC_FAILED);
             return SCAN_ALLOC_HUGE_PAGE_FAIL;

@@ -201,9 +201,18 @@ public final class Memory implements PageTable.TablePages {
         return pfn;
     }
 
-    /** alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_COMP, order) on node 0, counted in pgalloc_ZONE. */
-    int allocPages(int order) {
-        return allocKernelPages(order);
+    /** alloc_pages(gfp, order) on node 0 (a huge page), counted in pgalloc_ZONE; NO_FRAME if none. */
+    int allocPages(int order, int gfp) {
+        int pfn = mem.allocPages(order, 0, gfp);
+        if (pfn != NO_FRAME) {
+            stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()], 1L << order);
+        }
+        return pfn;
+    }
+
+    /** Sets /sys/kernel/mm/transparent_hugepage/defrag (the machine's thp_defrag). */
+    public void setThpDefrag(ThpDefrag d) {
+        huge.setDefrag(d);
     }
 
     /** put_page of a kernel page the caller got from {@link #allocKernelPages} (split: one frame at a time). */
@@ -816,11 +825,7 @@ public final class Memory implements PageTable.TablePages {
      * referenced, reclaim) that the model keeps; the reverse-map owner with them.
      */
     private void clearFolioState(int pfn) {
-        ft.clearFlag(pfn, PG_anon);
-        ft.clearFlag(pfn, PG_swapbacked);
-        ft.clearFlag(pfn, PG_dirty);
-        ft.clearFlag(pfn, PG_referenced);
-        ft.clearFlag(pfn, PG_reclaim);
+        ft.clearFlags(pfn, 1 << PG_anon | 1 << PG_swapbacked | 1 << PG_dirty | 1 << PG_referenced | 1 << PG_reclaim);
         ft.setOwner(pfn, NO_OWNER);
     }
 

@@ -144,6 +144,35 @@ public final class PageTable {
         return c;
     }
 
+    /**
+     * Where a walk of [addr, end) next finds a PTE table (or a huge PMD): addr itself if its
+     * 2 MiB has one, else the start of the first later 2 MiB that has, else {@code end}. Absent
+     * PUD and PMD tables are skipped whole, as mm/pagewalk.c walk_pgd_range skips pgd_none and
+     * pud_none entries, and empty PMD slots one by one (pmd_none).
+     */
+    public long nextLeaf(long addr, long end) {
+        long a = addr;
+        while (Long.compareUnsigned(a, end) < 0) {
+            final Dir pud = (Dir) pgd.slot[idx(a, 39)];
+            if (pud == null) {
+                a = (a | ((1L << 39) - 1)) + 1;
+            } else {
+                final Dir pmd = (Dir) pud.slot[idx(a, 30)];
+                if (pmd == null) {
+                    a = (a | ((1L << 30) - 1)) + 1;
+                } else if (pmd.slot[idx(a, 21)] != null) {
+                    return a;
+                } else {
+                    a = (a | ((1L << 21) - 1)) + 1;
+                }
+            }
+            if (a == 0) {
+                break; // wrapped past the top of the address space
+            }
+        }
+        return end;
+    }
+
     /** The entry for addr (see {@link Leaf#pte}), or NONE. */
     public long get(long addr) {
         Leaf l = leaf(addr, false);

@@ -7,7 +7,7 @@ import java.util.PriorityQueue;
 /**
  * The machine's virtual clock and its event queue: time in nanoseconds since boot, and the
  * deferred kernel work that falls due at a time (a workqueue item, the end of a page
- * migration, later the timers of kswapd and kcompactd).
+ * migration).
  *
  * <p>Time moves only when the model says so: {@link #advance} (the scenario's
  * {@code advance(10ms)}), or {@link #runUntil} when a task waits for something to finish (a
@@ -16,9 +16,10 @@ import java.util.PriorityQueue;
  * were scheduled. Nothing reads the wall clock, so a run is reproducible.
  *
  * <p>An event may schedule further events; those due at or before the target time run in the
- * same call. The seam for the daemons (kswapd's and kcompactd's timeouts,
- * {@code HZ/10}-style wakeups) is {@link #schedule}: a daemon re-arms itself from its own
- * event. The realtime model (per-task CPU time, latency histograms) is not built: only
+ * same call. A periodic daemon does not re-arm itself here: kcompactd
+ * ({@link org.pinsim.core.compaction.Kcompactd}) is a timer the kernel evaluates lazily
+ * inside {@code Kernel.advance}, so that nothing runs between a scenario's statements and
+ * {@link #runAll} ends. The realtime model (per-task CPU time, latency histograms) is not built: only
  * kernel work that is deferred is placed on the clock.
  */
 public final class Clock {

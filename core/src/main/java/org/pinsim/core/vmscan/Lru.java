@@ -148,9 +148,12 @@ public final class Lru {
      * __page_cache_release).
      */
     public void release(int pfn) {
-        del(pfn);
-        frames.clearFlag(pfn, PG_active);
-        frames.clearFlag(pfn, PG_unevictable);
+        // one read and one write of the flags: del's test-and-clear of PG_lru and the two
+        // clears after it; the list is the one the flags named before (folio_lru_list)
+        final int f = frames.clearFlags(pfn, 1 << PG_lru | 1 << PG_active | 1 << PG_unevictable);
+        if ((f & (1 << PG_lru)) != 0) {
+            delFolio(pfn, lruListOf(f));
+        }
     }
 
     /**
@@ -184,7 +187,11 @@ public final class Lru {
 
     /** include/linux/mm_inline.h: folio_lru_list: the list the frame's flags name. */
     public int folioLruList(int pfn) {
-        final int f = frames.flags(pfn);
+        return lruListOf(frames.flags(pfn));
+    }
+
+    /** folio_lru_list of a frame whose page flags are {@code f}. */
+    private static int lruListOf(int f) {
         if ((f & (1 << PG_unevictable)) != 0) {
             return LRU_UNEVICTABLE;
         }

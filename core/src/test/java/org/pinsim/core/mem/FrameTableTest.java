@@ -116,20 +116,56 @@ class FrameTableTest {
     }
 
     @Test
-    void heapBytes_perFrame_32PlusOnePageblockByte() {
+    void heapBytes_perFrame_atMost32_pageblockBitsInFlags() {
         int frames = 4 << 20; // a 16 GiB machine
         FrameTable t = new FrameTable(frames);
 
         long perFrameArrays = (long) Integer.BYTES * (t.flags.length + t.refcount.length + t.mapcount.length
                 + t.lruPrev.length + t.lruNext.length + t.content.length)
                 + (long) Long.BYTES * t.owner.length;
-        long payload = perFrameArrays + t.pageblockMigratetype.length;
 
-        // the per-frame arrays are the 32-byte budget exactly; the pageblock byte adds 1/512 a frame
+        // the per-frame arrays are the 32-byte budget exactly, and nothing is added per pageblock
         assertThat((double) perFrameArrays / frames).isEqualTo(32.0);
-        assertThat((double) payload / frames).isCloseTo(32.0 + 1.0 / 512, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(t.heapBytes()).isEqualTo(payload + 8 * 16);
-        assertThat((double) t.heapBytes() / frames).isLessThan(32.01);
+        assertThat(t.heapBytes()).isEqualTo(perFrameArrays + 7 * 16);
+        assertThat((double) t.heapBytes() / frames).isLessThanOrEqualTo(32.0 + 7 * 16.0 / frames);
+    }
+
+    @Test
+    void pageblockBits_useOnlyTheSpareFlagBits17to23() {
+        int pageFlags = FrameTable.ORDER_MASK;
+        for (int bit = FrameTable.PG_referenced; bit <= FrameTable.PG_pcp; bit++) {
+            pageFlags |= 1 << bit;
+        }
+        assertThat(FrameTable.PB_BITS).isEqualTo(0x7F << 17);
+        assertThat(pageFlags & FrameTable.PB_BITS).isZero();
+    }
+
+    @Test
+    void pageblockBits_liveInTheBlocksFirstFrame_andAreNotPageFlags() {
+        FrameTable t = new FrameTable(2048);
+
+        t.setPageblockMigratetype(600, FrameTable.MIGRATE_CMA);
+        t.setPageblockSkip(700, true);
+        t.setPageblockIsolate(1000, true);
+
+        assertThat(t.flags[512] & FrameTable.PB_BITS).isNotZero();
+        assertThat(t.flags[600]).isZero();
+        assertThat(t.flags(512)).isZero(); // not a page flag
+        assertThat(t.view(512).flags()).isZero();
+        assertThat(t.pageblockMigratetype(513)).isEqualTo(FrameTable.MIGRATE_ISOLATE);
+        assertThat(t.pageblockMigratetypeNoIsolate(1023)).isEqualTo(FrameTable.MIGRATE_CMA);
+        assertThat(t.pageblockSkip(1023)).isTrue();
+        assertThat(t.pageblockSkip(1024)).isFalse();
+
+        // page flags of that frame come and go without touching the block's bits
+        t.setFlag(512, PG_dirty);
+        t.clearFlag(512, PG_dirty);
+        t.setPageblockIsolate(512, false);
+        t.setPageblockSkip(512, false);
+        assertThat(t.pageblockMigratetype(512)).isEqualTo(FrameTable.MIGRATE_CMA);
+        t.setPageblockMigratetype(512, MIGRATE_MOVABLE);
+        assertThat(t.flags[512]).isEqualTo(MIGRATE_MOVABLE << 17);
+        assertThat(t.pageblockMigratetype(0)).isEqualTo(MIGRATE_MOVABLE);
     }
 
     @Test

@@ -85,6 +85,25 @@ class MemInvariantsTest {
     }
 
     @Test
+    void checkInvariants_pageblockBitsOutsideABlocksFirstFrame_fail() {
+        PhysMem mem = withOnePage();
+        mem.frames().flags[8192 + 5] |= FrameTable.MIGRATE_UNMOVABLE + 1 << FrameTable.PB_SHIFT;
+
+        assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("pageblock bits in the flags of a frame that does not start a pageblock");
+    }
+
+    @Test
+    void checkInvariants_pageblockTypeIsolateInTheTypeField_fails() {
+        PhysMem mem = withOnePage();
+        FrameTable f = mem.frames();
+        f.flags[8192] = f.flags[8192] & ~FrameTable.PB_BITS | FrameTable.MIGRATE_ISOLATE << FrameTable.PB_SHIFT;
+
+        assertThatThrownBy(mem::checkInvariants).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("pageblock migratetype field holds 5");
+    }
+
+    @Test
     void checkInvariants_buddyHeadMisaligned_fails() {
         PhysMem mem = withOnePage();
         mem.frames().flags[8192] = 1 << FrameTable.PG_buddy | 3 << FrameTable.ORDER_SHIFT;
