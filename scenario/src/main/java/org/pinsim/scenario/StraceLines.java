@@ -85,12 +85,52 @@ final class StraceLines {
     }
 
     private void line(int no, String text) {
+        int simple = simplePrefix(text);
+        if (simple > 0) {
+            int digits = 0;
+            while (text.charAt(digits) != ' ' && text.charAt(digits) != '\t') {
+                digits++;
+            }
+            line(no, text, text.substring(0, digits), 0, simple, -1, null, null, null);
+            return;
+        }
         Matcher m = PREFIX.matcher(text);
         m.lookingAt();
-        String pidDigits = m.group(1) != null ? m.group(1) : m.group(2);
-        int from = m.end();
+        line(no, text, m.group(1) != null ? m.group(1) : m.group(2), m.group(1) != null ? m.start(1) : -1,
+                m.end(), m.group(2) != null ? m.start(2) : -1, m.group(3), m.group(4), m.group(5));
+    }
+
+    /**
+     * The common prefix, {@code PID<blanks>} before a call name, without the regex: where the
+     * blanks end when the line starts with the pid's digits, then spaces or tabs, then a letter
+     * or '_' ({@link #PREFIX} then matches exactly the pid and the blanks, no time, no
+     * instruction pointer); 0 when it is another shape.
+     */
+    private static int simplePrefix(String text) {
+        int n = text.length();
+        int i = 0;
+        while (i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+            i++;
+        }
+        int digits = i;
+        if (digits == 0 || i >= n || (text.charAt(i) != ' ' && text.charAt(i) != '\t')) {
+            return 0;
+        }
+        while (i < n && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
+            i++;
+        }
+        if (i >= n) {
+            return 0;
+        }
+        char c = text.charAt(i);
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ? i : 0;
+    }
+
+    /** {@link #line(int, String)} with {@link #PREFIX}'s groups: the pid in brackets starts at {@code pid2Start}. */
+    private void line(int no, String text, String pidDigits, int pid1Start, int from, int pid2Start,
+                      String g3, String g4, String g5) {
         String rest = text.substring(from);
-        boolean prefixed = pidDigits != null || m.group(3) != null || m.group(4) != null || m.group(5) != null;
+        boolean prefixed = pidDigits != null || g3 != null || g4 != null || g5 != null;
         if (!prefixed) {
             from = 0; // nothing strace-like before the statement: lexed as written
             rest = text;
@@ -102,16 +142,15 @@ final class StraceLines {
         Long pid = pidDigits == null ? null : parsePid(pidDigits);
         String pidText = null;
         Pos pidPos = null;
-        if (m.group(1) != null) {
-            pidText = m.group(1);
-            pidPos = new Pos(no, m.start(1) + 1);
-        } else if (m.group(2) != null) {
+        if (pid1Start >= 0) {
+            pidText = pidDigits;
+            pidPos = new Pos(no, pid1Start + 1);
+        } else if (pid2Start >= 0) {
             int open = text.indexOf('[');
-            pidText = text.substring(open, text.indexOf(']', m.start(2)) + 1);
+            pidText = text.substring(open, text.indexOf(']', pid2Start) + 1);
             pidPos = new Pos(no, open + 1);
         }
-        String time = m.group(3) != null ? m.group(3) + (m.group(4) != null ? " " + m.group(4) : "")
-                : m.group(4);
+        String time = g3 != null ? g3 + (g4 != null ? " " + g4 : "") : g4;
         String trimmed = rest.strip();
         if (trimmed.startsWith("strace: ")) {
             log = true;
@@ -122,19 +161,19 @@ final class StraceLines {
             event(no, text, pid, pidText, pidPos, time, trimmed);
             return;
         }
-        if (VARS.matcher(text).find() || (out.isEmpty() && trimmed.startsWith("execve("))) {
+        if ((text.contains(" vars */") && VARS.matcher(text).find()) || (out.isEmpty() && trimmed.startsWith("execve("))) {
             log = true;
         }
-        Matcher resumed = RESUMED.matcher(trimmed);
-        if (resumed.lookingAt()) {
+        Matcher resumed = trimmed.startsWith("<... ") ? RESUMED.matcher(trimmed) : null;
+        if (resumed != null && resumed.lookingAt()) {
             log = true;
             resume(no, text, from + rest.indexOf('<') + resumed.end(), pid, resumed.group(1));
             return;
         }
         int end = text.length();
         String duration = null;
-        Matcher d = DURATION.matcher(text);
-        if (d.find() && d.start() >= from) {
+        Matcher d = endsWithAngle(text) ? DURATION.matcher(text) : null;
+        if (d != null && d.find() && d.start() >= from) {
             duration = d.group(1);
             end = d.start();
             log = true;
@@ -149,6 +188,23 @@ final class StraceLines {
         }
         out.add(new Logical(no, text.substring(0, end), from, null, pid, pidText, pidPos,
                 new Statement.Strace(time, duration, 0, null, null), null, null, false, null));
+    }
+
+    /**
+     * Whether the last character before trailing {@code \\s} is '>': {@link #DURATION} can
+     * match only then (it ends in {@code >\\s*$}).
+     */
+    private static boolean endsWithAngle(String text) {
+        int i = text.length() - 1;
+        while (i >= 0 && isRegexSpace(text.charAt(i))) {
+            i--;
+        }
+        return i >= 0 && text.charAt(i) == '>';
+    }
+
+    /** The regex class {@code \\s}: [ \t\n\x0B\f\r]. */
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static Long parsePid(String digits) {
