@@ -30,7 +30,7 @@ import org.pinsim.core.vmstat.VmEvent;
 import org.pinsim.core.vmstat.VmStat;
 
 /**
- * mm/migrate.c, the migration engine, for order-0 folios (Linux 6.18): isolation from the LRU
+ * mm/migrate.c, the migration engine (Linux 6.18), for order-0 folios and anonymous THP: isolation from the LRU
  * (folio_isolate_lru), migrate_pages with its async-then-sync retries
  * (migrate_pages_sync, migrate_pages_batch), the unmap to migration entries
  * (migrate_folio_unmap -> mm/rmap.c try_to_migrate), the expected-reference check, the copy
@@ -54,10 +54,9 @@ import org.pinsim.core.vmstat.VmStat;
  * (vma_address), and keeps the PTEs that map it: the same set rmap_walk finds.
  *
  * <h2>Not modelled</h2>
- * Large folios (THP, hugetlb): the engine refuses them ({@link #isolateLru} returns false for
- * a PG_head folio, so callers report -EBUSY); the seam for THP migration is
- * {@link #unmapFolio}, where try_to_migrate would install PMD migration entries, and the
- * split-and-retry of migrate_pages_batch. Folio locks, writeback, swap cache and
+ * Anonymous THP migrate ({@link #migrateLargeFolio}, {@link #trySplitFolio}) but take no
+ * window on the clock (no PMD migration entry is ever seen); a PMD-mapped folio is never
+ * split here; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
  * movable_ops pages do not exist in the model, so MIGRATE_ASYNC and MIGRATE_SYNC behave
  * alike here. NR_ISOLATED_ANON / NR_ISOLATED_FILE are not kept.
  */
