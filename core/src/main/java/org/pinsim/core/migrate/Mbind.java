@@ -371,8 +371,8 @@ public final class Mbind implements Memory.PolicyAlloc {
             Mpol target = pol != null ? pol : caller.mempolicy(); // "Convert MPOL_DEFAULT's NULL to task or default policy"
             long ilxBase = interleaveBase(mm, start, end, target, pagelist);
             migrate.beginCall();
-            int rc = migrate.migratePages(pagelist, src -> allocMigrationTargetByMpol(target, ilxBase, src),
-                    Migrate.Mode.SYNC);
+            Migrate.Target byMpol = src -> allocMigrationTargetByMpol(target, ilxBase, src);
+            int rc = migrate.migratePages(pagelist, byMpol, byMpol, Migrate.Mode.SYNC);
             nrFailed |= rc;
             caller.busyFor(migrate.callNs()); // the caller sleeps in the syscall until its last remap
         }
@@ -433,6 +433,9 @@ public final class Mbind implements Memory.PolicyAlloc {
 
     // ---- queue_pages_range ----
 
+    /** struct queue_pages's large: the last large folio the walk met. */
+    private int qpLarge = NO_FRAME;
+
     /**
      * mm/mempolicy.c queue_pages_range: the VMAs of [start, end) (queue_pages_test_walk: a hole
      * is -EFAULT without MPOL_MF_DISCONTIG_OK), and their pages (queue_folios_pte_range): a
@@ -444,6 +447,7 @@ public final class Mbind implements Memory.PolicyAlloc {
      */
     private long queuePagesRange(Mm mm, long start, long end, long[] nmask, long flags, FolioList pagelist) {
         VmaTree vmas = mm.vmas();
+        qpLarge = NO_FRAME; // qp->large
         boolean discontigOk = (flags & MPOL_MF_DISCONTIG_OK) != 0;
         Vma first = null;
         long nrFailed = 0;
@@ -504,7 +508,9 @@ public final class Mbind implements Memory.PolicyAlloc {
         for (long a = from; Long.compareUnsigned(a, to) < 0;) {
             long tableEnd = umin((a | ((1L << 21) - 1)) + 1, to);
             PageTable.Leaf leaf = mm.pageTable().leaf(a, false);
-            if (leaf != null) {
+            if (leaf != null && leaf.pmd != Pte.NONE) {
+                queueFoliosPmd(vma, leaf, nmask, flags, migratable, pagelist, nrFailed, ft);
+            } else if (leaf != null) {
                 for (long p = a; p < tableEnd; p += 4096) {
                     long e = leaf.e[PageTable.pteIndex(p)];
                     if (e == Pte.NONE) {
@@ -522,9 +528,20 @@ public final class Mbind implements Memory.PolicyAlloc {
                     }
                     // queue_folio_required: node_isset(nid, *qp->nmask) == !(flags & MPOL_MF_INVERT)
                     if (nodeIsset(mem().nidOf(pfn), nmask) == ((flags & MPOL_MF_INVERT) == 0)) {
+                        int nr = 1;
+                        if (ft.isLarge(pfn)) {
+                            int head = ft.compoundHead(pfn);
+                            nr = folioPteBatch(leaf, p, tableEnd, pfn, head, ft);
+                            // "A large folio can only be isolated from LRU once, but may be mapped by many PTEs"
+                            if (head == qpLarge) {
+                                p += (long) (nr - 1) << 12;
+                                continue;
+                            }
+                            qpLarge = head;
+                        }
                         if (!((flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) != 0 && migratable
                                 && migrateFolioAdd(vma, pfn, pagelist, flags, ft))) {
-                            nrFailed[0]++;
+                            nrFailed[0] += nr;
                             if (strictlyUnmovable(flags)) {
                                 return true;
                             }
@@ -541,13 +558,50 @@ public final class Mbind implements Memory.PolicyAlloc {
     }
 
     /**
+     * mm/mempolicy.c queue_folios_pmd for a huge PMD (walked whole, however little of it the
+     * range covers): a PMD migration entry counts as a failure, the huge zero page is
+     * skipped, a misplaced folio is queued (migrate_folio_add) or counted as failed.
+     */
+    private void queueFoliosPmd(Vma vma, PageTable.Leaf leaf, long[] nmask, long flags, boolean migratable,
+            FolioList pagelist, long[] nrFailed, FrameTable ft) {
+        if (Pte.special(leaf.pmd)) {
+            return; // is_huge_zero_folio
+        }
+        int head = Pte.pfn(leaf.pmd);
+        if (nodeIsset(mem().nidOf(head), nmask) != ((flags & MPOL_MF_INVERT) == 0)) {
+            return; // !queue_folio_required
+        }
+        if (!((flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) != 0 && migratable
+                && migrateFolioAdd(vma, head, pagelist, flags, ft))) {
+            nrFailed[0]++;
+        }
+    }
+
+    /**
+     * mm/internal.h folio_pte_batch: how many PTEs from {@code p} (up to {@code end}) map
+     * consecutive pages of the folio {@code head}, starting with {@code pfn}.
+     */
+    private static int folioPteBatch(PageTable.Leaf leaf, long p, long end, int pfn, int head, FrameTable ft) {
+        int last = head + ft.folioNrPages(head);
+        int nr = 1;
+        for (long q = p + 4096; Long.compareUnsigned(q, end) < 0 && pfn + nr < last; q += 4096, nr++) {
+            long e = leaf.e[PageTable.pteIndex(q)];
+            if (!Pte.present(e) || Pte.pfn(e) != pfn + nr) {
+                break;
+            }
+        }
+        return nr;
+    }
+
+    /**
      * mm/mempolicy.c migrate_folio_add: unless MPOL_MF_MOVE_ALL, a folio that may be mapped
      * more than once is left alone (not a failure); otherwise it is isolated from the LRU.
      *
      * @return false if it could not be isolated
      */
     private boolean migrateFolioAdd(Vma vma, int pfn, FolioList pagelist, long flags, FrameTable ft) {
-        if ((flags & MPOL_MF_MOVE_ALL) != 0 || ft.mapcount(pfn) <= 1) { // folio_maybe_mapped_shared
+        if ((flags & MPOL_MF_MOVE_ALL) != 0 || !migrate.folioMaybeMappedShared(pfn)) {
+            pfn = ft.compoundHead(pfn); // the folio
             if (pagelist.contains(pfn)) {
                 return false; // isolated already by this walk: folio_isolate_lru fails
             }
@@ -593,10 +647,28 @@ public final class Mbind implements Memory.PolicyAlloc {
      * back along its zonelist, within the policy's nodemask.
      */
     private int allocMigrationTargetByMpol(Mpol pol, long ilxBase, int src) {
+        if (mem().frames().isHead(src)) {
+            return allocHugeMigrationTargetByMpol(pol, ilxBase, src);
+        }
         long ilx = ilxBase + Memory.folioIndex(mem().frames().owner(src));
         int pfn = allocPagesMpol(pol, ilx, null, Gfp.GFP_HIGHUSER_MOVABLE);
         if (pfn != NO_FRAME) {
             k.memory().countAlloc(pfn);
+        }
+        return pfn;
+    }
+
+    /**
+     * mm/mempolicy.c alloc_migration_target_by_mpol for a large folio: "if (folio_test_large(src))
+     * gfp = GFP_TRANSHUGE", folio_alloc_mpol of the folio's order, a compound folio.
+     */
+    private int allocHugeMigrationTargetByMpol(Mpol pol, long ilxBase, int src) {
+        FrameTable ft = mem().frames();
+        long ilx = ilxBase + Memory.folioIndex(ft.owner(src));
+        int pfn = allocPagesMpol(pol, ilx, null, Gfp.GFP_TRANSHUGE, FrameTable.HPAGE_PMD_ORDER);
+        if (pfn != NO_FRAME) {
+            ft.prepCompoundPage(pfn, FrameTable.HPAGE_PMD_ORDER);
+            k.memory().countAllocPages(pfn, FrameTable.HPAGE_PMD_NR);
         }
         return pfn;
     }
@@ -609,9 +681,19 @@ public final class Mbind implements Memory.PolicyAlloc {
      * @param task whose il_prev a NO_INTERLEAVE_INDEX interleave advances (null: no task)
      */
     private int allocPagesMpol(Mpol pol, long ilx, Task task, int gfp) {
+        return allocPagesMpol(pol, ilx, task, gfp, 0);
+    }
+
+    /**
+     * alloc_pages_mpol of any order. An order-9 request first tries the node alone
+     * (__GFP_THISNODE | __GFP_NORETRY) when the policy is not interleave and allows that node;
+     * with __GFP_DIRECT_RECLAIM (GFP_TRANSHUGE) it then falls back as an order-0 request
+     * does, so on the nodes the model has the outcome is that of the general path.
+     */
+    private int allocPagesMpol(Mpol pol, long ilx, Task task, int gfp, int order) {
         int nid = numaNodeId();
         if (pol == null) {
-            return mem().allocPages(0, nid, gfp); // preferred_node_policy[numa_node_id()]
+            return mem().allocPages(order, nid, gfp); // preferred_node_policy[numa_node_id()]
         }
         long nodemask = -1L;
         switch (pol.mode()) {
@@ -619,8 +701,8 @@ public final class Mbind implements Memory.PolicyAlloc {
             case MPOL_PREFERRED_MANY -> {
                 // alloc_pages_preferred_many: the preferred nodes first, then every node
                 nid = pol.homeNode() != Mpol.NUMA_NO_NODE ? pol.homeNode() : nid;
-                int pfn = mem().allocPagesNodemask(0, nid, gfp, pol.nodes());
-                return pfn != NO_FRAME ? pfn : mem().allocPages(0, nid, gfp);
+                int pfn = mem().allocPagesNodemask(order, nid, gfp, pol.nodes());
+                return pfn != NO_FRAME ? pfn : mem().allocPages(order, nid, gfp);
             }
             case MPOL_BIND -> {
                 nodemask = pol.nodes(); // apply_policy_zone: user pages are of ZONE_MOVABLE, above policy_zone
@@ -632,7 +714,7 @@ public final class Mbind implements Memory.PolicyAlloc {
                 // MPOL_LOCAL: the local node
             }
         }
-        return nodemask == -1L ? mem().allocPages(0, nid, gfp) : mem().allocPagesNodemask(0, nid, gfp, nodemask);
+        return nodemask == -1L ? mem().allocPages(order, nid, gfp) : mem().allocPagesNodemask(order, nid, gfp, nodemask);
     }
 
     /** numa_node_id(): every task runs on CPU 0, on node 0. */

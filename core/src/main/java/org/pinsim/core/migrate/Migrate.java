@@ -6,6 +6,7 @@ import static org.pinsim.core.mem.FrameTable.PG_active;
 import static org.pinsim.core.mem.FrameTable.PG_anon;
 import static org.pinsim.core.mem.FrameTable.PG_lru;
 import static org.pinsim.core.mem.FrameTable.PG_mlocked;
+import static org.pinsim.core.mem.FrameTable.PG_partially_mapped;
 import static org.pinsim.core.mem.FrameTable.PG_unevictable;
 import static org.pinsim.core.uapi.Errno.EAGAIN;
 import static org.pinsim.core.uapi.Errno.EBUSY;
@@ -29,7 +30,7 @@ import org.pinsim.core.vmstat.VmEvent;
 import org.pinsim.core.vmstat.VmStat;
 
 /**
- * mm/migrate.c, the migration engine, for order-0 folios (Linux 6.18): isolation from the LRU
+ * mm/migrate.c, the migration engine (Linux 6.18), for order-0 folios and anonymous THP: isolation from the LRU
  * (folio_isolate_lru), migrate_pages with its async-then-sync retries
  * (migrate_pages_sync, migrate_pages_batch), the unmap to migration entries
  * (migrate_folio_unmap -> mm/rmap.c try_to_migrate), the expected-reference check, the copy
@@ -53,10 +54,9 @@ import org.pinsim.core.vmstat.VmStat;
  * (vma_address), and keeps the PTEs that map it: the same set rmap_walk finds.
  *
  * <h2>Not modelled</h2>
- * Large folios (THP, hugetlb): the engine refuses them ({@link #isolateLru} returns false for
- * a PG_head folio, so callers report -EBUSY); the seam for THP migration is
- * {@link #unmapFolio}, where try_to_migrate would install PMD migration entries, and the
- * split-and-retry of migrate_pages_batch. Folio locks, writeback, swap cache and
+ * Anonymous THP migrate ({@link #migrateLargeFolio}, {@link #trySplitFolio}) but take no
+ * window on the clock (no PMD migration entry is ever seen); a PMD-mapped folio is never
+ * split here; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
  * movable_ops pages do not exist in the model, so MIGRATE_ASYNC and MIGRATE_SYNC behave
  * alike here. NR_ISOLATED_ANON / NR_ISOLATED_FILE are not kept.
  */
@@ -86,6 +86,9 @@ public final class Migrate {
     private long[] winEnd = new long[16];
     private int nWin;
 
+    /** The allocation callback of the migrate_pages call in progress for large folios. */
+    private Target largeTarget = src -> NO_FRAME;
+
     /** The time cursor of the migrate_pages call in progress (ns after its start). */
     private long cursor;
 
@@ -103,11 +106,12 @@ public final class Migrate {
 
     /**
      * mm/vmscan.c folio_isolate_lru: a folio on an LRU list leaves it, and the isolation holds
-     * a reference (folio_get). A large folio is refused here: its migration is not modelled.
+     * a reference (folio_get). For a page of a large folio the whole folio is isolated (by its
+     * head, which the caller queues).
      */
     public boolean isolateLru(int pfn) {
         if (ft.isLarge(pfn)) {
-            return false; // large folios (head or tail): THP migration is not modelled yet (the seam)
+            return isolateLargeLru(ft.compoundHead(pfn)); // the caller queues the head
         }
         if (!ft.testFlag(pfn, PG_lru)) {
             return false;
@@ -137,6 +141,9 @@ public final class Migrate {
     private static final class Stats {
         int nrSucceeded;
         int nrFailedPages;
+        int nrThpSucceeded;
+        int nrThpFailed;
+        int nrThpSplit;
     }
 
     /**
@@ -149,7 +156,7 @@ public final class Migrate {
      *     pgmigrate_fail are counted when the last remap of the call falls due.
      */
     public int migratePages(FolioList from, int nid, Mode mode) {
-        return migratePages(from, src -> allocMigrationTarget(nid), mode);
+        return migratePages(from, src -> allocMigrationTarget(nid), src -> allocHugeMigrationTarget(nid), mode);
     }
 
     /**
@@ -184,18 +191,36 @@ public final class Migrate {
      * {@code target}; otherwise as {@link #migratePages(FolioList, int, Mode)}.
      */
     public int migratePages(FolioList from, Target target, Mode mode) {
+        return migratePages(from, target, src -> NO_FRAME, mode);
+    }
+
+    /**
+     * mm/migrate.c migrate_pages with {@code target} for small folios and {@code largeTarget}
+     * for large ones (the same get_new_folio in the kernel, which looks at the folio's order).
+     */
+    public int migratePages(FolioList from, Target target, Target largeTarget, Mode mode) {
+        this.largeTarget = largeTarget;
         Stats stats = new Stats();
         FolioList ret = new FolioList();
         int rcGather = 0;
         while (!from.isEmpty()) {
             FolioList folios = from.cutFront(NR_MAX_BATCHED_MIGRATION);
+            FolioList split = new FolioList(); // split_folios
             int rc = mode == Mode.ASYNC
-                    ? migratePagesBatch(folios, target, mode, ret, stats, NR_MAX_MIGRATE_PAGES_RETRY)
-                    : migratePagesSync(folios, target, ret, stats);
+                    ? migratePagesBatch(folios, target, mode, ret, split, stats, NR_MAX_MIGRATE_PAGES_RETRY)
+                    : migratePagesSync(folios, target, ret, split, stats);
             ret.addAll(folios); // list_splice_tail_init(&folios, &ret_folios)
             if (rc < 0) {
                 rcGather = rc;
+                ret.addAll(split);
                 break;
+            }
+            if (!split.isEmpty()) {
+                // "Failure isn't counted since all split folios of a large folio is counted as 1
+                // failure already. And, we only try to migrate with minimal effort, force
+                // MIGRATE_ASYNC mode and retry once."
+                migratePagesBatch(split, target, Mode.ASYNC, ret, null, stats, 1);
+                ret.addAll(split);
             }
             rcGather += rc;
         }
@@ -207,9 +232,15 @@ public final class Migrate {
         }
         final int succeeded = stats.nrSucceeded;
         final int failed = stats.nrFailedPages;
+        final int thpSucceeded = stats.nrThpSucceeded;
+        final int thpFailed = stats.nrThpFailed;
+        final int thpSplit = stats.nrThpSplit;
         clock.schedule(cursor, "migrate_pages", now -> {
             stat.count(VmEvent.PGMIGRATE_SUCCESS, succeeded);
             stat.count(VmEvent.PGMIGRATE_FAIL, failed);
+            stat.count(VmEvent.THP_MIGRATION_SUCCESS, thpSucceeded);
+            stat.count(VmEvent.THP_MIGRATION_FAIL, thpFailed);
+            stat.count(VmEvent.THP_MIGRATION_SPLIT, thpSplit);
         });
         return rcGather;
     }
@@ -228,22 +259,27 @@ public final class Migrate {
     }
 
     /** mm/migrate.c migrate_pages_sync: one async batch of 3 passes, then each folio left alone, synchronously, 7 passes. */
-    private int migratePagesSync(FolioList from, Target target, FolioList ret, Stats stats) {
+    private int migratePagesSync(FolioList from, Target target, FolioList ret, FolioList split, Stats stats) {
         Stats astats = new Stats();
         FolioList folios = new FolioList();
-        int rc = migratePagesBatch(from, target, Mode.ASYNC, folios, astats, NR_MAX_MIGRATE_ASYNC_RETRY);
+        int rc = migratePagesBatch(from, target, Mode.ASYNC, folios, split, astats, NR_MAX_MIGRATE_ASYNC_RETRY);
         stats.nrSucceeded += astats.nrSucceeded;
+        stats.nrThpSucceeded += astats.nrThpSucceeded;
+        stats.nrThpSplit += astats.nrThpSplit;
         if (rc < 0) {
             stats.nrFailedPages += astats.nrFailedPages;
+            stats.nrThpFailed += astats.nrThpFailed;
             ret.addAll(folios);
             return rc;
         }
+        stats.nrThpFailed += astats.nrThpSplit;
+        // "Count nr_split only, since it includes nr_thp_split" (every large folio is a THP here)
+        int nrFailed = astats.nrThpSplit;
         // "Fall back to migrate all failed folios one by one synchronously"
         from.addAll(folios);
-        int nrFailed = 0;
         while (!from.isEmpty()) {
             FolioList one = from.cutFront(1);
-            rc = migratePagesBatch(one, target, Mode.SYNC, ret, stats, NR_MAX_MIGRATE_SYNC_RETRY);
+            rc = migratePagesBatch(one, target, Mode.SYNC, ret, split, stats, NR_MAX_MIGRATE_SYNC_RETRY);
             ret.addAll(one);
             if (rc < 0) {
                 return rc;
@@ -258,18 +294,69 @@ public final class Migrate {
      * {@code nrPass} passes), then move the unmapped ones (the same), then undo what is left.
      * Folios retried in vain stay on {@code from}; permanent failures go to {@code ret}.
      */
-    private int migratePagesBatch(FolioList from, Target target, Mode mode, FolioList ret, Stats stats, int nrPass) {
+    private int migratePagesBatch(FolioList from, Target target, Mode mode, FolioList ret, FolioList split,
+            Stats stats, int nrPass) {
         FolioList unmapped = new FolioList(); // unmap_folios, with dst_folios in its dst column
         int nrFailed = 0;
         int rcSaved = 0;
         int retry = 1;
         int nrRetryPages = 0;
+        int thpRetry = 0;
         boolean oom = false;
         for (int pass = 0; pass < nrPass && retry > 0 && !oom; pass++) {
             retry = 0;
             nrRetryPages = 0;
+            thpRetry = 0;
             for (int j = 0; j < from.size();) {
                 int src = from.pfn(j);
+                if (ft.isHead(src)) {
+                    int nr = ft.folioNrPages(src);
+                    // "The rare folio on the deferred split list should be split now"
+                    if (nr > 2 && ft.testFlag(src, PG_partially_mapped) && split != null && trySplitFolio(src, split)) {
+                        nrFailed++;
+                        stats.nrThpFailed++;
+                        stats.nrThpSplit++;
+                        from.remove(j);
+                        continue;
+                    }
+                    if (ft.refcount(src) == 1) { // freed from under us
+                        ft.clearFlag(src, PG_active);
+                        ft.clearFlag(src, PG_unevictable);
+                        from.remove(j);
+                        memory.putPage(src);
+                        stats.nrSucceeded += nr;
+                        stats.nrThpSucceeded++;
+                        continue;
+                    }
+                    int rc = migrateLargeFolio(src);
+                    if (rc == 0) {
+                        stats.nrSucceeded += nr;
+                        stats.nrThpSucceeded++;
+                        from.remove(j);
+                        continue;
+                    }
+                    if (rc == -EAGAIN) {
+                        retry++;
+                        thpRetry++;
+                        nrRetryPages += nr;
+                        j++;
+                        continue;
+                    }
+                    // -ENOMEM: "Large folio NUMA faulting doesn't split to retry" (no modelled
+                    // caller passes MR_NUMA_MISPLACED, so the folio is split when it can be)
+                    nrFailed++;
+                    stats.nrThpFailed++;
+                    if (split != null && trySplitFolio(src, split)) {
+                        stats.nrThpSplit++;
+                        from.remove(j);
+                        continue;
+                    }
+                    stats.nrFailedPages += nr + nrRetryPages;
+                    stats.nrThpFailed += thpRetry;
+                    rcSaved = -ENOMEM;
+                    oom = true;
+                    break;
+                }
                 // "If we are holding the last folio reference, the folio was freed from under us"
                 if (ft.refcount(src) == 1) {
                     ft.clearFlag(src, PG_active);
@@ -289,6 +376,7 @@ public final class Migrate {
                     // "When memory is low, don't bother to try to migrate other folios"
                     nrFailed++;
                     stats.nrFailedPages += 1 + nrRetryPages;
+                    stats.nrThpFailed += thpRetry;
                     rcSaved = -ENOMEM;
                     oom = true;
                     break;
@@ -308,6 +396,7 @@ public final class Migrate {
         if (!oom) {
             nrFailed += retry;
             stats.nrFailedPages += nrRetryPages;
+            stats.nrThpFailed += thpRetry;
         }
         // move: try_to_unmap_flush, then migrate_folios_move for up to nrPass passes
         retry = 1;
@@ -419,6 +508,246 @@ public final class Migrate {
             memory.removeMigrationPte(vma, e, i, src);
             return true;
         });
+    }
+
+    // ---- large folios (THP) ----
+
+    /** mm/vmscan.c folio_isolate_lru for a large folio, by its head: once, holding one reference. */
+    private boolean isolateLargeLru(int head) {
+        if (!ft.testFlag(head, PG_lru)) {
+            return false; // already isolated (by this caller or another), or not on an LRU
+        }
+        lru.del(head);
+        ft.refInc(head);
+        return true;
+    }
+
+    /**
+     * mm/migrate.c alloc_migration_target for a large folio: GFP_TRANSHUGE with __GFP_THISNODE,
+     * an order-9 compound folio of node {@code nid} (pgalloc counts its 512 pages).
+     */
+    private int allocHugeMigrationTarget(int nid) {
+        int head = mem.allocPagesThisNode(FrameTable.HPAGE_PMD_ORDER, nid);
+        if (head != NO_FRAME) {
+            ft.prepCompoundPage(head, FrameTable.HPAGE_PMD_ORDER);
+            memory.countAllocPages(head, FrameTable.HPAGE_PMD_NR);
+        }
+        return head;
+    }
+
+    /**
+     * include/linux/mm.h folio_maybe_mapped_shared: a small folio mapped more than once; a
+     * large folio mapped by more than one mm (CONFIG_MM_ID, which x86-64 THP kernels have:
+     * the per-folio mm ids tell exactly whether a second mm maps it).
+     */
+    public boolean folioMaybeMappedShared(int pfn) {
+        if (!ft.isLarge(pfn)) {
+            return ft.mapcount(pfn) > 1;
+        }
+        int head = ft.compoundHead(pfn);
+        if (ft.largeMapcount(head) <= 1) {
+            return false;
+        }
+        Mm first = null;
+        for (LargeMap m : rmapWalkLarge(head)) {
+            if (first == null) {
+                first = m.mm();
+            } else if (m.mm() != first) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One mapping of a large folio found by {@link #rmapWalkLarge}: a huge PMD (index -1) or a PTE. */
+    private record LargeMap(Mm mm, Vma vma, PageTable.Leaf leaf, int index) {
+    }
+
+    /**
+     * mm/rmap.c rmap_walk for an anonymous large folio: every huge PMD and every PTE of a live
+     * mm that maps one of its pages.
+     */
+    private List<LargeMap> rmapWalkLarge(int head) {
+        List<LargeMap> out = new java.util.ArrayList<>();
+        long owner = ft.owner(head);
+        if (owner == NO_OWNER || !ft.testFlag(head, PG_anon)) {
+            return out;
+        }
+        int nr = ft.folioNrPages(head);
+        long index = Memory.folioIndex(owner);
+        for (Mm mm : mms.get()) {
+            VmaTree vmas = mm.vmas();
+            for (int j = 0; j < vmas.size(); j++) {
+                Vma vma = vmas.get(j);
+                if (vma.anonVma() == Vma.NO_ANON_VMA || index + nr <= vma.pgoff() || index >= vma.pgoff() + vma.pages()) {
+                    continue;
+                }
+                for (int k = 0; k < nr; k++) {
+                    long idx = index + k;
+                    if (idx < vma.pgoff() || idx >= vma.pgoff() + vma.pages()) {
+                        continue;
+                    }
+                    long addr = vma.start() + ((idx - vma.pgoff()) << PhysMem.PAGE_SHIFT); // vma_address
+                    PageTable.Leaf leaf = mm.pageTable().leaf(addr, false);
+                    if (leaf == null) {
+                        continue;
+                    }
+                    if (leaf.pmd != Pte.NONE) {
+                        if (k == 0 && !Pte.special(leaf.pmd) && Pte.pfn(leaf.pmd) == head) {
+                            out.add(new LargeMap(mm, vma, leaf, -1));
+                        }
+                        continue;
+                    }
+                    int i = PageTable.pteIndex(addr);
+                    long e = leaf.e[i];
+                    if (Pte.present(e) && !Pte.special(e) && Pte.pfn(e) == head + k) {
+                        out.add(new LargeMap(mm, vma, leaf, i));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * mm/migrate.c migrate_folio_unmap + migrate_folio_move for an anonymous large folio
+     * (x86-64 has CONFIG_ARCH_ENABLE_THP_MIGRATION): an order-9 target, the unmap
+     * (mm/rmap.c try_to_migrate_one: a huge PMD becomes a PMD migration entry,
+     * mm/huge_memory.c set_pmd_migration_entry; a PTE a PTE migration entry; a folio that may
+     * be DMA-pinned cannot be shared, folio_try_share_anon_rmap_pmd/pte, and stays mapped:
+     * -EAGAIN), the reference check of __folio_migrate_mapping (folio_expected_ref_count: one
+     * per mapping, none left, plus the isolation's), the copy of the 512 pages
+     * (folio_mc_copy, folio_migrate_flags), folio_add_lru, and the remap as it was mapped
+     * (remove_migration_pmd: the PMD stays a PMD and mlocks the folio in a VM_LOCKED VMA;
+     * remove_migration_pte: each PTE again, one page at a time, which does not mlock a large
+     * folio: __folio_add_anon_rmap mlocks only when all its pages are added at once). The old
+     * folio is munlocked as each mapping goes (munlock_vma_folio) and freed.
+     *
+     * <p>Unlike a small folio this takes no window on the clock: the unmap, copy and remap
+     * happen at once, so no task can meet the PMD migration entry (the time is still charged
+     * to the caller). See docs/MIGRATION.md.
+     *
+     * @return 0, -EAGAIN (pinned or an extra reference: retried), -ENOMEM (no target)
+     */
+    private int migrateLargeFolio(int src) {
+        final int nr = ft.folioNrPages(src);
+        int dst = largeTarget.alloc(src);
+        if (dst == NO_FRAME) {
+            return -ENOMEM;
+        }
+        boolean mapped = ft.largeMapcount(src) > 0;
+        if (mapped && ft.testFlag(src, PG_anon) && memory.maybeDmaPinned(src)) {
+            putNewFolio(largeTarget, dst); // the unmap fails: migrate_folio_undo_src / _dst
+            return -EAGAIN;
+        }
+        // folio_expected_ref_count + the isolation's: the mappings' references (they move to the
+        // migration entries and are dropped) and ours; anything else is a transient or a pin
+        if (ft.refcount(src) != ft.largeMapcount(src) + 1 || !ft.testFlag(src, PG_anon)) {
+            putNewFolio(largeTarget, dst);
+            return -EAGAIN;
+        }
+        List<LargeMap> maps = rmapWalkLarge(src);
+        boolean locked = false;
+        // try_to_migrate: every mapping becomes a migration entry; its rmap and reference go
+        // (folio_remove_rmap_pmd / _pte, munlock_vma_folio in a VM_LOCKED VMA)
+        for (LargeMap m : maps) {
+            if (m.index() < 0) {
+                ft.addEntireMapcount(src, -1);
+            } else if (ft.mapcountDec(Pte.pfn(m.leaf().e[m.index()])) == 0) {
+                ft.addNrPagesMapped(src, -1);
+            }
+            ft.addLargeMapcount(src, -1);
+            ft.refDec(src);
+            if (m.vma().has(org.pinsim.core.mm.VmFlags.VM_LOCKED)) {
+                memory.mlockFolio().munlockFolio(src);
+                locked = true;
+            }
+        }
+        if (ft.largeMapcount(src) != 0 || ft.refcount(src) != 1) {
+            throw new IllegalStateException("large folio still mapped after try_to_migrate: " + ft.view(src));
+        }
+        // move_to_new_folio: folio_mc_copy of every page, folio_migrate_flags, then folio_add_lru
+        memory.migrateFolioContents(src, dst, null);
+        for (int k = 1; k < nr; k++) {
+            ft.setContent(dst + k, ft.content(src + k));
+            ft.setOwner(dst + k, ft.owner(src + k));
+        }
+        if (ft.testClearFlag(dst, PG_unevictable)) { // lru_add: "unevictable_pgs_rescued", nr pages
+            stat.count(VmEvent.UNEVICTABLE_PGRESCUED, nr);
+        }
+        memory.migrateAddLru(dst);
+        // remove_migration_ptes(src, dst): each entry maps the new folio as the old one was mapped
+        final long shift = ((long) dst - src) << PhysMem.PAGE_SHIFT;
+        for (LargeMap m : maps) {
+            Vma vma = m.vma();
+            if (m.index() < 0) { // remove_migration_pmd -> folio_add_anon_rmap_pmd
+                m.leaf().pmd += shift;
+                ft.addEntireMapcount(dst, 1);
+                if ((vma.flags() & (org.pinsim.core.mm.VmFlags.VM_LOCKED | org.pinsim.core.mm.VmFlags.VM_SPECIAL))
+                        == org.pinsim.core.mm.VmFlags.VM_LOCKED) {
+                    memory.mlockFolio().mlockFolio(dst); // mlock_vma_folio: all its pages at once
+                }
+            } else { // remove_migration_pte -> folio_add_anon_rmap_pte: one page, no mlock of a large folio
+                m.leaf().e[m.index()] += shift;
+                if (ft.mapcountInc(Pte.pfn(m.leaf().e[m.index()])) == 1) {
+                    ft.addNrPagesMapped(dst, 1);
+                }
+            }
+            ft.addLargeMapcount(dst, 1);
+            ft.refInc(dst);
+        }
+        if (locked) {
+            memory.mlockFolio().drain(); // mlock_drain_local
+        }
+        cursor += CostModel.MIGRATE_UNMAP_NS + (long) nr * CostModel.MIGRATE_COPY_NS + CostModel.MIGRATE_REMAP_NS;
+        memory.putPage(dst); // folio_put(dst): the allocation's reference
+        memory.putPage(src); // migrate_folio_done: the isolation's, the last one: the old folio is freed
+        return 0;
+    }
+
+    /**
+     * mm/migrate.c try_split_folio -> mm/huge_memory.c split_folio_to_list for an isolated
+     * anonymous folio that no PMD maps: can_split_folio (no reference beyond the mappings'
+     * and the caller's: a pinned folio cannot be split), then __split_unmapped_folio to
+     * order 0: each page becomes a small folio with the flags the head had
+     * (__split_folio_to_order), its own index, its mapcount, one reference per PTE plus one
+     * for the list (the caller's isolation), and joins {@code split} (the split_folios list);
+     * the PTEs keep mapping the same pages (remap_page). thp_split_page counts it.
+     *
+     * <p>A folio some PMD maps is not split here (split_huge_page would split the PMDs
+     * first, unmap_folio with TTU_SPLIT_HUGE_PMD): not modelled, the caller sees the split
+     * fail. See docs/MIGRATION.md.
+     *
+     * @return true if the folio was split
+     */
+    private boolean trySplitFolio(int head, FolioList split) {
+        if (!ft.testFlag(head, PG_anon) || ft.entireMapcount(head) != 0) {
+            return false;
+        }
+        if (ft.refcount(head) != ft.largeMapcount(head) + 1) { // can_split_folio
+            return false;
+        }
+        final int nr = ft.folioNrPages(head);
+        final long owner = ft.owner(head);
+        final int inherit = ft.flags(head) & (1 << PG_anon | 1 << FrameTable.PG_swapbacked | 1 << FrameTable.PG_dirty
+                | 1 << FrameTable.PG_referenced | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked);
+        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER);
+        for (int k = 0; k < nr; k++) {
+            int p = head + k;
+            for (int bit = 0; bit < 32; bit++) {
+                if ((inherit & (1 << bit)) != 0) {
+                    ft.setFlag(p, bit);
+                }
+            }
+            ft.setOwner(p, owner + k); // new_folio->index = folio->index + i
+            ft.setRefcount(p, 1 + ft.mapcount(p));
+            if (k > 0 && (inherit & (1 << PG_unevictable)) != 0) {
+                ft.setMlockCount(p, 0); // the list overlays lru; lru_add restarts it at putback
+            }
+            split.add(p, null, NO_FRAME);
+        }
+        stat.count(VmEvent.THP_SPLIT_PAGE);
+        return true;
     }
 
     // ---- the window ----

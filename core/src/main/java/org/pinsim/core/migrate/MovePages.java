@@ -28,8 +28,9 @@ import org.pinsim.core.uapi.Mempolicy;
  * <p>Per page, the status is the node the page is on (after the move) or an error:
  * -EFAULT (no VMA, a VM_IO / VM_PFNMAP VMA, the zero page), -ENOENT (nothing mapped, or a
  * PTE with no normal page behind it), -EACCES (a page mapped more than once without
- * MPOL_MF_MOVE_ALL), -EBUSY (a page that cannot be isolated from the LRU: not on it, a large
- * folio). A page that could not be migrated (pinned, extra references) makes the call return
+ * MPOL_MF_MOVE_ALL; for a large folio: mapped by more than one mm), -EBUSY (a page that
+ * cannot be isolated from the LRU: not on it, or a further page of a large folio this call
+ * queued already: the folio moves whole, once). A page that could not be migrated (pinned, extra references) makes the call return
  * the number of pages not migrated, as the kernel does, and leaves the statuses of its batch
  * unwritten. A full target node makes the call fail with -ENOMEM. A bad node is -ENODEV for
  * the call, after the pages before it are moved.
@@ -225,8 +226,8 @@ public final class MovePages {
         }
         int pfn = Pte.pfn(pte);
         // __add_folio_for_migration: the zero page -> -EFAULT
-        if (pfn == mem().zeroPfn()) {
-            return -EFAULT;
+        if (pfn == mem().zeroPfn() || mem().frames().testFlag(pfn, org.pinsim.core.mem.FrameTable.PG_zero)) {
+            return -EFAULT; // is_zero_folio || is_huge_zero_folio
         }
         if (Pte.special(pte)) {
             return -ENOENT; // vm_normal_page is NULL: folio_walk_start finds no folio
@@ -236,9 +237,10 @@ public final class MovePages {
             return 0;
         }
         // folio_maybe_mapped_shared(folio) && !migrate_all -> -EACCES
-        if (k.mem().frames().mapcount(pfn) > 1 && !migrateAll) {
+        if (migrate.folioMaybeMappedShared(pfn) && !migrateAll) {
             return -EACCES;
         }
+        pfn = k.mem().frames().compoundHead(pfn); // the folio (a page of a large folio queues its head)
         if (pagelist.contains(pfn)) {
             return -EBUSY; // already isolated by this call: folio_isolate_lru fails
         }

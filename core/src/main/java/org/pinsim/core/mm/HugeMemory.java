@@ -33,7 +33,7 @@ import org.pinsim.core.vmstat.VmStat;
  *
  * <p>Not modelled: khugepaged's background scan (collapse happens only by MADV_COLLAPSE,
  * {@link Khugepaged}); mTHP sizes (hugepages-*kB other than 2048kB); shmem and file THP; swap
- * of THP; THP migration; the deferred split shrinker (a partially unmapped huge page is queued,
+ * of THP (migration is in migrate/Migrate.java); the deferred split shrinker (a partially unmapped huge page is queued,
  * PG_partially_mapped and thp_deferred_split_page, but is never split under memory pressure,
  * so it keeps its 2 MiB until its last page is unmapped: the kernel's behaviour without
  * memory pressure); prctl(PR_SET_THP_DISABLE); the defrag setting (allocations never compact,

@@ -188,6 +188,11 @@ public final class Memory implements PageTable.TablePages {
         stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()]);
     }
 
+    /** pgalloc_ZONE for an allocation of {@code nr} pages at {@code pfn} (a large folio). */
+    public void countAllocPages(int pfn, int nr) {
+        stat.count(PGALLOC[mem.zoneOf(pfn).zoneIdx()], nr);
+    }
+
     /**
      * A kernel allocation of {@code 2^order} frames (GFP_KERNEL on node 0, as io_uring's ring
      * regions and perf's ring buffers allocate), counted in pgalloc_ZONE; NO_FRAME if none.

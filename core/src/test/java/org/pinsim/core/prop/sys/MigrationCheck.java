@@ -43,7 +43,7 @@ final class MigrationCheck implements Consumer<Kernel> {
 
     /** One present PTE of a normal page: where, which frame, and the frame's state then. */
     private record Entry(long addr, int pfn, int content, int mapcount, boolean pinnedAnon, boolean mlocked,
-                         boolean lockedVma) {
+                         boolean lockedVma, boolean ptePageOfLarge) {
     }
 
     private Map<Mm, TreeMap<Long, Entry>> prev;
@@ -51,6 +51,8 @@ final class MigrationCheck implements Consumer<Kernel> {
     private TreeMap<Integer, Integer> prevUnmapped;
     private long prevSuccess;
     private long prevFail;
+    private long prevSplit;
+    private long splitDelta;
 
     @Override
     public void accept(Kernel k) {
@@ -65,12 +67,19 @@ final class MigrationCheck implements Consumer<Kernel> {
         TreeMap<Integer, Integer> unmapped = unmappedPageCache(k);
         if (prev != null && (success != prevSuccess || fail != prevFail)) {
             checkPinned(k, now);
+            splitDelta = k.vmstat().get(VmEvent.THP_MIGRATION_SPLIT) - prevSplit;
             checkMigrated(k, now, success - prevSuccess - movedUnmapped(unmapped));
         }
         prev = now;
         prevUnmapped = unmapped;
         prevSuccess = success;
         prevFail = fail;
+        prevSplit = k.vmstat().get(VmEvent.THP_MIGRATION_SPLIT);
+    }
+
+    /** Pinned: a small page by its refcount (GUP_PIN_COUNTING_BIAS), a large folio by its _pincount. */
+    private static boolean pinned(FrameTable ft, int pfn) {
+        return ft.isLarge(pfn) ? ft.pincount(ft.compoundHead(pfn)) > 0 : ft.refcount(pfn) >= PIN_BIAS;
     }
 
     /**
@@ -125,9 +134,12 @@ final class MigrationCheck implements Consumer<Kernel> {
                     }
                     int pfn = Pte.pfn(e);
                     boolean anon = ft.testFlag(pfn, FrameTable.PG_anon);
-                    m.put(addr, new Entry(addr, pfn, ft.content(pfn), ft.mapcount(pfn),
-                            anon && ft.refcount(pfn) >= PIN_BIAS, ft.testFlag(pfn, FrameTable.PG_mlocked),
-                            (v.flags() & (VmFlags.VM_LOCKED | VmFlags.VM_SPECIAL)) == VmFlags.VM_LOCKED));
+                    // a page of a huge page: its mapcount counts the PMDs mapping its folio
+                    // (folio_precise_page_mapcount), its pin and mlock are the folio's
+                    m.put(addr, new Entry(addr, pfn, ft.content(pfn), ft.preciseMapcount(pfn),
+                            anon && pinned(ft, pfn), ft.testFlag(ft.compoundHead(pfn), FrameTable.PG_mlocked),
+                            (v.flags() & (VmFlags.VM_LOCKED | VmFlags.VM_SPECIAL)) == VmFlags.VM_LOCKED,
+                            ft.isLarge(pfn) && !Pte.huge(e)));
                 });
             }
             out.put(mm, m);
@@ -144,7 +156,7 @@ final class MigrationCheck implements Consumer<Kernel> {
                 continue;
             }
             for (Entry b : mmEntries.getValue().values()) {
-                if (!b.pinnedAnon() || ft.refcount(b.pfn()) < PIN_BIAS) {
+                if (!b.pinnedAnon() || !pinned(ft, b.pfn())) {
                     continue;
                 }
                 Entry a = after.get(b.addr());
@@ -192,7 +204,13 @@ final class MigrationCheck implements Consumer<Kernel> {
                         problems.add("pfn " + b.pfn() + " -> " + a.pfn() + ": mapcount " + b.mapcount() + " -> "
                                 + a.mapcount() + ", mapped by " + ptesNow.get(a.pfn()) + " PTEs");
                     }
-                    mlockedNow.put(a.pfn(), a.mlocked());
+                    if (!a.ptePageOfLarge()) {
+                        // a large folio remapped by PTEs is not mlocked again (mm/rmap.c
+                        // __folio_add_anon_rmap mlocks only when all its pages are added at once)
+                        mlockedNow.put(a.pfn(), a.mlocked());
+                    } else {
+                        lockedMapping.remove(a.pfn());
+                    }
                 }
             }
         }
@@ -203,7 +221,9 @@ final class MigrationCheck implements Consumer<Kernel> {
             }
         }
         long moved = newFrame.entrySet().stream().filter(e -> !e.getKey().equals(e.getValue())).count();
-        if (moved != successDelta) {
+        // the unmapped pages of a split huge page are freed, counted as migrated too
+        // (migrate_pages_batch: "the folio was freed from under us"), at most 511 per split
+        if (moved > successDelta || successDelta - moved > 511L * splitDelta) {
             problems.add(moved + " mapped pages changed frame, pgmigrate_success rose by " + successDelta);
         }
         if (!problems.isEmpty()) {

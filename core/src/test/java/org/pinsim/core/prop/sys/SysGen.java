@@ -78,7 +78,8 @@ final class SysGen {
                 // two-node machines only (weight 0 elsewhere: the draws of one-node runs do not change)
                 new Weighted(numaWeight(), this::movePages),
                 new Weighted(numaWeight(), this::mbind),
-                new Weighted(numa ? 1 : 0, this::compact));
+                new Weighted(numa ? 1 : 0, this::compact),
+                new Weighted(numa ? 1 : 0, this::hugeRegion));
     }
 
     /** Whether the machine has two nodes: move_pages and mbind are drawn. */
@@ -132,7 +133,7 @@ final class SysGen {
 
     /**
      * 64 or 128 MiB on two nodes, linux-6.18, the shared zero page in three machines of four;
-     * one machine in three with ZONE_MOVABLE (movable=25%), one in four with an 8 MiB CMA
+     * thp=always in one machine of two; one machine in three with ZONE_MOVABLE (movable=25%), one in four with an 8 MiB CMA
      * area, one in three aged (age=150%): where compact() and long-term pins meet them.
      */
     private SysWorld numaWorld() {
@@ -143,7 +144,10 @@ final class SysGen {
         int movable = rnd.nextInt(3) == 0 ? 25 : 0;
         long cma = rnd.nextInt(4) == 0 ? 8L << 20 : 0;
         int age = rnd.nextInt(3) == 0 ? 150 : 0;
-        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, ThpEnabled.MADVISE, 2,
+        // thp=always one machine in two, so that mbind and move_pages meet huge pages (whole,
+        // PMD-split, partially unmapped) and migrate or split them
+        ThpEnabled thp = rnd.nextBoolean() ? ThpEnabled.ALWAYS : ThpEnabled.MADVISE;
+        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, thp, 2,
                 movable, cma, age);
     }
 
@@ -217,6 +221,26 @@ final class SysGen {
             MADV_REMOVE, MADV_DODUMP, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_HUGEPAGE};
         long advice = advices[rnd.nextInt(advices.length)];
         add(id -> new SysOps.Madvise(id, p, a, len, advice));
+    }
+
+    /**
+     * (numa) A 2 or 4 MiB anonymous region advised MADV_HUGEPAGE and written whole (huge
+     * pages where the allocation succeeds), one time in two with one page unmapped inside
+     * (the PMD split, the folio partly mapped and queued for deferred split): what mbind and
+     * move_pages then migrate whole or split.
+     */
+    private void hugeRegion(Proc p) {
+        long len = (1 + rnd.nextInt(2)) * (2L << 20);
+        int op = add(id -> new SysOps.Mmap(id, p, null, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0));
+        region(op, len);
+        Addr base = new Addr.InRegion(op, 0, literal());
+        add(id -> new SysOps.Madvise(id, p, base, len, MADV_HUGEPAGE));
+        add(id -> new SysOps.Touch(id, p, base, len, true));
+        if (rnd.nextBoolean()) {
+            long off = (1 + rnd.nextInt(500)) * PAGE;
+            Addr hole = new Addr.InRegion(op, off, literal() + off);
+            add(id -> new SysOps.Munmap(id, p, hole, PAGE));
+        }
     }
 
     private void mremap(Proc p) {
