@@ -53,8 +53,10 @@ import java.util.List;
  * <h2>Allocation</h2>
  * {@link #allocPages(int, int, int)} is __alloc_pages: a fast path at the low watermark with
  * ALLOC_NOFRAGMENT where the kernel sets it (alloc_flags_nofragment), then the slow path's
- * attempt at the min watermark (gfp_to_alloc_flags). The model has neither reclaim, nor
- * compaction, nor the OOM killer; where the kernel would reclaim and retry, a request that
+ * attempt at the min watermark (gfp_to_alloc_flags). The model has no reclaim outside machine
+ * aging (whose page cache the slow path reclaims through {@link DirectReclaim}, oldest first,
+ * while it makes progress), no direct compaction and no OOM killer; where the kernel would
+ * reclaim and retry, a request that
  * may enter direct reclaim (__GFP_DIRECT_RECLAIM) makes one last attempt with
  * ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would after the killer
  * ran. That keeps every page allocatable by the model's user allocations (as before the
@@ -63,6 +65,13 @@ import java.util.List;
  * Requests that may not reclaim (GFP_TRANSHUGE_LIGHT, GFP_NOWAIT, GFP_ATOMIC) fail where
  * the kernel's slow path gives up. An allocated block has refcount 1 on every frame (as
  * after {@code split_page}), no flags, no owner; it is not a compound page.
+ *
+ * <p>vm.defrag_mode ({@link #setDefragMode}, Johannes Weiner, Linux 6.15) sets
+ * ALLOC_NOFRAGMENT in every zone on the fast path (alloc_flags_nofragment) and in the slow
+ * path (gfp_to_alloc_flags), never drops it in get_page_from_freelist, and drops it only when
+ * reclaim failed to prevent the fallback. Its kswapd and kcompactd parts (reclaim and
+ * compaction to watermarks met in whole free pageblocks) have no counterpart here: neither
+ * daemon is modelled.
  */
 public final class PhysMem {
 
@@ -108,6 +117,28 @@ public final class PhysMem {
     private long minFreeKbytes;
     /** smp_processor_id() of the running task. */
     private int cpu;
+    /** vm.defrag_mode (mm/page_alloc.c defrag_mode, Linux 6.15): 0 by default. */
+    private boolean defragMode;
+    /**
+     * Whether alloc_flags_nofragment may set ALLOC_NOFRAGMENT at all: true from Linux 5.0
+     * (commit 6bb154504f8b, "mm, page_alloc: spread allocations across zones before
+     * introducing fragmentation"); false models the allocator before it (the machine key
+     * {@code nofragment=off}).
+     */
+    private boolean noFragment = true;
+    /** The direct reclaim the slow path calls, or null when nothing can be reclaimed. */
+    private DirectReclaim directReclaim;
+
+    /**
+     * mm/vmscan.c try_to_free_pages, as the slow path's __alloc_pages_direct_reclaim calls
+     * it: frees some reclaimable memory and says how many pages it freed (0: no progress).
+     * The model's page cache lives only while a machine ages ({@link Ager}), which installs
+     * one for that time.
+     */
+    @FunctionalInterface
+    public interface DirectReclaim {
+        long reclaim();
+    }
 
     /** A machine of one CPU, without ZONE_MOVABLE or CMA. */
     public PhysMem(long memoryBytes, int nodes) {
@@ -695,6 +726,12 @@ public final class PhysMem {
      */
     private int allocFlagsNofragment(Zone zone, int gfp) {
         int allocFlags = gfp & Gfp.__GFP_KSWAPD_RECLAIM; // == ALLOC_KSWAPD
+        if (defragMode) {
+            return allocFlags | AllocFlags.ALLOC_NOFRAGMENT; // whatever the zone
+        }
+        if (!noFragment) {
+            return allocFlags; // before 5.0: no ALLOC_NOFRAGMENT
+        }
         if (zone.zoneIdx() != Zone.ZONE_NORMAL) {
             return allocFlags;
         }
@@ -704,8 +741,8 @@ public final class PhysMem {
         return allocFlags | AllocFlags.ALLOC_NOFRAGMENT;
     }
 
-    /** mm/page_alloc.c: gfp_to_alloc_flags (no cpusets, no realtime tasks). */
-    private static int gfpToAllocFlags(int gfp, int order) {
+    /** mm/page_alloc.c: gfp_to_alloc_flags (no cpusets, no realtime tasks); defrag_mode adds ALLOC_NOFRAGMENT. */
+    private int gfpToAllocFlags(int gfp, int order) {
         int allocFlags = AllocFlags.ALLOC_WMARK_MIN | AllocFlags.ALLOC_CPUSET;
         allocFlags |= gfp & (Gfp.__GFP_HIGH | Gfp.__GFP_KSWAPD_RECLAIM);
         if ((gfp & Gfp.__GFP_DIRECT_RECLAIM) == 0) {
@@ -719,7 +756,11 @@ public final class PhysMem {
                 allocFlags &= ~AllocFlags.ALLOC_CPUSET;
             }
         }
-        return allocFlags | allocFlagsCma(gfp);
+        allocFlags |= allocFlagsCma(gfp);
+        if (defragMode) {
+            allocFlags |= AllocFlags.ALLOC_NOFRAGMENT;
+        }
+        return allocFlags;
     }
 
     /**
@@ -733,12 +774,27 @@ public final class PhysMem {
         if (pfn != NO_FRAME || !Gfp.allowBlocking(gfp)) {
             return pfn;
         }
-        // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
-        // so drain_all_pages(NULL) and retry once
+        // __alloc_pages_direct_reclaim: reclaim, then retry; should_reclaim_retry keeps the loop
+        // going while reclaim makes progress (direct compaction is not modelled)
+        while (directReclaim != null && directReclaim.reclaim() > 0) {
+            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
+        }
+        // reclaim failed to give a page, so drain_all_pages(NULL) and retry once
         drainAllPages(null);
         pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
         if (pfn != NO_FRAME) {
             return pfn;
+        }
+        if (defragMode && (allocFlags & AllocFlags.ALLOC_NOFRAGMENT) != 0) {
+            // "Reclaim/compaction failed to prevent the fallback"
+            allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
+            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
         }
         allocFlags = AllocFlags.ALLOC_NO_WATERMARKS | allocFlagsCma(gfp) | (allocFlags & AllocFlags.ALLOC_KSWAPD);
         return getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
@@ -759,7 +815,7 @@ public final class PhysMem {
                 if (zone.zoneIdx() > highestZoneidx) {
                     continue;
                 }
-                if (noFallback && nrNodes > 1 && zone != preferred && zone.nid() != preferred.nid()) {
+                if (noFallback && !defragMode && nrNodes > 1 && zone != preferred && zone.nid() != preferred.nid()) {
                     // moving to a remote node: locality matters more than fragmentation
                     allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
                     retry = true;
@@ -776,7 +832,7 @@ public final class PhysMem {
             if (retry) {
                 continue;
             }
-            if (noFallback) { // a UMA machine may get through all zones fragmented
+            if (noFallback && !defragMode) { // a UMA machine may get through all zones fragmented
                 allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
                 continue;
             }
@@ -1078,6 +1134,47 @@ public final class PhysMem {
     /** page_group_by_mobility_disabled. */
     public boolean mobilityDisabled() {
         return mobilityDisabled;
+    }
+
+    /** Sets vm.defrag_mode (mm/page_alloc.c defrag_mode). */
+    public void setDefragMode(boolean on) {
+        defragMode = on;
+    }
+
+    public boolean defragMode() {
+        return defragMode;
+    }
+
+    /** false: the allocator before Linux 5.0, which had no ALLOC_NOFRAGMENT (see the field). */
+    public void setNoFragment(boolean on) {
+        noFragment = on;
+    }
+
+    public boolean noFragment() {
+        return noFragment;
+    }
+
+    /** Installs the slow path's direct reclaim (null: none). */
+    public void setDirectReclaim(DirectReclaim r) {
+        directReclaim = r;
+    }
+
+    /** mm_page_alloc_extfrag events of every zone (see {@link BuddyAllocator#extfragEvents}). */
+    public long extfragEvents(int allocMt, int fallbackMt, boolean claimed) {
+        long n = 0;
+        for (Zone z : populatedZones) {
+            n += z.buddy().extfragEvents(allocMt, fallbackMt, claimed);
+        }
+        return n;
+    }
+
+    /** mm_page_alloc_extfrag events with fragmenting=1, every zone. */
+    public long extfragFragmenting() {
+        long n = 0;
+        for (Zone z : populatedZones) {
+            n += z.buddy().extfragFragmenting();
+        }
+        return n;
     }
 
     /** The CMA area's first pfn, or -1 without one. */
