@@ -6,7 +6,8 @@ import java.util.stream.Collectors;
 /** The experiments by name: the registry a new one joins with one line. */
 public final class Experiments {
     private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment(),
-            new FallbackRulesExperiment());
+            new FallbackRulesExperiment(),
+            new PinScatterExperiment());
 
     private Experiments() {
     }
