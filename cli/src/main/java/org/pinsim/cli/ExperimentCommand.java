@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pinsim experiment NAME [--limit SIZE[,SIZE...]] [--json]}: runs a named experiment and prints its table. */
+/** {@code pinsim experiment NAME [--seeds N] [--limit SIZE[,SIZE...]] [--json]}: runs a named experiment and prints its table. */
 @Command(name = "experiment", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Runs a named experiment (a search over runs of the model) and prints its table.")
 final class ExperimentCommand implements Callable<Integer> {
@@ -25,6 +25,10 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "SIZE", split = ",",
             description = "RLIMIT_MEMLOCK values to try (exempt-limit), e.g. 64KiB,8MiB; default 64KiB and 8MiB")
     List<String> limits = new ArrayList<>();
+
+    @Option(names = "--seeds", paramLabel = "N",
+            description = "seeds 1..N for the experiments that run seeded machines (default ${DEFAULT-VALUE})")
+    int seeds = Experiment.Options.DEFAULT_SEEDS;
 
     @Option(names = "--json", description = "print one JSON document instead of the table")
     boolean json;
@@ -46,6 +50,9 @@ final class ExperimentCommand implements Callable<Integer> {
         List<Long> sizes = new ArrayList<>();
         try {
             e = Experiments.byName(name);
+            if (seeds < 1 || seeds > 1000) {
+                throw new IllegalArgumentException("--seeds " + seeds + ": expected 1 to 1000");
+            }
             for (String l : limits) {
                 long v = BenchRunner.parseSize(l);
                 if (v < 4096 || v % 4096 != 0 || v > (64L << 20)) {
@@ -57,14 +64,14 @@ final class ExperimentCommand implements Callable<Integer> {
             err.println("pinsim: experiment: " + ex.getMessage());
             return Main.EXIT_INVALID;
         }
-        Experiment.Result r = e.run(new Experiment.Options(sizes));
+        Experiment.Result r = e.run(new Experiment.Options(sizes, seeds));
         if (json) {
-            // the experiment boots a 512 MiB, 2-CPU machine (seed 1) under each profile it compares
-            org.pinsim.core.MachineConfig m = new org.pinsim.core.MachineConfig(512L << 20, 1, 2, 0, 1,
-                    org.pinsim.core.Profile.byId("linux-6.18"));
+            org.pinsim.core.MachineConfig m = e.machine();
             com.fasterxml.jackson.databind.node.ObjectNode manifest = org.pinsim.scenario.Manifest.of(null, m,
                     new org.pinsim.core.Sysctl().all(), 1).json();
-            ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("machine")).putNull("profile");
+            if (m != null && e.name().equals("exempt-limit")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) manifest.get("machine")).putNull("profile");
+            }
             com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
                     .createObjectNode();
             root.set("manifest", manifest);

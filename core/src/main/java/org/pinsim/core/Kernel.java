@@ -3,6 +3,7 @@ package org.pinsim.core;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 import org.pinsim.core.mem.PhysMem;
@@ -81,11 +82,13 @@ public final class Kernel {
     private int nextPid = 1000;
     private ProcFs proc;
 
-    private Kernel(MachineConfig config) {
+    private Kernel(MachineConfig config, Map<String, Long> earlySysctls) {
         this.config = config;
         this.mem = new PhysMem(config.memoryBytes(), config.nodes(), config.cpus(), config.movableBytes(),
                 config.movablePercent(), config.cmaBytes(),
                 config.thp() != org.pinsim.core.mm.ThpEnabled.NEVER); // hugepage_pmd_enabled: khugepaged's min_free_kbytes
+        mem.setNoFragment(config.noFragment());
+        earlySysctls.forEach(this::setSysctl); // set before aging: the aging workload runs under them
         this.ager = new org.pinsim.core.mem.Ager(mem, config.seed());
         ager.age(config.agePercent());
         this.lru = new Lru(mem);
@@ -185,6 +188,16 @@ public final class Kernel {
 
     /** Boots a machine: all memory free in the buddy allocators, no tasks. */
     public static Kernel boot(MachineConfig config) {
+        return boot(config, Map.of());
+    }
+
+    /**
+     * Boots a machine with {@code sysctls} set before the machine ages (the {@code age=} key):
+     * as a box is configured before its workload runs.
+     *
+     * @throws IllegalArgumentException for a sysctl the model does not know or a value it refuses
+     */
+    public static Kernel boot(MachineConfig config, Map<String, Long> sysctls) {
         long frames = config.memoryBytes() >>> 12;
         long need = frames * 33 + (64L << 20); // the frame table (32 bytes a frame) and some room
         long max = Runtime.getRuntime().maxMemory();
@@ -193,7 +206,7 @@ public final class Kernel {
                     + (need >> 20) + " MiB of Java heap, this JVM has " + (max >> 20)
                     + " MiB (raise it, e.g. PINSIM_JAVA_OPTS=-Xmx" + ((need >> 30) + 2) + "g ./pinsim ...)");
         }
-        return new Kernel(config);
+        return new Kernel(config, sysctls);
     }
 
     public MachineConfig config() {
@@ -289,6 +302,12 @@ public final class Kernel {
     }
 
     public void setSysctl(String name, long value) {
+        if (name.equals(Sysctl.DEFRAG_MODE)) {
+            if (value < 0 || value > 1) { // proc_dointvec_minmax, SYSCTL_ZERO..SYSCTL_ONE
+                throw new IllegalArgumentException("vm.defrag_mode must be 0 or 1, got " + value);
+            }
+            mem.setDefragMode(value != 0);
+        }
         sysctl.set(name, value);
     }
 

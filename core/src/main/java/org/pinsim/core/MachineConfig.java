@@ -24,10 +24,15 @@ import org.pinsim.core.mm.ThpEnabled;
  * {@code cma=} (one CMA area, 0 for none), and {@code agePercent} the {@code age=} key: at
  * boot, kernel and page-cache allocations churn through that share of memory and leave
  * long-lived kernel pages scattered ({@link org.pinsim.core.mem.Ager}); 0 for a fresh machine.
+ *
+ * <p>{@code noFragment} false is the {@code nofragment=off} key: the page allocator as it was
+ * before Linux 5.0, whose alloc_flags_nofragment did not exist (commit 6bb154504f8b added
+ * ALLOC_NOFRAGMENT), so a fallback may split another type's pageblock before a lower zone's
+ * free pageblocks are tried. Everything else of the allocator stays 6.18's.
  */
 public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
                             boolean zeroPage, ThpEnabled thp, long movableBytes, int movablePercent, long cmaBytes,
-                            int agePercent, ThpDefrag thpDefrag) {
+                            int agePercent, ThpDefrag thpDefrag, boolean noFragment) {
 
     public static final long DEFAULT_MEMORY = 16L << 30;
     /** A node holds whole pageblocks (2 MiB). */
@@ -78,12 +83,12 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
         }
     }
 
-    /** A machine with the default THP defrag setting ({@code madvise}). */
+    /** A machine with the default THP defrag ({@code madvise}), whose allocator sets ALLOC_NOFRAGMENT as Linux 5.0 and later do. */
     public MachineConfig(long memoryBytes, int nodes, int cpus, long swapBytes, long seed, Profile profile,
                          boolean zeroPage, ThpEnabled thp, long movableBytes, int movablePercent, long cmaBytes,
                          int agePercent) {
         this(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent, cmaBytes,
-                agePercent, ThpDefrag.MADVISE);
+                agePercent, ThpDefrag.MADVISE, true);
     }
 
     /** A machine without ZONE_MOVABLE, CMA or aging. */
@@ -109,31 +114,46 @@ public record MachineConfig(long memoryBytes, int nodes, int cpus, long swapByte
 
     public MachineConfig withMemory(long bytes) {
         return new MachineConfig(bytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent, thpDefrag);
+                cmaBytes, agePercent, thpDefrag, noFragment);
     }
 
     public MachineConfig withProfile(Profile p) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, p, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent, thpDefrag);
+                cmaBytes, agePercent, thpDefrag, noFragment);
     }
 
     public MachineConfig withNodes(int n) {
         return new MachineConfig(memoryBytes, n, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent, thpDefrag);
+                cmaBytes, agePercent, thpDefrag, noFragment);
     }
 
     public MachineConfig withZeroPage(boolean on) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, on, thp, movableBytes, movablePercent,
-                cmaBytes, agePercent, thpDefrag);
+                cmaBytes, agePercent, thpDefrag, noFragment);
+    }
+
+    public MachineConfig withNoFragment(boolean on) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes,
+                movablePercent, cmaBytes, agePercent, thpDefrag, on);
+    }
+
+    public MachineConfig withAge(int percent) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes,
+                movablePercent, cmaBytes, percent, thpDefrag, noFragment);
+    }
+
+    public MachineConfig withSeed(long s) {
+        return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, s, profile, zeroPage, thp, movableBytes,
+                movablePercent, cmaBytes, agePercent, thpDefrag, noFragment);
     }
 
     public MachineConfig withThp(ThpEnabled mode) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, mode, movableBytes,
-                movablePercent, cmaBytes, agePercent, thpDefrag);
+                movablePercent, cmaBytes, agePercent, thpDefrag, noFragment);
     }
 
     public MachineConfig withThpDefrag(ThpDefrag d) {
         return new MachineConfig(memoryBytes, nodes, cpus, swapBytes, seed, profile, zeroPage, thp, movableBytes,
-                movablePercent, cmaBytes, agePercent, d);
+                movablePercent, cmaBytes, agePercent, d, noFragment);
     }
 }

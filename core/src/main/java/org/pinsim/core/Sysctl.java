@@ -19,6 +19,7 @@ public final class Sysctl {
     public static final String PERF_EVENT_PARANOID = "kernel.perf_event_paranoid";
     public static final String IO_URING_DISABLED = "kernel.io_uring_disabled";
     public static final String MEMFD_NOEXEC = "vm.memfd_noexec";
+    public static final String DEFRAG_MODE = "vm.defrag_mode";
 
     private final TreeMap<String, Long> values = new TreeMap<>();
 
@@ -33,6 +34,7 @@ public final class Sysctl {
         values.put(PERF_EVENT_PARANOID, 2L);
         values.put(IO_URING_DISABLED, 0L); // io_uring/io_uring.c sysctl_io_uring_disabled
         values.put(MEMFD_NOEXEC, 0L); // mm/memfd.c: MEMFD_NOEXEC_SCOPE_EXEC
+        values.put(DEFRAG_MODE, 0L); // mm/page_alloc.c defrag_mode (Linux 6.15)
     }
 
     public long get(String name) {

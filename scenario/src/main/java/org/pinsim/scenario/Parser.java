@@ -22,7 +22,7 @@ import org.pinsim.scenario.Token.Kind;
 public final class Parser {
 
     static final List<String> MACHINE_KEYS = List.of("memory", "nodes", "cpus", "swap", "seed", "zero_page", "thp",
-            "movable", "cma", "age", "thp_defrag");
+            "movable", "cma", "age", "thp_defrag", "nofragment");
     static final List<String> PROCESS_KEYS = List.of("uid", "caps", "rlimit.memlock", "layout");
     private static final Set<String> DIRECTIVES = Set.of("machine", "kernel", "sysctl", "process");
     private static final Pattern ERRNO_NAME = Pattern.compile("E[A-Z0-9]+");

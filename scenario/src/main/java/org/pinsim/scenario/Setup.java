@@ -18,20 +18,28 @@ record Setup(Kernel kernel, Map<String, Integer> processes, Map<String, Long> vm
 
     static Setup boot(Plan plan) {
         String file = plan.scenario().file();
+        // the sysctls are set before the machine ages (Kernel.boot) and again after boot, in order
+        Map<String, Long> early = new LinkedHashMap<>();
+        org.pinsim.core.Sysctl names = new org.pinsim.core.Sysctl();
+        for (Plan.SysctlSetting s : plan.sysctls()) {
+            if (!names.all().containsKey(s.name())) {
+                List<String> known = new ArrayList<>(names.all().keySet());
+                throw new InvalidInputException(file, s.pos(), "expected a sysctl the model knows (" + String.join(", ", known)
+                        + "), found '" + s.name() + "'" + Suggest.didYouMean(s.name(), known));
+            }
+            if (s.name().equals(org.pinsim.core.Sysctl.DEFRAG_MODE) && (s.value() < 0 || s.value() > 1)) {
+                throw new InvalidInputException(file, s.pos(), "expected 0 or 1 for vm.defrag_mode, found " + s.value());
+            }
+            early.put(s.name(), s.value());
+        }
         Kernel kernel;
         try {
-            kernel = Kernel.boot(plan.machine());
+            kernel = Kernel.boot(plan.machine(), early);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(file, 1, 1, "expected a machine this JVM can hold and the model can boot, found: " + e.getMessage());
         }
         for (Plan.SysctlSetting s : plan.sysctls()) {
-            try {
-                kernel.setSysctl(s.name(), s.value());
-            } catch (IllegalArgumentException e) {
-                List<String> known = new ArrayList<>(kernel.sysctl().all().keySet());
-                throw new InvalidInputException(file, s.pos(), "expected a sysctl the model knows (" + String.join(", ", known)
-                        + "), found '" + s.name() + "'" + Suggest.didYouMean(s.name(), known));
-            }
+            kernel.setSysctl(s.name(), s.value());
         }
         Map<String, Integer> pids = new LinkedHashMap<>();
         for (Plan.ProcessDecl p : plan.processes()) {

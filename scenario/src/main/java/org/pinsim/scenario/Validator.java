@@ -93,6 +93,7 @@ final class Validator {
         int movablePercent = 0;
         long cma = 0;
         int age = 0;
+        boolean noFragment = true;
         Pos at = null;
         for (Directive d : applicable()) {
             if (d instanceof Directive.Machine md) {
@@ -100,6 +101,10 @@ final class Validator {
                 for (Directive.Setting s : md.settings()) {
                     if (s.key().equals("zero_page")) {
                         zeroPage = onOff(s);
+                        continue;
+                    }
+                    if (s.key().equals("nofragment")) {
+                        noFragment = onOff(s);
                         continue;
                     }
                     if (s.key().equals("thp")) {
@@ -147,7 +152,7 @@ final class Validator {
         }
         try {
             return new MachineConfig(memory, nodes, cpus, swap, seed, profile, zeroPage, thp, movable, movablePercent, cma,
-                    age, defrag);
+                    age, defrag, noFragment);
         } catch (IllegalArgumentException e) {
             throw resolver.error(at == null ? new Pos(1, 1) : at, "expected a machine the model supports, found: " + e.getMessage());
         }
@@ -200,7 +205,7 @@ final class Validator {
         if (s.value() instanceof Expr.Name n && (n.name().equals("on") || n.name().equals("off"))) {
             return n.name().equals("on");
         }
-        throw resolver.error(s.value().pos(), "expected on or off for machine zero_page, found "
+        throw resolver.error(s.value().pos(), "expected on or off for machine " + s.key() + ", found "
                 + Resolver.describe(s.value()));
     }
 

@@ -388,7 +388,7 @@ class ParserTest {
     @Test
     void error_unknownMachineKey() {
         assertThat(error("machine mem=1GiB")).isEqualTo(
-                "t.pin:1:9: expected a machine setting (memory, nodes, cpus, swap, seed, zero_page, thp, movable, cma, age, thp_defrag), found 'mem'");
+                "t.pin:1:9: expected a machine setting (memory, nodes, cpus, swap, seed, zero_page, thp, movable, cma, age, thp_defrag, nofragment), found 'mem'");
     }
 
     @Test

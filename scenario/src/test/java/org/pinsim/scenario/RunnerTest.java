@@ -228,6 +228,17 @@ class RunnerTest {
     }
 
     @Test
+    void defragModeOutOfRange_andNofragmentNotOnOff_areInvalidInput() {
+        // mm/page_alloc.c: vm.defrag_mode is proc_dointvec_minmax over SYSCTL_ZERO..SYSCTL_ONE
+        assertThatThrownBy(() -> run("sysctl vm.defrag_mode=2\nmunlockall()"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("t.pin:1:8: expected 0 or 1 for vm.defrag_mode, found 2");
+        assertThatThrownBy(() -> run("machine nofragment=yes\nmunlockall()"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("t.pin:1:20: expected on or off for machine nofragment, found");
+    }
+
+    @Test
     void unknownVmstatField_isInvalidInput() {
         assertThatThrownBy(() -> run("check vmstat.nr_mlocked == 0"))
                 .isInstanceOf(InvalidInputException.class)

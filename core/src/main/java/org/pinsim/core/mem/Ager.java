@@ -26,6 +26,9 @@ import java.util.SplittableRandom;
  * <li>10%: an unmovable kernel page (skbs, page tables, kmalloc), GFP_KERNEL, orders as for
  *     slab.</li>
  * </ul>
+ * When an allocation reaches the slow path, its direct reclaim drops the oldest page cache,
+ * 32 pages (SWAP_CLUSTER_MAX) at a time, and retries while there is cache to drop (what
+ * vm.defrag_mode relies on before it lets a fallback fragment a pageblock).
  * One kernel object in 32 is long-lived and kept for good (about 0.5% of memory at
  * age=150%; the reference box's pagetypeinfo shows 91 non-movable pageblocks of 4544, 2%,
  * so the residue is of the same order); the others are freed 1024 objects later (first
@@ -63,18 +66,34 @@ public final class Ager {
 
     /** Runs the recipe over {@code percent}% of memory; 0 does nothing. */
     public void age(int percent) {
+        age(percent, 85, false);
+    }
+
+    /**
+     * The recipe with page cache allowed to grow to {@code cachePercent}% of the memory free
+     * at the start (85 for the {@code age=} key); at 100 or more the cache grows until the
+     * allocator's slow path reclaims it, and memory runs full as on a busy box. With
+     * {@code randomReclaim} the page dropped is any page of the cache, each as likely (files
+     * deleted and written in no order, as Gorman's tests delete every second file), instead
+     * of the oldest: freed pages then no longer come back in the order they were taken.
+     */
+    public void age(int percent, int cachePercent, boolean randomReclaim) {
         if (percent <= 0) {
             return;
         }
         held = new BitSet(mem.nrFrames());
         final SplittableRandom rnd = new SplittableRandom(seed ^ STREAM);
         final long budget = mem.totalPages() * percent / 100;
-        final long cacheLimit = (mem.freePagesCount() + mem.pcpPagesCount()) * 85 / 100;
-        final Fifo cache = new Fifo();
+        final long cacheLimit = cachePercent >= 100 ? Long.MAX_VALUE
+                : (mem.freePagesCount() + mem.pcpPagesCount()) * cachePercent / 100;
+        final Fifo cache = new Fifo(randomReclaim ? new SplittableRandom(seed ^ STREAM ^ 1) : null);
         final Fifo shortLived = new Fifo();
         long allocated = 0;
         final int saved = mem.cpu();
         mem.setCpu(0);
+        // mm/vmscan.c try_to_free_pages: the slow path reclaims the oldest page cache,
+        // SWAP_CLUSTER_MAX pages at a time, while there is some
+        mem.setDirectReclaim(() -> dropCache(cache, PhysMem.SWAP_CLUSTER_MAX));
         while (allocated < budget) {
             final int kind = rnd.nextInt(100);
             final int order = kind < 70 || rnd.nextInt(4) != 0 ? 0 : 1 + rnd.nextInt(3);
@@ -103,6 +122,7 @@ public final class Ager {
                 }
             }
         }
+        mem.setDirectReclaim(null);
         dropCache(cache, Integer.MAX_VALUE);
         while (shortLived.size() > 0) {
             freeOldest(shortLived);
@@ -116,13 +136,16 @@ public final class Ager {
         heldPages += 1L << order;
     }
 
-    private void dropCache(Fifo cache, int n) {
-        for (int i = 0; i < n && cache.size() > 0; i++) {
+    /** Frees the {@code n} oldest page-cache pages (fewer if there are fewer); returns how many. */
+    private int dropCache(Fifo cache, int n) {
+        int i = 0;
+        for (; i < n && cache.size() > 0; i++) {
             final long e = cache.pop();
             final int pfn = (int) (e >>> 8);
             mem.frames().clearFlag(pfn, PG_lru);
             mem.freePage(pfn);
         }
+        return i;
     }
 
     private void freeOldest(Fifo q) {
@@ -130,11 +153,20 @@ public final class Ager {
         mem.freePages((int) (e >>> 8), (int) (e & 0xff));
     }
 
-    /** A growable ring of (pfn << 8 | order), oldest first. */
+    /** A growable ring of (pfn << 8 | order), oldest first; with a random source, pop takes any entry. */
     private static final class Fifo {
+        private final SplittableRandom pick;
         private long[] a = new long[1024];
         private int head;
         private int size;
+
+        Fifo() {
+            this(null);
+        }
+
+        Fifo(SplittableRandom pick) {
+            this.pick = pick;
+        }
 
         int size() {
             return size;
@@ -154,6 +186,12 @@ public final class Ager {
         }
 
         long pop() {
+            if (pick != null && size > 1) { // swap a random entry to the head
+                final int j = (head + pick.nextInt(size)) % a.length;
+                final long t = a[j];
+                a[j] = a[head];
+                a[head] = t;
+            }
             final long e = a[head];
             head = (head + 1) % a.length;
             size--;

@@ -100,6 +100,13 @@ public final class BuddyAllocator {
     /** mm_page_alloc_extfrag events by outcome: blocks claimed, single buddies stolen. */
     long extfragClaims;
     long extfragSteals;
+    /**
+     * mm_page_alloc_extfrag events by (alloc_migratetype, fallback_migratetype,
+     * change_ownership), at [(alloc * MIGRATE_PCPTYPES + fallback) * 2 + (claimed ? 1 : 0)].
+     */
+    final long[] extfragByType = new long[MIGRATE_PCPTYPES * MIGRATE_PCPTYPES * 2];
+    /** mm_page_alloc_extfrag events with fragmenting=1: the fallback block was below pageblock order. */
+    long extfragFragmenting;
 
     BuddyAllocator(Zone zone, FrameTable frames, int startPfn, int endPfn) {
         this.zone = zone;
@@ -160,6 +167,29 @@ public final class BuddyAllocator {
     /** Fallback allocations that stole a block and left the pageblock's type alone. */
     public long extfragSteals() {
         return extfragSteals;
+    }
+
+    /**
+     * mm_page_alloc_extfrag events of requests of type {@code allocMt} served from a block of
+     * type {@code fallbackMt}, with change_ownership as {@code claimed} (the pageblock now has
+     * the requester's type) or not (a steal: the page lands in a block of another type).
+     */
+    public long extfragEvents(int allocMt, int fallbackMt, boolean claimed) {
+        return extfragByType[(allocMt * MIGRATE_PCPTYPES + fallbackMt) * 2 + (claimed ? 1 : 0)];
+    }
+
+    /** mm_page_alloc_extfrag events with fragmenting=1 (fallback_order < pageblock_order). */
+    public long extfragFragmenting() {
+        return extfragFragmenting;
+    }
+
+    // include/trace/events/kmem.h: trace_mm_page_alloc_extfrag's fields, counted
+    private void traceExtfrag(int page, int fallbackOrder, int allocMt, int fallbackMt) {
+        final boolean changeOwnership = allocMt == frames.pageblockMigratetype(page);
+        extfragByType[(allocMt * MIGRATE_PCPTYPES + fallbackMt) * 2 + (changeOwnership ? 1 : 0)]++;
+        if (fallbackOrder < PAGEBLOCK_ORDER) {
+            extfragFragmenting++;
+        }
     }
 
     // ---- allocation ----
@@ -260,6 +290,7 @@ public final class BuddyAllocator {
             final int pfn = tryToClaimBlock(page, currentOrder, order, startMt, fallbackMt, allocFlags);
             if (pfn != NO_FRAME) {
                 extfragClaims++;
+                traceExtfrag(pfn, currentOrder, startMt, fallbackMt); // __rmqueue_claim
                 return pfn;
             }
         }
@@ -279,6 +310,7 @@ public final class BuddyAllocator {
             final int pfn = freeHead[idx(currentOrder, fallbackMt)];
             pageDelAndExpand(pfn, order, currentOrder, fallbackMt);
             extfragSteals++;
+            traceExtfrag(pfn, currentOrder, startMt, fallbackMt); // __rmqueue_steal
             return pfn;
         }
         return NO_FRAME;

@@ -332,6 +332,38 @@ public final class FragViews {
         return clean + (blockStart >= 0 && blockOk ? 1 : 0);
     }
 
+    /**
+     * pinsim's figure, polluted_movable_blocks: MIGRATE_MOVABLE pageblocks of the zone that
+     * hold at least one page compaction cannot move (by the test of
+     * {@link #cleanPageblocks}): the "mixed" blocks page_owner reports, which
+     * /proc/pagetypeinfo does not show.
+     */
+    public long pollutedMovableBlocks(Zone zone, boolean unevictableAllowed) {
+        final FrameTable f = mem.frames();
+        final int end = zone.zoneEndPfn();
+        long polluted = 0;
+        // one walk from the zone's start, so every free block's head comes before its tails
+        int skipUntil = -1; // the block being walked already counted, or not MOVABLE
+        for (int pfn = zone.zoneStartPfn(); pfn < end;) {
+            final int blockStart = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+            if (pfn == blockStart && (blockStart + PAGEBLOCK_NR_PAGES > end
+                    || f.pageblockMigratetype(blockStart) != FrameTable.MIGRATE_MOVABLE)) {
+                skipUntil = blockStart + PAGEBLOCK_NR_PAGES;
+            }
+            final int fl = f.flags[pfn];
+            if ((fl & (1 << FrameTable.PG_buddy | 1 << FrameTable.PG_pcp)) != 0) {
+                pfn += 1 << f.buddyOrder(pfn);
+                continue;
+            }
+            if (pfn >= skipUntil && !movable(f, pfn, fl, unevictableAllowed)) {
+                polluted++;
+                skipUntil = blockStart + PAGEBLOCK_NR_PAGES;
+            }
+            pfn++;
+        }
+        return polluted;
+    }
+
     private static boolean movable(FrameTable f, int pfn, int fl, boolean unevictableAllowed) {
         if ((fl & (1 << FrameTable.PG_lru)) == 0) {
             return false;

@@ -55,16 +55,26 @@ import java.util.List;
  * ALLOC_NOFRAGMENT where the kernel sets it (alloc_flags_nofragment), then the slow path's
  * attempt at the min watermark (gfp_to_alloc_flags), direct compaction where the kernel's
  * slow path runs it (through {@link Compactor}, installed by the kernel after boot). The
- * model has neither reclaim nor the OOM killer; where the kernel would reclaim and retry, a
- * request that may enter direct reclaim (__GFP_DIRECT_RECLAIM), unless it is __GFP_NORETRY
- * or of a costly order without __GFP_RETRY_MAYFAIL (those fail, as in the kernel), makes one
- * last attempt with ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would
- * after the killer ran. That keeps every page allocatable by the model's user allocations (as before the
+ * model has no reclaim outside machine aging (whose page cache the slow path reclaims
+ * through {@link DirectReclaim}, oldest first, while it makes progress) and no OOM killer;
+ * where the kernel would reclaim and retry, a request that may enter direct reclaim
+ * (__GFP_DIRECT_RECLAIM), unless it is __GFP_NORETRY or of a costly order without
+ * __GFP_RETRY_MAYFAIL (those fail, as in the kernel), makes one last attempt with
+ * ALLOC_NO_WATERMARKS, taking from the min reserve as an OOM victim would after the killer
+ * ran. With vm.defrag_mode=1 the ALLOC_NOFRAGMENT retry comes first ("Reclaim/compaction
+ * failed to prevent the fallback"). That keeps every page allocatable by the model's user allocations (as before the
  * watermarks existed: nothing else would ever give memory back), while zone choice, pageblock
  * stealing and the order-aware checks follow the kernel until memory is nearly exhausted.
  * Requests that may not reclaim (GFP_TRANSHUGE_LIGHT, GFP_NOWAIT, GFP_ATOMIC) fail where
  * the kernel's slow path gives up. An allocated block has refcount 1 on every frame (as
  * after {@code split_page}), no flags, no owner; it is not a compound page.
+ *
+ * <p>vm.defrag_mode ({@link #setDefragMode}, Johannes Weiner, Linux 6.15) sets
+ * ALLOC_NOFRAGMENT in every zone on the fast path (alloc_flags_nofragment) and in the slow
+ * path (gfp_to_alloc_flags), never drops it in get_page_from_freelist, and drops it only when
+ * reclaim failed to prevent the fallback. Its kswapd and kcompactd parts (reclaim and
+ * compaction to watermarks met in whole free pageblocks) have no counterpart here: neither
+ * daemon is modelled.
  */
 public final class PhysMem {
 
@@ -112,6 +122,28 @@ public final class PhysMem {
     private long minFreeKbytes;
     /** smp_processor_id() of the running task. */
     private int cpu;
+    /** vm.defrag_mode (mm/page_alloc.c defrag_mode, Linux 6.15): 0 by default. */
+    private boolean defragMode;
+    /**
+     * Whether alloc_flags_nofragment may set ALLOC_NOFRAGMENT at all: true from Linux 5.0
+     * (commit 6bb154504f8b, "mm, page_alloc: spread allocations across zones before
+     * introducing fragmentation"); false models the allocator before it (the machine key
+     * {@code nofragment=off}).
+     */
+    private boolean noFragment = true;
+    /** The direct reclaim the slow path calls, or null when nothing can be reclaimed. */
+    private DirectReclaim directReclaim;
+
+    /**
+     * mm/vmscan.c try_to_free_pages, as the slow path's __alloc_pages_direct_reclaim calls
+     * it: frees some reclaimable memory and says how many pages it freed (0: no progress).
+     * The model's page cache lives only while a machine ages ({@link Ager}), which installs
+     * one for that time.
+     */
+    @FunctionalInterface
+    public interface DirectReclaim {
+        long reclaim();
+    }
 
     /** A machine of one CPU, without ZONE_MOVABLE or CMA. */
     public PhysMem(long memoryBytes, int nodes) {
@@ -700,6 +732,12 @@ public final class PhysMem {
      */
     private int allocFlagsNofragment(Zone zone, int gfp) {
         int allocFlags = gfp & Gfp.__GFP_KSWAPD_RECLAIM; // == ALLOC_KSWAPD
+        if (defragMode) {
+            return allocFlags | AllocFlags.ALLOC_NOFRAGMENT; // whatever the zone
+        }
+        if (!noFragment) {
+            return allocFlags; // before 5.0: no ALLOC_NOFRAGMENT
+        }
         if (zone.zoneIdx() != Zone.ZONE_NORMAL) {
             return allocFlags;
         }
@@ -709,8 +747,8 @@ public final class PhysMem {
         return allocFlags | AllocFlags.ALLOC_NOFRAGMENT;
     }
 
-    /** mm/page_alloc.c: gfp_to_alloc_flags (no cpusets, no realtime tasks). */
-    private static int gfpToAllocFlags(int gfp, int order) {
+    /** mm/page_alloc.c: gfp_to_alloc_flags (no cpusets, no realtime tasks); defrag_mode adds ALLOC_NOFRAGMENT. */
+    private int gfpToAllocFlags(int gfp, int order) {
         int allocFlags = AllocFlags.ALLOC_WMARK_MIN | AllocFlags.ALLOC_CPUSET;
         allocFlags |= gfp & (Gfp.__GFP_HIGH | Gfp.__GFP_KSWAPD_RECLAIM);
         if ((gfp & Gfp.__GFP_DIRECT_RECLAIM) == 0) {
@@ -724,7 +762,11 @@ public final class PhysMem {
                 allocFlags &= ~AllocFlags.ALLOC_CPUSET;
             }
         }
-        return allocFlags | allocFlagsCma(gfp);
+        allocFlags |= allocFlagsCma(gfp);
+        if (defragMode) {
+            allocFlags |= AllocFlags.ALLOC_NOFRAGMENT;
+        }
+        return allocFlags;
     }
 
     /** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER. */
@@ -756,12 +798,13 @@ public final class PhysMem {
      * priority (DEF_COMPACT_PRIORITY, MIGRATE_SYNC_LIGHT), and the exits for __GFP_NORETRY and
      * for costly orders without __GFP_RETRY_MAYFAIL (every THP and MADV_COLLAPSE allocation).
      *
-     * <p>The model has no reclaim: its stand-in for __alloc_pages_direct_reclaim drains the pcp
-     * lists and tries again, and makes no progress, so should_reclaim_retry (whose watermark
-     * check, with nothing reclaimable, is the one get_page_from_freelist just failed) and
-     * should_compact_retry (which needs progress) never loop. Where the kernel would then call
-     * the OOM killer, a request makes one last attempt with ALLOC_NO_WATERMARKS (see the class
-     * comment).
+     * <p>The model reclaims only an aging machine's page cache ({@link DirectReclaim}); its
+     * stand-in for __alloc_pages_direct_reclaim reclaims that, tries, drains the pcp lists and
+     * tries again. Without progress neither should_reclaim_retry (whose watermark check, with
+     * nothing reclaimable, is the one get_page_from_freelist just failed) nor
+     * should_compact_retry (which needs progress) loops. Then vm.defrag_mode's retry without
+     * ALLOC_NOFRAGMENT; where the kernel would then call the OOM killer, a request makes one
+     * last attempt with ALLOC_NO_WATERMARKS (see the class comment).
      */
     private int allocPagesSlowpath(int gfp, int order, Zone[] zonelist, Zone preferred, int highestZoneidx, int mt) {
         final boolean canDirectReclaim = Gfp.allowBlocking(gfp);
@@ -806,14 +849,20 @@ public final class PhysMem {
             if (!canDirectReclaim || inDirectCompaction) { // PF_MEMALLOC: "Avoid recursion of direct reclaim"
                 return NO_FRAME;
             }
-            // __alloc_pages_direct_reclaim: reclaim (nothing to reclaim here) failed to give a page,
-            // so drain_all_pages(NULL) and retry once
+            // __alloc_pages_direct_reclaim: __perform_reclaim (the aging machine's page cache,
+            // oldest first; nothing elsewhere), then an attempt, and once drain_all_pages(NULL)
+            // and another. With nothing reclaimed the kernel skips the drain; the model drains
+            // anyway, standing in for the reclaim it does not have.
+            final boolean didSomeProgress = directReclaim != null && directReclaim.reclaim() > 0;
+            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+            if (pfn != NO_FRAME) {
+                return pfn;
+            }
             drainAllPages(null);
             pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
             if (pfn != NO_FRAME) {
                 return pfn;
             }
-            final boolean didSomeProgress = false;
             pfn = allocPagesDirectCompact(gfp, order, allocFlags, zonelist, preferred, highestZoneidx, mt, retry[0]);
             if (order > 0) {
                 compactResult = lastCompactResult;
@@ -828,7 +877,20 @@ public final class PhysMem {
             if (costlyOrder && (!canCompact || (gfp & Gfp.__GFP_RETRY_MAYFAIL) == 0)) {
                 return NO_FRAME;
             }
+            // should_reclaim_retry: keep going while reclaim makes progress and the watermark
+            // could be met by reclaiming the rest. For order 0 the model takes that as given
+            // (the page cache is finite, so this ends); above order 0 the kernel's check also
+            // needs a free block of the order (__zone_watermark_ok), which the attempt above
+            // just failed to find, so it falls through to should_compact_retry.
+            if (didSomeProgress && order == 0) {
+                continue;
+            }
             if (didSomeProgress && canCompact && shouldCompactRetry(zonelist, highestZoneidx, order, compactResult, retry)) {
+                continue;
+            }
+            // "Reclaim/compaction failed to prevent the fallback"
+            if (defragMode && (allocFlags & AllocFlags.ALLOC_NOFRAGMENT) != 0) {
+                allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
                 continue;
             }
             break;
@@ -967,7 +1029,7 @@ public final class PhysMem {
                 if (zone.zoneIdx() > highestZoneidx) {
                     continue;
                 }
-                if (noFallback && nrNodes > 1 && zone != preferred && zone.nid() != preferred.nid()) {
+                if (noFallback && !defragMode && nrNodes > 1 && zone != preferred && zone.nid() != preferred.nid()) {
                     // moving to a remote node: locality matters more than fragmentation
                     allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
                     retry = true;
@@ -984,7 +1046,7 @@ public final class PhysMem {
             if (retry) {
                 continue;
             }
-            if (noFallback) { // a UMA machine may get through all zones fragmented
+            if (noFallback && !defragMode) { // a UMA machine may get through all zones fragmented
                 allocFlags &= ~AllocFlags.ALLOC_NOFRAGMENT;
                 continue;
             }
@@ -1293,6 +1355,47 @@ public final class PhysMem {
     /** page_group_by_mobility_disabled. */
     public boolean mobilityDisabled() {
         return mobilityDisabled;
+    }
+
+    /** Sets vm.defrag_mode (mm/page_alloc.c defrag_mode). */
+    public void setDefragMode(boolean on) {
+        defragMode = on;
+    }
+
+    public boolean defragMode() {
+        return defragMode;
+    }
+
+    /** false: the allocator before Linux 5.0, which had no ALLOC_NOFRAGMENT (see the field). */
+    public void setNoFragment(boolean on) {
+        noFragment = on;
+    }
+
+    public boolean noFragment() {
+        return noFragment;
+    }
+
+    /** Installs the slow path's direct reclaim (null: none). */
+    public void setDirectReclaim(DirectReclaim r) {
+        directReclaim = r;
+    }
+
+    /** mm_page_alloc_extfrag events of every zone (see {@link BuddyAllocator#extfragEvents}). */
+    public long extfragEvents(int allocMt, int fallbackMt, boolean claimed) {
+        long n = 0;
+        for (Zone z : populatedZones) {
+            n += z.buddy().extfragEvents(allocMt, fallbackMt, claimed);
+        }
+        return n;
+    }
+
+    /** mm_page_alloc_extfrag events with fragmenting=1, every zone. */
+    public long extfragFragmenting() {
+        long n = 0;
+        for (Zone z : populatedZones) {
+            n += z.buddy().extfragFragmenting();
+        }
+        return n;
     }
 
     /** The CMA area's first pfn, or -1 without one. */

@@ -38,7 +38,7 @@ class DirectCompactionTest {
     private static final int RW = PROT_READ | PROT_WRITE;
 
     static Kernel boot(ThpEnabled thp, ThpDefrag defrag) {
-        return Kernel.boot(new MachineConfig(64L << 20, 1, 2, 0, 1, Profile.LINUX_6_18, true, thp, 0, 0, 0, 0, defrag));
+        return Kernel.boot(new MachineConfig(64L << 20, 1, 2, 0, 1, Profile.LINUX_6_18, true, thp, 0, 0, 0, 0, defrag, true));
     }
 
     static Task spawn(Kernel k) {

@@ -27,6 +27,12 @@ final class ExemptLimitExperiment implements Experiment {
     }
 
     @Override
+    public org.pinsim.core.MachineConfig machine() {
+        // a 512 MiB, 2-CPU machine under each profile it compares
+        return new org.pinsim.core.MachineConfig(512L << 20, 1, ExemptLimit.CPUS, 0, 1, Profile.LINUX_6_18);
+    }
+
+    @Override
     public Result run(Options options) {
         List<Long> limits = options.limits() == null || options.limits().isEmpty() ? DEFAULT_LIMITS : options.limits();
         StringBuilder text = new StringBuilder();

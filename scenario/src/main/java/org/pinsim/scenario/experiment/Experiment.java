@@ -9,8 +9,14 @@ import java.util.List;
  * {@link Experiments}.
  */
 public interface Experiment {
-    /** The options every experiment takes; each reads the ones it uses. */
-    record Options(List<Long> limits) {
+    /** The options every experiment takes; each reads the ones it uses. {@code seeds}: how many seeds (1..N). */
+    record Options(List<Long> limits, int seeds) {
+        /** The default number of seeds. */
+        public static final int DEFAULT_SEEDS = 10;
+
+        public Options(List<Long> limits) {
+            this(limits, DEFAULT_SEEDS);
+        }
     }
 
     /** What an experiment printed: the table as text, and the same as JSON. */
@@ -23,4 +29,9 @@ public interface Experiment {
     String summary();
 
     Result run(Options options);
+
+    /** The machine the experiment boots, for the JSON manifest (seed 1), or null when it boots several kinds. */
+    default org.pinsim.core.MachineConfig machine() {
+        return null;
+    }
 }

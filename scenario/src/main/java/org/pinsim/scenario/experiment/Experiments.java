@@ -5,7 +5,10 @@ import java.util.stream.Collectors;
 
 /** The experiments by name: the registry a new one joins with one line. */
 public final class Experiments {
-    private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment(), new WastedCompactionExperiment());
+    private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment(),
+            new FallbackRulesExperiment(),
+            new PinScatterExperiment(),
+            new WastedCompactionExperiment());
 
     private Experiments() {
     }

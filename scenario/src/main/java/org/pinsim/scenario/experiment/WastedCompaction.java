@@ -52,7 +52,7 @@ public final class WastedCompaction {
     /** One run with {@code pinPermille} per mille of the machine's pages pinned. */
     public static Run run(Variant variant, int pinPerTenThousand, long seed) {
         Kernel k = Kernel.boot(new MachineConfig(MEMORY, 1, 2, 0, seed, Profile.LINUX_6_18, true, ThpEnabled.MADVISE,
-                0, 0, 0, AGE_PERCENT, ThpDefrag.MADVISE));
+                0, 0, 0, AGE_PERCENT, ThpDefrag.MADVISE, true));
         k.setSysctl(Sysctl.COMPACTION_PROACTIVENESS, 0); // nothing but the faults compacts
         Task app = k.spawn(ProcessSpec.defaults("app", k.profile()).withUid(0).withCaps(Caps.ALL)
                 .withMemlock(1L << 40, 1L << 40).withLayout(ProcessSpec.Layout.EMPTY));
