@@ -105,6 +105,10 @@ public final class Kernel {
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
         this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);
+        if (config.profile().hasMpin()) {
+            // [PROPOSAL] mpin-2013: mpin's pre-compaction into UNMOVABLE pageblocks (pinsim's reading)
+            mpin.setPack(new org.pinsim.core.mlock.MpinPack(mem, memory, migrate, clock, vmstat, gup, this::inodeByIno));
+        }
         memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile(), migrate, clock, this::inodeByIno);
@@ -125,6 +129,11 @@ public final class Kernel {
             current.countMigrationWait();
         }
         migrate.migrationEntryWait(pfn);
+    }
+
+    /** [PROPOSAL] mpin's pre-compaction under the mpin-2013 profiles; null under the others. */
+    public org.pinsim.core.mlock.MpinPack mpinPack() {
+        return mpin.pack();
     }
 
     /** The migration engine's compaction (mm/compaction.c). */
