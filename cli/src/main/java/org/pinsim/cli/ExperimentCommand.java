@@ -26,6 +26,10 @@ final class ExperimentCommand implements Callable<Integer> {
             description = "RLIMIT_MEMLOCK values to try (exempt-limit), e.g. 64KiB,8MiB; default 64KiB and 8MiB")
     List<String> limits = new ArrayList<>();
 
+    @Option(names = "--seeds", paramLabel = "N",
+            description = "machine seeds 1..N to average over (pin-placement, precompact-cost); default per experiment")
+    int seeds;
+
     @Option(names = "--json", description = "print one JSON document instead of the table")
     boolean json;
 
@@ -53,11 +57,14 @@ final class ExperimentCommand implements Callable<Integer> {
                 }
                 sizes.add(v);
             }
+            if (seeds < 0 || seeds > 1000) {
+                throw new IllegalArgumentException("--seeds " + seeds + ": expected 1 to 1000");
+            }
         } catch (IllegalArgumentException ex) {
             err.println("pinsim: experiment: " + ex.getMessage());
             return Main.EXIT_INVALID;
         }
-        Experiment.Result r = e.run(new Experiment.Options(sizes));
+        Experiment.Result r = e.run(new Experiment.Options(sizes, seeds));
         if (json) {
             // the experiment boots a 512 MiB, 2-CPU machine (seed 1) under each profile it compares
             org.pinsim.core.MachineConfig m = new org.pinsim.core.MachineConfig(512L << 20, 1, 2, 0, 1,

@@ -10,7 +10,11 @@ import java.util.List;
  */
 public interface Experiment {
     /** The options every experiment takes; each reads the ones it uses. */
-    record Options(List<Long> limits) {
+    record Options(List<Long> limits, int seeds) {
+        /** Without {@code --seeds} (0: the experiment's default). */
+        public Options(List<Long> limits) {
+            this(limits, 0);
+        }
     }
 
     /** What an experiment printed: the table as text, and the same as JSON. */

@@ -5,7 +5,8 @@ import java.util.stream.Collectors;
 
 /** The experiments by name: the registry a new one joins with one line. */
 public final class Experiments {
-    private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment());
+    private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment(), new PinPlacementExperiment(),
+            new PrecompactCostExperiment());
 
     private Experiments() {
     }
