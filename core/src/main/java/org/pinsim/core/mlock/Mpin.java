@@ -32,7 +32,10 @@ import org.pinsim.core.mm.VmFlags;
  * and like mlock's the range stays VM_PINNED and charged: the flags carry no count of who set
  * them, so undoing could unpin what an earlier mpin or RDMA registration pinned.
  * munpin(2): mm_munpin of the range. Not moving VM_PINNED pages is the migration code's
- * rule; the pages hold no extra reference.
+ * rule (pinsim's: try_to_migrate_one leaves them mapped); the pages hold no extra reference.
+ * Before mpin(2) returns, and before an mm_mpin-routed RDMA registration pins, the range is
+ * pre-compacted into UNMOVABLE pageblocks ({@link MpinPack}: the 2013 thread's "migrate the
+ * pages into as few unmovable page blocks as possible", never posted as code).
  */
 public final class Mpin {
     private final Mlock mlock;
