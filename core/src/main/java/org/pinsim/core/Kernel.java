@@ -113,6 +113,10 @@ public final class Kernel {
         // direct compaction and kcompactd from here on; boot and aging ran without them
         mem.setCompactor(compaction.compactor(kcompactd));
         memory.setThpDefrag(config.thpDefrag());
+        if (config.profile().hasMpin()) {
+            // [PROPOSAL] mpin-2013: mpin's pre-compaction into UNMOVABLE pageblocks (pinsim's reading)
+            mpin.setPack(new org.pinsim.core.mlock.MpinPack(mem, memory, migrate, clock, vmstat, gup, this::inodeByIno));
+        }
         memory.setPolicyAlloc(mbind); // mm/mempolicy.c: faults allocate by memory policy
         memory.setMigrationWaiter(this::migrationEntryWait);
         this.pins = new org.pinsim.core.gup.Pins(memory, gup, config.profile(), migrate, clock, this::inodeByIno);
@@ -138,6 +142,11 @@ public final class Kernel {
     /** kcompactd (mm/compaction.c), run by {@link #advance}. */
     public org.pinsim.core.compaction.Kcompactd kcompactd() {
         return kcompactd;
+    }
+
+    /** [PROPOSAL] mpin's pre-compaction under the mpin-2013 profiles; null under the others. */
+    public org.pinsim.core.mlock.MpinPack mpinPack() {
+        return mpin.pack();
     }
 
     /** The migration engine's compaction (mm/compaction.c). */

@@ -23,7 +23,7 @@ class LkmlDocTest {
         try (Stream<Path> s = Files.list(Path.of("..", "examples", "lkml-2013"))) {
             files = s.filter(p -> p.toString().endsWith(".pin")).sorted().toList();
         }
-        assertThat(files).hasSize(8);
+        assertThat(files).hasSize(9);
         for (Path f : files) {
             Comparison c = Comparison.run(ScenarioRunner.parse(f), Arrays.asList(Profile.values()), RunOptions.defaults());
             StringWriter out = new StringWriter();

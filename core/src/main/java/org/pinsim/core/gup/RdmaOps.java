@@ -155,11 +155,12 @@ public final class RdmaOps {
             return -EINVAL;
         }
         long start = addr & ~4095L;
-        int err = mpin.mmMpin(c, start, npages << MmContext.PAGE_SHIFT);
+        boolean writable = (access & ~(long) Verbs.IB_ACCESS_REMOTE_READ) != 0;
+        // mm_mpin, then pinsim's pre-compaction of the proposal (MpinPack) before the pins
+        int err = mpin.mmMpinPrecompact(c, start, npages << MmContext.PAGE_SHIFT, true, !writable);
         if (err != 0) {
             return err; // "if (ret) goto err": what mm_mpin pinned before a hole stays pinned
         }
-        boolean writable = (access & ~(long) Verbs.IB_ACCESS_REMOTE_READ) != 0;
         int[] pfns = pin(c, start, npages, Pins.FOLL_WRITE | (writable ? 0 : Pins.FOLL_FORCE));
         if (pfns == null) {
             mpin.mmMunpin(c, start, npages << MmContext.PAGE_SHIFT); // err_unpin

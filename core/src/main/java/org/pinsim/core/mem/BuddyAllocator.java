@@ -515,6 +515,57 @@ public final class BuddyAllocator {
         return 1 << order;
     }
 
+    /**
+     * mm/page_alloc.c: take_page_off_buddy (memory-failure's way to take one given frame):
+     * find the free block that holds {@code pfn} (from order 0 up, stopping at a frame that
+     * is in use), take it off its list and break it down (break_down_buddy_pages), putting
+     * back every half that does not hold {@code pfn}, with the free block's migratetype.
+     * Used by mpin's pre-compaction ([PROPOSAL] mpin-2013), which picks its target frames
+     * itself. No watermark is checked: the caller does.
+     *
+     * @return true if {@code pfn} was free and is now off the lists (refcount 0, no PG_buddy)
+     */
+    public boolean takePageOffBuddy(int pfn) {
+        for (int order = 0; order < Zone.NR_PAGE_ORDERS; order++) {
+            final int head = pfn - (pfn & ((1 << order) - 1));
+            if (head < startPfn) {
+                break;
+            }
+            final int f = flags[head];
+            final int pageOrder = f >>> ORDER_SHIFT & 0xF;
+            if ((f & (1 << PG_buddy)) != 0 && pageOrder >= order) {
+                final int mt = frames.pageblockMigratetype(head);
+                delFromFreeList(head, pageOrder, mt); // del_page_from_free_list
+                accountFreepages(-(1L << pageOrder), mt);
+                breakDownBuddyPages(head, pfn, pageOrder, mt);
+                return true;
+            }
+            if (frames.refcount[head] > 0) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    // mm/page_alloc.c: break_down_buddy_pages(zone, page, target, 0, high, migratetype)
+    private void breakDownBuddyPages(int page, int target, int high, int mt) {
+        int size = 1 << high;
+        while (high > 0) {
+            high--;
+            size >>>= 1;
+            final int currentBuddy;
+            if (target >= page + size) {
+                currentBuddy = page;
+                page = page + size;
+            } else {
+                currentBuddy = page + size;
+            }
+            addToFreeList(currentBuddy, high, mt, false);
+            accountFreepages(1L << high, mt);
+            setBuddyOrder(currentBuddy, high);
+        }
+    }
+
     // ---- freeing ----
 
     /**

@@ -1134,6 +1134,22 @@ public final class PhysMem {
         return allocFromZonelist(order, gfp, zonelist);
     }
 
+    /**
+     * Takes the free frame {@code pfn} out of its zone's buddy allocator
+     * ({@link BuddyAllocator#takePageOffBuddy}, mm/page_alloc.c take_page_off_buddy) and
+     * prepares it as an allocation does (prep_new_page: refcount 1). A frame on a pcp list is
+     * not in the buddy: drain first. No watermark is checked.
+     *
+     * @return true if the frame was free in the buddy and is now allocated
+     */
+    public boolean takeFreePage(int pfn) {
+        if (!zoneOf(pfn).buddy().takePageOffBuddy(pfn)) {
+            return false;
+        }
+        prepNewPage(pfn, 0);
+        return true;
+    }
+
     // mm/page_alloc.c: prep_new_page -> set_page_refcounted; every frame, as split_page does
     private void prepNewPage(int pfn, int order) {
         final int[] refcount = frames.refcount;

@@ -92,6 +92,20 @@ public final class Migrate {
     /** The time cursor of the migrate_pages call in progress (ns after its start). */
     private long cursor;
 
+    /**
+     * Batches that unmapped at least one folio, so ended their unmap phase with one
+     * try_to_unmap_flush (one TLB shootdown for the whole batch, Linux 6.3's batched
+     * migration); a running count, read by callers that report it.
+     */
+    private long batchFlushes;
+
+    /**
+     * What each such flush adds to the call's time. 0 by default: {@link CostModel#MIGRATE_UNMAP_NS}
+     * already counts the unmap of each folio. mpin's pre-compaction sets it
+     * ({@link CostModel#tlbShootdownNs}) to charge the shootdown per batch.
+     */
+    private long batchFlushNs;
+
     public Migrate(PhysMem mem, Memory memory, Lru lru, VmStat stat, Clock clock, Supplier<List<Mm>> mms) {
         this.mem = mem;
         this.ft = mem.frames();
@@ -253,6 +267,21 @@ public final class Migrate {
         cursor = 0;
     }
 
+    /** Batches so far that unmapped a folio and flushed the TLB once for it (try_to_unmap_flush). */
+    public long batchFlushes() {
+        return batchFlushes;
+    }
+
+    /**
+     * Sets the time each batch's TLB flush adds to the call ({@link #batchFlushes}); returns
+     * the previous value.
+     */
+    public long setBatchFlushNs(long ns) {
+        final long old = batchFlushNs;
+        batchFlushNs = ns;
+        return old;
+    }
+
     /** How long, in ns, the migrations of the current syscall keep its caller busy. */
     public long callNs() {
         return cursor;
@@ -399,6 +428,10 @@ public final class Migrate {
             stats.nrThpFailed += thpRetry;
         }
         // move: try_to_unmap_flush, then migrate_folios_move for up to nrPass passes
+        if (!unmapped.isEmpty()) {
+            batchFlushes++; // one TLB shootdown for every folio this batch unmapped
+            cursor += batchFlushNs;
+        }
         retry = 1;
         for (int pass = 0; pass < nrPass && retry > 0; pass++) {
             retry = 0;

@@ -32,17 +32,32 @@ import org.pinsim.core.mm.VmFlags;
  * and like mlock's the range stays VM_PINNED and charged: the flags carry no count of who set
  * them, so undoing could unpin what an earlier mpin or RDMA registration pinned.
  * munpin(2): mm_munpin of the range. Not moving VM_PINNED pages is the migration code's
- * rule; the pages hold no extra reference.
+ * rule (pinsim's: try_to_migrate_one leaves them mapped); the pages hold no extra reference.
+ * Before mpin(2) returns, and before an mm_mpin-routed RDMA registration pins, the range is
+ * pre-compacted into UNMOVABLE pageblocks ({@link MpinPack}: the 2013 thread's "migrate the
+ * pages into as few unmovable page blocks as possible", never posted as code).
  */
 public final class Mpin {
     private final Mlock mlock;
     private final Gup gup;
     private final Profile profile;
+    /** The pre-compaction ([PROPOSAL]: the 2013 thread's "migrate the pages into as few unmovable page blocks"); null: none. */
+    private MpinPack pack;
 
     public Mpin(Mlock mlock, Gup gup, Profile profile) {
         this.mlock = mlock;
         this.gup = gup;
         this.profile = profile;
+    }
+
+    /** Sets the pre-compaction that mpin(2) and mm_mpin-routed pins run (the kernel wires it under the mpin profiles). */
+    public void setPack(MpinPack pack) {
+        this.pack = pack;
+    }
+
+    /** The pre-compaction, or null when the profile has none. */
+    public MpinPack pack() {
+        return pack;
     }
 
     /** mpin(2), pinsim's reading of the proposal. */
@@ -53,6 +68,7 @@ public final class Mpin {
         }
         long alen = pageAlign(len + (start & (PAGE_SIZE - 1)));
         long astart = start & ~(PAGE_SIZE - 1);
+        long[] pinnedBefore = pack == null ? null : MpinPack.vmPinnedRanges(c.mm(), astart, astart + alen);
         int err = mmMpin(c, astart, alen);
         if (err != 0) {
             return err;
@@ -61,8 +77,31 @@ public final class Mpin {
         if (err != 0) {
             c.refuse("mpin: the range is pinned but could not be made resident (PROT_NONE, beyond the end of a"
                     + " file, or out of memory)");
+            return err;
         }
-        return err;
+        if (pack != null) {
+            // [PROPOSAL] the pre-compaction: the resident pages move into as few UNMOVABLE
+            // pageblocks as possible before the call returns (MpinPack); pages pinned before stay
+            pack.precompact(c.mm(), astart, astart + alen, pinnedBefore);
+        }
+        return 0;
+    }
+
+    /**
+     * [PROPOSAL] An mm_mpin-routed pin (RDMA registration under mpin-2013): mm_mpin, then the
+     * range faulted in as the pin will fault it ({@code write}, {@code force}) and
+     * pre-compacted, so the pin that follows finds its pages packed. Same returns as
+     * {@link #mmMpin}.
+     */
+    public int mmMpinPrecompact(Caller c, long start, long len, boolean write, boolean force) {
+        long[] pinnedBefore = pack == null ? null : MpinPack.vmPinnedRanges(c.mm(), start, start + len);
+        int err = mmMpin(c, start, len);
+        if (err != 0 || pack == null) {
+            return err;
+        }
+        pack.prefault(c.mm(), start, start + len, write, force);
+        pack.precompact(c.mm(), start, start + len, pinnedBefore);
+        return 0;
     }
 
     /** munpin(2), pinsim's reading of the proposal: mm_munpin of the page-aligned range. */

@@ -1307,6 +1307,12 @@ public final class Memory implements PageTable.TablePages {
         if (ft.testFlag(pfn, PG_anon) && maybeDmaPinned(pfn)) {
             return false; // folio_try_share_anon_rmap_pte: "if (unlikely(folio_maybe_dma_pinned(folio))) return -EBUSY"
         }
+        if (!migrateVmPinned && vma.has(VmFlags.VM_PINNED)) {
+            // [PROPOSAL] mpin-2013, pinsim's reading: a page mapped by a VM_PINNED VMA stays
+            // mapped, so its migration fails, as 3.10's try_to_unmap_one refused a VM_LOCKED
+            // VMA without TTU_IGNORE_MLOCK. Only mpin's own pre-compaction moves such pages.
+            return false;
+        }
         e[i] = Pte.makeMigrationEntry(e[i]);
         removeRmap(pfn, vma);
         if (vma.has(VM_LOCKED)) {
@@ -1314,6 +1320,21 @@ public final class Memory implements PageTable.TablePages {
         }
         putPage(pfn);
         return true;
+    }
+
+    /** [PROPOSAL] mpin-2013: true while mpin's pre-compaction runs (the only migration that may move a VM_PINNED page). */
+    private boolean migrateVmPinned;
+
+    /**
+     * [PROPOSAL] mpin-2013: lets the migrations that follow move pages of VM_PINNED VMAs (mpin's
+     * pre-compaction, before the pin takes effect), or stops them again.
+     *
+     * @return the previous setting
+     */
+    public boolean setMigrateVmPinned(boolean on) {
+        final boolean old = migrateVmPinned;
+        migrateVmPinned = on;
+        return old;
     }
 
     /**

@@ -264,7 +264,7 @@ public final class ProcFs {
 
     private Vmstat vmstatView() {
         if (vmstat == null) {
-            vmstat = new Vmstat(k.mem(), k.lru(), k.vmstat());
+            vmstat = new Vmstat(k.mem(), k.lru(), k.vmstat(), k.profile().hasMpin());
         }
         return vmstat;
     }

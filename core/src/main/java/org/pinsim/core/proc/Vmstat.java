@@ -78,6 +78,14 @@ final class Vmstat {
     private final List<Item> items = new ArrayList<>();
 
     Vmstat(PhysMem mem, Lru lru, VmStat stat) {
+        this(mem, lru, stat, false);
+    }
+
+    /**
+     * @param pinsimMpin print the pinsim-only mpin counters ({@link org.pinsim.core.vmstat.PinsimEvent},
+     *     not in Linux) last: under the [PROPOSAL] mpin-2013 profiles only
+     */
+    Vmstat(PhysMem mem, Lru lru, VmStat stat, boolean pinsimMpin) {
         List<Item> model = new ArrayList<>();
         model.add(new Item("nr_free_pages", mem::freePagesCount));
         for (int l = 0; l < Lru.NR_LRU_LISTS; l++) {
@@ -104,6 +112,11 @@ final class Vmstat {
         for (Item it : model) {
             if (!items.contains(it)) {
                 items.add(it);
+            }
+        }
+        if (pinsimMpin) {
+            for (org.pinsim.core.vmstat.PinsimEvent e : org.pinsim.core.vmstat.PinsimEvent.values()) {
+                items.add(new Item(e.procName(), () -> stat.get(e)));
             }
         }
     }

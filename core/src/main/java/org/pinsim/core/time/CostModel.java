@@ -36,6 +36,21 @@ public final class CostModel {
     /** mm/migrate.c remove_migration_ptes for one mapping: an estimate, 0.5 us. */
     public static final long MIGRATE_REMAP_NS = 500L;
 
+    /**
+     * One TLB shootdown (a flush IPI to the other CPUs and their acknowledgements): an
+     * estimate, 2 us plus 0.5 us for each other CPU, within the 1-3 us base and 0.2-2 us per
+     * target CPU that public measurements of x86 servers give. Charged once per migration
+     * batch by mpin's pre-compaction ([PROPOSAL] mpin-2013), where try_to_unmap_flush flushes
+     * a whole batch at once.
+     */
+    public static final long TLB_SHOOTDOWN_BASE_NS = 2_000L;
+    public static final long TLB_SHOOTDOWN_PER_CPU_NS = 500L;
+
+    /** {@link #TLB_SHOOTDOWN_BASE_NS} plus {@link #TLB_SHOOTDOWN_PER_CPU_NS} for each of the other {@code cpus - 1} CPUs. */
+    public static long tlbShootdownNs(int cpus) {
+        return TLB_SHOOTDOWN_BASE_NS + (long) Math.max(0, cpus - 1) * TLB_SHOOTDOWN_PER_CPU_NS;
+    }
+
     /** The window of one order-0 folio's migration: from its unmap to its remap. */
     public static long migrateFolioNs(int mappings) {
         return MIGRATE_UNMAP_NS + MIGRATE_COPY_NS + (long) Math.max(1, mappings) * MIGRATE_REMAP_NS;

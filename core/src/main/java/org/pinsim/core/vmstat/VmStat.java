@@ -7,6 +7,7 @@ package org.pinsim.core.vmstat;
 public final class VmStat {
     private final long[] events = new long[VmEvent.values().length];
     private final long[] state = new long[NodeStat.values().length];
+    private final long[] pinsim = new long[PinsimEvent.values().length];
 
     /** count_vm_events. */
     public void count(VmEvent e, long n) {
@@ -28,5 +29,14 @@ public final class VmStat {
 
     public long get(NodeStat s) {
         return state[s.ordinal()];
+    }
+
+    /** A pinsim-only counter ({@link PinsimEvent}: not in Linux). */
+    public void count(PinsimEvent e, long n) {
+        pinsim[e.ordinal()] += n;
+    }
+
+    public long get(PinsimEvent e) {
+        return pinsim[e.ordinal()];
     }
 }

@@ -8,7 +8,9 @@ public final class Experiments {
     private static final List<Experiment> REGISTRY = List.of(new ExemptLimitExperiment(),
             new FallbackRulesExperiment(),
             new PinScatterExperiment(),
-            new WastedCompactionExperiment());
+            new PinPlacementExperiment(),
+            new WastedCompactionExperiment(),
+            new PrecompactCostExperiment());
 
     private Experiments() {
     }

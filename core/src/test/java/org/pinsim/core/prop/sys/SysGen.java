@@ -132,8 +132,10 @@ final class SysGen {
     }
 
     /**
-     * 64 or 128 MiB on two nodes, linux-6.18, the shared zero page in three machines of four;
-     * thp=always in one machine of two; one machine in three with ZONE_MOVABLE (movable=25%), one in four with an 8 MiB CMA
+     * 64 or 128 MiB on two nodes, linux-6.18 (one machine in four [PROPOSAL] mpin-2013, whose
+     * mpin pre-compacts its pages and whose VM_PINNED pages no other migration moves), the
+     * shared zero page in three machines of four; thp=always in one machine of two;
+     * one machine in three with ZONE_MOVABLE (movable=25%), one in four with an 8 MiB CMA
      * area, one in three aged (age=150%): where compact() and long-term pins meet them.
      */
     private SysWorld numaWorld() {
@@ -147,7 +149,8 @@ final class SysGen {
         // thp=always one machine in two, so that mbind and move_pages meet huge pages (whole,
         // PMD-split, partially unmapped) and migrate or split them
         ThpEnabled thp = rnd.nextBoolean() ? ThpEnabled.ALWAYS : ThpEnabled.MADVISE;
-        return new SysWorld(Profile.LINUX_6_18, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, thp, 2,
+        Profile profile = rnd.nextInt(4) == 0 ? Profile.MPIN_2013 : Profile.LINUX_6_18;
+        return new SysWorld(profile, memory, root, memlock, ProcessSpec.Layout.EMPTY, zeroPage, thp, 2,
                 movable, cma, age);
     }
 
