@@ -34,7 +34,8 @@ import org.pinsim.core.vmstat.VmEvent;
  * whose frame changed, with the unmapped page-cache pages a compact() moved, are
  * pgmigrate_success's increase, or less by at most the pages the step newly mapped (a step
  * that faults a range in and migrates it, mpin-2013's mpin, leaves no old frame to compare)
- * and the unmapped pages of the huge pages it split (at most 511 a split).</li>
+ * and the unmapped pages of the huge pages it split (at most 511 a split), and the unmapped
+ * page-cache pages freed from under the migration.</li>
  * </ul>
  * The pinned-page rule is held on migrating steps only: a read-only FOLL_PIN of a page a fork
  * child shares is not unshared by the model (mm/gup.c gup_must_unshare is not modelled), so a
@@ -57,6 +58,7 @@ final class MigrationCheck implements Consumer<Kernel> {
     private long prevFail;
     private long prevSplit;
     private long splitDelta;
+    private long freedDelta;
 
     @Override
     public void accept(Kernel k) {
@@ -72,6 +74,7 @@ final class MigrationCheck implements Consumer<Kernel> {
         if (prev != null && (success != prevSuccess || fail != prevFail)) {
             checkPinned(k, now);
             splitDelta = k.vmstat().get(VmEvent.THP_MIGRATION_SPLIT) - prevSplit;
+            freedDelta = freedUnmapped(k, unmapped);
             checkMigrated(k, now, success - prevSuccess - movedUnmapped(unmapped));
         }
         prev = now;
@@ -109,6 +112,23 @@ final class MigrationCheck implements Consumer<Kernel> {
         for (Map.Entry<Integer, Integer> e : prevUnmapped.entrySet()) {
             Integer pfn = now.get(e.getKey());
             if (pfn != null && !pfn.equals(e.getValue())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Unmapped page-cache pages of the last snapshot that are gone now, their frame free: a
+     * page whose file was truncated while a per-CPU LRU batch still held it is freed when
+     * migration finds it holding the only reference, and counts as migrated
+     * (mm/migrate.c migrate_folio_unmap: "Folio was freed from under us. So we are done.").
+     */
+    private long freedUnmapped(Kernel k, TreeMap<Integer, Integer> now) {
+        FrameTable ft = k.mem().frames();
+        long n = 0;
+        for (Map.Entry<Integer, Integer> e : prevUnmapped.entrySet()) {
+            if (!now.containsKey(e.getKey()) && ft.owner(e.getValue()) == FrameTable.NO_OWNER) {
                 n++;
             }
         }
@@ -252,9 +272,11 @@ final class MigrationCheck implements Consumer<Kernel> {
                 }
             }
         }
-        if (successDelta < moved || successDelta > moved + newlyMapped + 511L * splitDelta) {
+        // and an unmapped page freed from under the migration counts too (freedUnmapped)
+        if (successDelta < moved || successDelta > moved + newlyMapped + 511L * splitDelta + freedDelta) {
             problems.add(moved + " mapped pages changed frame (" + newlyMapped + " newly mapped, " + splitDelta
-                    + " huge pages split), pgmigrate_success rose by " + successDelta);
+                    + " huge pages split, " + freedDelta + " unmapped pages freed), pgmigrate_success rose by "
+                    + successDelta);
         }
         if (!problems.isEmpty()) {
             throw new AssertionError(String.join("; ", problems));
