@@ -60,9 +60,6 @@ final class ExperimentCommand implements Callable<Integer> {
                 }
                 sizes.add(v);
             }
-            if (seeds < 0 || seeds > 1000) {
-                throw new IllegalArgumentException("--seeds " + seeds + ": expected 1 to 1000");
-            }
         } catch (IllegalArgumentException ex) {
             err.println("pinsim: experiment: " + ex.getMessage());
             return Main.EXIT_INVALID;
