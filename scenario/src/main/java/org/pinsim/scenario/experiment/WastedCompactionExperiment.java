@@ -13,7 +13,6 @@ import java.util.Locale;
 final class WastedCompactionExperiment implements Experiment {
     /** Pinned fractions, in units of 0.01 % of memory. */
     static final List<Integer> PINS = List.of(0, 10, 50, 100);
-    static final List<Long> SEEDS = List.of(1L, 2L, 3L);
 
     @Override
     public String name() {
@@ -27,6 +26,7 @@ final class WastedCompactionExperiment implements Experiment {
 
     @Override
     public Result run(Options options) {
+        final int n = options.seeds();
         StringBuilder text = new StringBuilder();
         ObjectNode json = new ObjectMapper().createObjectNode();
         json.put("experiment", name());
@@ -34,36 +34,28 @@ final class WastedCompactionExperiment implements Experiment {
         json.put("memory_bytes", WastedCompaction.MEMORY);
         json.put("age_percent", WastedCompaction.AGE_PERCENT);
         json.put("thp_requests", WastedCompaction.THP_REQUESTS);
-        ArrayNode seeds = json.putArray("seeds");
-        SEEDS.forEach(seeds::add);
+        json.put("seeds", n);
         ArrayNode rows = json.putArray("results");
         text.append(String.format(Locale.ROOT, "%d MiB, age=%d%%, half the free memory in single pages between movable ones;"
-                + " %d THP faults (MADV_HUGEPAGE, defrag madvise); sums over seeds %s%n",
-                WastedCompaction.MEMORY >> 20, WastedCompaction.AGE_PERCENT, WastedCompaction.THP_REQUESTS, SEEDS));
-        text.append(String.format(Locale.ROOT, "  %-7s %-7s %5s %6s %5s %5s %9s %8s %8s %6s %9s%n", "pinned", "scanner",
-                "thp", "stall", "succ", "fail", "scanned", "migrated", "wasted", "waste%", "virt ms"));
+                + " %d THP faults (MADV_HUGEPAGE, defrag madvise); %d seeds, per run: mean ±95%% CI%n",
+                WastedCompaction.MEMORY >> 20, WastedCompaction.AGE_PERCENT, WastedCompaction.THP_REQUESTS, n));
+        text.append(String.format(Locale.ROOT, "  %-6s %-7s %-10s %-12s %-10s %-14s %-12s %-12s %-12s %-10s%n", "pinned",
+                "scanner", "thp", "stall", "succ", "scanned", "migrated", "wasted", "waste%", "virt ms"));
         for (int pin : PINS) {
             for (WastedCompaction.Variant v : WastedCompaction.Variant.values()) {
-                long thp = 0;
-                long req = 0;
-                long stalls = 0;
-                long succ = 0;
-                long fails = 0;
-                long scanned = 0;
-                long migrated = 0;
-                long wasted = 0;
-                long ns = 0;
-                for (long seed : SEEDS) {
+                double[][] f = new double[9][n];
+                for (int s = 0; s < n; s++) {
+                    final long seed = s + 1;
                     WastedCompaction.Run r = WastedCompaction.run(v, pin, seed);
-                    thp += r.thp();
-                    req += r.thpRequested();
-                    stalls += r.stalls();
-                    succ += r.successes();
-                    fails += r.fails();
-                    scanned += r.scanned();
-                    migrated += r.migrated();
-                    wasted += r.wasted();
-                    ns += r.virtualNs();
+                    f[0][s] = r.thp();
+                    f[1][s] = r.stalls();
+                    f[2][s] = r.successes();
+                    f[3][s] = r.fails();
+                    f[4][s] = r.scanned();
+                    f[5][s] = r.migrated();
+                    f[6][s] = r.wasted();
+                    f[7][s] = r.migrated() == 0 ? 0.0 : 100.0 * r.wasted() / r.migrated();
+                    f[8][s] = r.virtualNs() / 1e6;
                     ObjectNode o = rows.addObject();
                     o.put("pinned_per_10000", pin);
                     o.put("variant", v.name().toLowerCase(Locale.ROOT));
@@ -80,13 +72,27 @@ final class WastedCompactionExperiment implements Experiment {
                     o.put("wasted_migrations", r.wasted());
                     o.put("virtual_ns", r.virtualNs());
                 }
-                text.append(String.format(Locale.ROOT, "  %-7s %-7s %2d/%-2d %6d %5d %5d %9d %8d %8d %5.1f%% %9.2f%n",
-                        String.format(Locale.ROOT, "%.2f%%", pin / 100.0), v.name().toLowerCase(Locale.ROOT), thp, req,
-                        stalls, succ, fails, scanned, migrated, wasted, migrated == 0 ? 0.0 : 100.0 * wasted / migrated,
-                        ns / 1e6));
+                Stats[] st = new Stats[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    st[i] = Stats.of(f[i]);
+                }
+                ObjectNode sum = json.withArray("summary").addObject();
+                sum.put("pinned_per_10000", pin);
+                sum.put("variant", v.name().toLowerCase(Locale.ROOT));
+                String[] names = {"thp", "compact_stall", "compact_success", "compact_fail", "compact_migrate_scanned",
+                    "pgmigrate_success", "wasted_migrations", "wasted_percent", "virtual_ms"};
+                for (int i = 0; i < names.length; i++) {
+                    st[i].put(sum, names[i]);
+                }
+                text.append(String.format(Locale.ROOT, "  %-6s %-7s %-10s %-12s %-10s %-14s %-12s %-12s %-12s %-10s%n",
+                        String.format(Locale.ROOT, "%.2f%%", pin / 100.0), v.name().toLowerCase(Locale.ROOT),
+                        st[0].text(1), st[1].text(1), st[2].text(1), st[4].text(0), st[5].text(0), st[6].text(0),
+                        st[7].text(1), st[8].text(2)));
             }
         }
-        text.append("wasted: pages migrated out of a pageblock that ended neither free nor holding a huge page.\n"
+        text.append("thp: huge pages got of " + WastedCompaction.THP_REQUESTS + " faults; every stall ends in success or fail"
+                + " (fail = stall - succ).\n"
+                + "wasted: pages migrated out of a pageblock that ended neither free nor holding a huge page.\n"
                 + "oracle: not a kernel rule; the migrate scanner passes by every pageblock that holds a page it cannot move.\n");
         return new Result(text.toString(), json);
     }
