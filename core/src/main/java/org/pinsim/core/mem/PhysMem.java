@@ -850,13 +850,20 @@ public final class PhysMem {
                 return NO_FRAME;
             }
             // __alloc_pages_direct_reclaim: __perform_reclaim (the aging machine's page cache,
-            // oldest first; nothing elsewhere), then an attempt, and once drain_all_pages(NULL)
-            // and another. With nothing reclaimed the kernel skips the drain; the model drains
-            // anyway, standing in for the reclaim it does not have.
-            final boolean didSomeProgress = directReclaim != null && directReclaim.reclaim() > 0;
-            pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
-            if (pfn != NO_FRAME) {
-                return pfn;
+            // oldest first; nothing elsewhere) and an attempt, repeated while reclaim makes
+            // progress (should_reclaim_retry's loop, for any order: the model's stand-in), then
+            // drain_all_pages(NULL) and one more attempt. The kernel drains after each failed
+            // attempt that follows reclaim and skips the drain when reclaim freed nothing; the
+            // model, with no kswapd to keep free memory above the low watermark, enters direct
+            // reclaim every 32 pages while a machine ages, so it drains once, when reclaim
+            // stops giving pages (and always: standing in for the reclaim it does not have).
+            boolean didSomeProgress = false;
+            while (directReclaim != null && directReclaim.reclaim() > 0) {
+                didSomeProgress = true;
+                pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
+                if (pfn != NO_FRAME) {
+                    return pfn;
+                }
             }
             drainAllPages(null);
             pfn = getPageFromFreelist(order, allocFlags, zonelist, preferred, highestZoneidx, mt);
@@ -877,14 +884,8 @@ public final class PhysMem {
             if (costlyOrder && (!canCompact || (gfp & Gfp.__GFP_RETRY_MAYFAIL) == 0)) {
                 return NO_FRAME;
             }
-            // should_reclaim_retry: keep going while reclaim makes progress and the watermark
-            // could be met by reclaiming the rest. For order 0 the model takes that as given
-            // (the page cache is finite, so this ends); above order 0 the kernel's check also
-            // needs a free block of the order (__zone_watermark_ok), which the attempt above
-            // just failed to find, so it falls through to should_compact_retry.
-            if (didSomeProgress && order == 0) {
-                continue;
-            }
+            // should_reclaim_retry: the reclaim loop above already retried while reclaim made
+            // progress; with the page cache exhausted it has nothing more to give
             if (didSomeProgress && canCompact && shouldCompactRetry(zonelist, highestZoneidx, order, compactResult, retry)) {
                 continue;
             }
