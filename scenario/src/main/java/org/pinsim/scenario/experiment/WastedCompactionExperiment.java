@@ -54,7 +54,7 @@ final class WastedCompactionExperiment implements Experiment {
                     f[4][s] = r.scanned();
                     f[5][s] = r.migrated();
                     f[6][s] = r.wasted();
-                    f[7][s] = r.migrated() == 0 ? 0.0 : 100.0 * r.wasted() / r.migrated();
+                    f[7][s] = r.migrated() == 0 ? Double.NaN : 100.0 * r.wasted() / r.migrated();
                     f[8][s] = r.virtualNs() / 1e6;
                     ObjectNode o = rows.addObject();
                     o.put("pinned_per_10000", pin);
@@ -74,7 +74,7 @@ final class WastedCompactionExperiment implements Experiment {
                 }
                 Stats[] st = new Stats[f.length];
                 for (int i = 0; i < f.length; i++) {
-                    st[i] = Stats.of(f[i]);
+                    st[i] = Stats.of(i == 7 ? java.util.Arrays.stream(f[i]).filter(x -> !Double.isNaN(x)).toArray() : f[i]);
                 }
                 ObjectNode sum = json.withArray("summary").addObject();
                 sum.put("pinned_per_10000", pin);
@@ -87,12 +87,13 @@ final class WastedCompactionExperiment implements Experiment {
                 text.append(String.format(Locale.ROOT, "  %-6s %-7s %-10s %-12s %-10s %-14s %-12s %-12s %-12s %-10s%n",
                         String.format(Locale.ROOT, "%.2f%%", pin / 100.0), v.name().toLowerCase(Locale.ROOT),
                         st[0].text(1), st[1].text(1), st[2].text(1), st[4].text(0), st[5].text(0), st[6].text(0),
-                        st[7].text(1), st[8].text(2)));
+                        st[7].n() == 0 ? "-" : st[7].text(1), st[8].text(2)));
             }
         }
         text.append("thp: huge pages got of " + WastedCompaction.THP_REQUESTS + " faults; every stall ends in success or fail"
                 + " (fail = stall - succ).\n"
-                + "wasted: pages migrated out of a pageblock that ended neither free nor holding a huge page.\n"
+                + "wasted: pages migrated out of a pageblock that ended neither free nor holding a huge page;"
+                + " waste%: over the runs that migrated.\n"
                 + "oracle: not a kernel rule; the migrate scanner passes by every pageblock that holds a page it cannot move.\n");
         return new Result(text.toString(), json);
     }
