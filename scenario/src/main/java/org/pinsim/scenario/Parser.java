@@ -32,6 +32,8 @@ public final class Parser {
     private final List<Directive> directives = new ArrayList<>();
     private final List<Statement> statements = new ArrayList<>();
     private Directive.Kernel kernel;
+    /** The names and numbers of this file, one copy each. */
+    private final Interner words = new Interner();
 
     private Parser(String file) {
         this.file = file;
@@ -42,7 +44,7 @@ public final class Parser {
         Parser p = new Parser(file);
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         String[] lines = body.split("\r?\n", -1);
-        StraceLines.Result pre = StraceLines.read(file, lines);
+        StraceLines.Result pre = StraceLines.read(file, lines, p.words);
         p.log = pre.log();
         String truncated = pre.truncated();
         List<StraceLines.Logical> logical = pre.lines();
@@ -75,7 +77,7 @@ public final class Parser {
     private boolean log;
 
     private void parseLine(StraceLines.Logical l) {
-        Lexer lx = new Lexer(file, l.line(), l.text(), l.from(), l.at());
+        Lexer lx = new Lexer(file, l.line(), l.text(), l.from(), l.at(), words);
         if (lx.peek().is(Kind.EOL)) {
             return;
         }
