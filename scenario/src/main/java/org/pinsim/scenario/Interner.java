@@ -9,7 +9,7 @@ package org.pinsim.scenario;
  */
 final class Interner {
     static final int MAX = 1 << 16;
-    private static final int MAX_LENGTH = 40;
+    private static final int MAX_LENGTH = 128;
     private String[] table = new String[1024];
     private int size;
 
