@@ -388,6 +388,32 @@ public final class Kernel {
         return Collections.unmodifiableList(new ArrayList<>(tasks.values()));
     }
 
+    /**
+     * {@link #tasks()} without the copy, for readers that run after every call and do not
+     * change the task set while they iterate (the invariant checker).
+     */
+    public java.util.Collection<Task> tasksView() {
+        return Collections.unmodifiableCollection(tasks.values());
+    }
+
+    /** {@link #users()} without the copy (the invariant checker). */
+    public java.util.Collection<org.pinsim.core.gup.UserStruct> usersView() {
+        return Collections.unmodifiableCollection(users.values());
+    }
+
+    /**
+     * Whether any io_uring ring, perf event, uverbs device or vfio container is live: what
+     * {@link #rings()}, {@link #perfEvents()}, {@link #uverbsDevices()} and
+     * {@link #vfioContainers()} would list, without the copies.
+     */
+    public boolean hasPinHolders() {
+        rings.removeIf(org.pinsim.core.gup.IoRingCtx::freed);
+        perfEvents.removeIf(org.pinsim.core.gup.PerfEvent::freed);
+        uverbsDevices.removeIf(org.pinsim.core.gup.Uverbs::closed);
+        vfioContainers.removeIf(org.pinsim.core.gup.VfioContainer::closed);
+        return !rings.isEmpty() || !perfEvents.isEmpty() || !uverbsDevices.isEmpty() || !vfioContainers.isEmpty();
+    }
+
     /** kernel/user.c find_user / alloc_uid: the user_struct of {@code uid}, created on first use. */
     public org.pinsim.core.gup.UserStruct user(int uid) {
         return users.computeIfAbsent(uid, org.pinsim.core.gup.UserStruct::new);

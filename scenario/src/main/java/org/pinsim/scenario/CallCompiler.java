@@ -35,18 +35,28 @@ final class CallCompiler {
             }
             given[i] = a.value();
         }
-        long count = Arrays.stream(given).filter(e -> e != null).count();
         for (int i = 0; i < spec.minArgs(); i++) {
             if (given[i] == null) {
+                long count = Arrays.stream(given).filter(e -> e != null).count();
                 throw v.resolver().error(st.namePos(), "expected at least " + spec.minArgs() + " arguments for "
                         + spec.signature() + ", found " + count);
             }
         }
-        List<Arg> out = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
-            out.add(arg(params.get(i), given[i], what(spec, i), v));
+        Arg[] out = new Arg[params.size()];
+        String[] what = v.argumentNames(spec);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = arg(params.get(i), given[i], what[i], v);
         }
-        return List.copyOf(out);
+        return List.of(out);
+    }
+
+    /** {@code argument 2 of mlock (len)}: how messages name each parameter of {@code spec}. */
+    static String[] argumentNames(CallSpec spec) {
+        String[] out = new String[spec.params().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = what(spec, i);
+        }
+        return out;
     }
 
     private static int namedIndex(Statement.Call st, CallSpec spec, Expr.Field a, Validator v) {

@@ -32,6 +32,8 @@ final class Lexer {
     private final At at;
     private int pos;
     private final List<Token> ahead = new ArrayList<>();
+    /** The file's shared copies of names and numbers, or null (fresh substrings). */
+    private final Interner words;
 
     Lexer(String file, int line, String text) {
         this(file, line, text, 0, null);
@@ -39,6 +41,12 @@ final class Lexer {
 
     /** Lexes {@code text} from index {@code from}; {@code at} null means one line, {@code line}. */
     Lexer(String file, int line, String text, int from, At at) {
+        this(file, line, text, from, at, null);
+    }
+
+    /** As above, names and numbers taken from {@code words} (one per file). */
+    Lexer(String file, int line, String text, int from, At at, Interner words) {
+        this.words = words;
         this.file = file;
         this.line = line;
         this.text = text;
@@ -252,7 +260,11 @@ final class Lexer {
         // strace -y decorates AT_FDCWD with the working directory: AT_FDCWD</tmp/work>
         int decoEnd = e + 1 < text.length() && text.charAt(e + 1) == '/' ? decorationEnd(e) : -1;
         String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));
-        return new Token(Kind.IDENT, text.substring(s, e), posAt(s), s, decoEnd < 0 ? e : decoEnd, 0, "", deco);
+        return new Token(Kind.IDENT, word(s, e), posAt(s), s, decoEnd < 0 ? e : decoEnd, 0, "", deco);
+    }
+
+    private String word(int s, int e) {
+        return words == null ? text.substring(s, e) : words.intern(text, s, e);
     }
 
     /** {@code 4096}, {@code 0x1000}, C-style octal {@code 0644} (strace prints modes so), unit letters. */
@@ -279,11 +291,11 @@ final class Lexer {
         if (e == digitsEnd && e < text.length() && text.charAt(e) == '%') {
             e++; // a percentage (machine movable=25%, age=150%): the unit "%"
         }
-        String suffix = text.substring(digitsEnd, e);
+        String suffix = word(digitsEnd, e);
         int decoEnd = suffix.isEmpty() ? decorationEnd(e) : -1;
         String deco = decoEnd < 0 ? null : decoration(text.substring(e + 1, decoEnd - 1));
         int end = decoEnd < 0 ? e : decoEnd;
-        return new Token(Kind.NUMBER, text.substring(s, e), posAt(s), s, end, value, suffix, deco);
+        return new Token(Kind.NUMBER, word(s, e), posAt(s), s, end, value, suffix, deco);
     }
 
     /**
@@ -333,6 +345,16 @@ final class Lexer {
     }
 
     private long parseRadix(int tokenStart, int s, int e, int radix) {
+        // the common case without a substring: at most 15 hex or 18 decimal digits cannot
+        // overflow a long (what the lexer passes here are digits of the radix, or octal's
+        // candidates, which the slow path checks)
+        if (e > s && radix != 8 && e - s <= (radix == 16 ? 15 : 18)) {
+            long v = 0;
+            for (int i = s; i < e; i++) {
+                v = v * radix + Character.digit(text.charAt(i), radix);
+            }
+            return v;
+        }
         String digits = text.substring(s, e);
         if (digits.isEmpty()) {
             throw new InvalidInputException(file, posAt(tokenStart),
@@ -402,43 +424,51 @@ final class Lexer {
         return i + 1;
     }
 
+    /**
+     * Operators, compared char by char (no substring, no string switch: this runs for every
+     * comma and parenthesis of a log). Their text is a shared constant.
+     */
     private Token punct(int s) {
-        String two = s + 1 < text.length() ? text.substring(s, s + 2) : "";
-        if (text.startsWith("...", s)) {
-            return tok(Kind.ELLIPSIS, s, 3);
+        char c = text.charAt(s);
+        char d = s + 1 < text.length() ? text.charAt(s + 1) : 0;
+        if (c == '.' && d == '.' && s + 2 < text.length() && text.charAt(s + 2) == '.') {
+            return tok(Kind.ELLIPSIS, "...", s);
         }
-        switch (two) {
-            case "==": return tok(Kind.EQ, s, 2);
-            case "!=": return tok(Kind.NE, s, 2);
-            case "<=": return tok(Kind.LE, s, 2);
-            case ">=": return tok(Kind.GE, s, 2);
-            case "<<": return tok(Kind.SHL, s, 2);
-            default: break;
+        if (d == '=') {
+            switch (c) {
+                case '=': return tok(Kind.EQ, "==", s);
+                case '!': return tok(Kind.NE, "!=", s);
+                case '<': return tok(Kind.LE, "<=", s);
+                case '>': return tok(Kind.GE, ">=", s);
+                default: break;
+            }
         }
-        Kind k = switch (text.charAt(s)) {
-            case '(' -> Kind.LPAREN;
-            case ')' -> Kind.RPAREN;
-            case '{' -> Kind.LBRACE;
-            case '}' -> Kind.RBRACE;
-            case '[' -> Kind.LBRACKET;
-            case ']' -> Kind.RBRACKET;
-            case ',' -> Kind.COMMA;
-            case '=' -> Kind.ASSIGN;
-            case '|' -> Kind.PIPE;
-            case '+' -> Kind.PLUS;
-            case '-' -> Kind.MINUS;
-            case '*' -> Kind.STAR;
-            case ':' -> Kind.COLON;
-            case '?' -> Kind.QUESTION;
-            case '<' -> Kind.LT;
-            case '>' -> Kind.GT;
+        if (c == '<' && d == '<') {
+            return tok(Kind.SHL, "<<", s);
+        }
+        return switch (c) {
+            case '(' -> tok(Kind.LPAREN, "(", s);
+            case ')' -> tok(Kind.RPAREN, ")", s);
+            case '{' -> tok(Kind.LBRACE, "{", s);
+            case '}' -> tok(Kind.RBRACE, "}", s);
+            case '[' -> tok(Kind.LBRACKET, "[", s);
+            case ']' -> tok(Kind.RBRACKET, "]", s);
+            case ',' -> tok(Kind.COMMA, ",", s);
+            case '=' -> tok(Kind.ASSIGN, "=", s);
+            case '|' -> tok(Kind.PIPE, "|", s);
+            case '+' -> tok(Kind.PLUS, "+", s);
+            case '-' -> tok(Kind.MINUS, "-", s);
+            case '*' -> tok(Kind.STAR, "*", s);
+            case ':' -> tok(Kind.COLON, ":", s);
+            case '?' -> tok(Kind.QUESTION, "?", s);
+            case '<' -> tok(Kind.LT, "<", s);
+            case '>' -> tok(Kind.GT, ">", s);
             default -> throw new InvalidInputException(file, posAt(s),
-                    "expected a name, number, string or operator, found '" + text.charAt(s) + "'");
+                    "expected a name, number, string or operator, found '" + c + "'");
         };
-        return tok(k, s, 1);
     }
 
-    private Token tok(Kind k, int s, int len) {
-        return new Token(k, text.substring(s, s + len), posAt(s), s, s + len, 0, "", null);
+    private Token tok(Kind k, String op, int s) {
+        return new Token(k, op, posAt(s), s, s + op.length(), 0, "", null);
     }
 }

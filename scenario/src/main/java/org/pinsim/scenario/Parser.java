@@ -32,6 +32,8 @@ public final class Parser {
     private final List<Directive> directives = new ArrayList<>();
     private final List<Statement> statements = new ArrayList<>();
     private Directive.Kernel kernel;
+    /** The names and numbers of this file, one copy each. */
+    private final Interner words = new Interner();
 
     private Parser(String file) {
         this.file = file;
@@ -42,7 +44,7 @@ public final class Parser {
         Parser p = new Parser(file);
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         String[] lines = body.split("\r?\n", -1);
-        StraceLines.Result pre = StraceLines.read(file, lines);
+        StraceLines.Result pre = StraceLines.read(file, lines, p.words);
         p.log = pre.log();
         String truncated = pre.truncated();
         List<StraceLines.Logical> logical = pre.lines();
@@ -75,7 +77,7 @@ public final class Parser {
     private boolean log;
 
     private void parseLine(StraceLines.Logical l) {
-        Lexer lx = new Lexer(file, l.line(), l.text(), l.from(), l.at());
+        Lexer lx = new Lexer(file, l.line(), l.text(), l.from(), l.at(), words);
         if (lx.peek().is(Kind.EOL)) {
             return;
         }
@@ -310,16 +312,30 @@ public final class Parser {
         }
         List<Expr.Field> args = args(lx);
         Token close = closeArgs(lx);
-        String argsText = lx.text().substring(open.end(), close.start()).strip();
+        String argsText = stripped(lx.text(), open.end(), close.start());
         Expected expected = null;
         String expectedText = null;
         if (lx.peek().is(Kind.ASSIGN)) {
             int from = lx.next().end();
             expected = expected(lx);
-            expectedText = lx.text().substring(from, lx.peek().start()).strip();
+            expectedText = stripped(lx.text(), from, lx.peek().start());
         }
         return new Statement.Call(lx.line(), guard, proc, bind, bindPos, name.text(), name.pos(),
                 args, argsText, expected, expectedText, strace);
+    }
+
+    /**
+     * {@code text.substring(s, e).strip()}, one copy per file of each (a log repeats the same
+     * arguments and results at every round of its loop). strip()'s blanks are all in the BMP.
+     */
+    private String stripped(String text, int s, int e) {
+        while (s < e && Character.isWhitespace(text.charAt(s))) {
+            s++;
+        }
+        while (e > s && Character.isWhitespace(text.charAt(e - 1))) {
+            e--;
+        }
+        return words.intern(text, s, e);
     }
 
     /**
@@ -327,8 +343,8 @@ public final class Parser {
      * arguments and result are not looked at, only kept as text, so whatever strace prints there
      * ({@code [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]}, {@code ~[RTMIN RT_1]}) is taken.
      */
-    private static Statement.Call unknownCall(Lexer lx, Guard guard, Statement.ProcRef proc, String bind, Pos bindPos,
-                                              Token name, Token open, Statement.Strace strace) {
+    private Statement.Call unknownCall(Lexer lx, Guard guard, Statement.ProcRef proc, String bind, Pos bindPos,
+                                       Token name, Token open, Statement.Strace strace) {
         String args = lx.rawUntilClose();
         if (args == null) {
             throw lx.errorAt(open.pos(), "expected ')' to close the '(' of " + name.text() + ", found end of line");
@@ -337,12 +353,12 @@ public final class Parser {
         String rest = lx.rest().strip();
         String expectedText = null;
         if (rest.startsWith("=")) {
-            expectedText = rest.substring(1).strip();
+            expectedText = stripped(rest, 1, rest.length());
         } else if (!rest.isEmpty() && !rest.startsWith("#")) {
             throw lx.errorAt(restAt, "expected '=' or end of line after " + name.text() + "(...), found '" + rest + "'");
         }
         return new Statement.Call(lx.line(), guard, proc, bind, bindPos, name.text(), name.pos(), List.of(),
-                args.strip(), null, expectedText, strace);
+                stripped(args, 0, args.length()), null, expectedText, strace);
     }
 
     /** {@code app:}, strace's {@code 4728  } or {@code [pid 4728] }, or nothing. */

@@ -68,13 +68,18 @@ final class StraceLines {
     private final Map<Long, Pending> pending = new HashMap<>();
     private final String file;
     private boolean log;
+    private Interner words;
+    /** The boxed pid of each pid text seen (one Long per process, not one per line). */
+    private final Map<String, Long> pids = new HashMap<>();
 
     private StraceLines(String file) {
         this.file = file;
     }
 
-    static Result read(String file, String[] lines) {
+    /** The lines in the order they run; the pids' text taken from {@code words} (the parser's). */
+    static Result read(String file, String[] lines, Interner words) {
         StraceLines s = new StraceLines(file);
+        s.words = words;
         for (int i = 0; i < lines.length; i++) {
             s.line(i + 1, lines[i]);
         }
@@ -91,7 +96,7 @@ final class StraceLines {
             while (text.charAt(digits) != ' ' && text.charAt(digits) != '\t') {
                 digits++;
             }
-            line(no, text, text.substring(0, digits), 0, simple, -1, null, null, null);
+            line(no, text, words.intern(text, 0, digits), 0, simple, -1, null, null, null);
             return;
         }
         Matcher m = PREFIX.matcher(text);
@@ -139,7 +144,7 @@ final class StraceLines {
         } else {
             log = true;
         }
-        Long pid = pidDigits == null ? null : parsePid(pidDigits);
+        Long pid = pidDigits == null ? null : pids.computeIfAbsent(pidDigits, StraceLines::parsePid);
         String pidText = null;
         Pos pidPos = null;
         if (pid1Start >= 0) {
@@ -187,7 +192,8 @@ final class StraceLines {
             return;
         }
         out.add(new Logical(no, text.substring(0, end), from, null, pid, pidText, pidPos,
-                new Statement.Strace(time, duration, 0, null, null), null, null, false, null));
+                time == null && duration == null ? Statement.Strace.NONE : new Statement.Strace(time, duration, 0, null, null),
+                null, null, false, null));
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.pinsim.scenario;
 
 import java.io.PrintWriter;
-import java.util.stream.Collectors;
 import org.pinsim.core.SysResult;
 import org.pinsim.core.uapi.Errno;
 
@@ -25,50 +24,104 @@ public final class Transcript {
      * full explanation ({@link Explain}) instead of the one-line {@code why:}.
      */
     public static void write(Report report, PrintWriter out, boolean explain) {
+        // built in a buffer and handed over in large pieces: the writer the CLI passes flushes
+        // on every println, which for a log is one write(2) per line
+        Lines b = new Lines(out);
         for (String n : report.notes()) {
-            out.println("note: " + n);
+            b.add("note: ").add(n).end();
         }
         for (Report.Entry e : report.entries()) {
-            entry(e, out, explain);
+            entry(e, b, explain);
         }
         for (Report.ProcessFigures p : report.processes()) {
-            out.println(figures(p));
+            b.add(figures(p)).end();
         }
         for (Report.SkippedCall s : report.skipped()) {
-            out.println("skipped " + s.call() + " x" + s.lines().size() + " (line" + (s.lines().size() > 1 ? "s " : " ")
-                    + s.lines().stream().map(String::valueOf).collect(Collectors.joining(", ")) + "): " + s.reason());
+            b.add("skipped ").add(s.call()).add(" x").add(s.lines().size()).add(" (line")
+                    .add(s.lines().size() > 1 ? "s " : " ");
+            for (int i = 0; i < s.lines().size(); i++) {
+                if (i > 0) {
+                    b.add(", ");
+                }
+                b.add(s.lines().get(i));
+            }
+            b.add("): ").add(s.reason()).end();
         }
-        out.println(summary(report.summary()));
+        b.add(summary(report.summary())).end();
+        b.drain();
         out.flush();
     }
 
-    private static void entry(Report.Entry e, PrintWriter out, boolean explain) {
+    /** The transcript's text on its way to the writer: lines end as println ends them. */
+    private static final class Lines {
+        private static final String NL = System.lineSeparator();
+        private static final int CHUNK = 1 << 16;
+        private final StringBuilder sb = new StringBuilder(CHUNK + 1024);
+        private final PrintWriter out;
+
+        Lines(PrintWriter out) {
+            this.out = out;
+        }
+
+        Lines add(String s) {
+            sb.append(s);
+            return this;
+        }
+
+        Lines add(int i) {
+            sb.append(i);
+            return this;
+        }
+
+        Lines add(Object o) {
+            sb.append(o);
+            return this;
+        }
+
+        void end() {
+            sb.append(NL);
+            if (sb.length() >= CHUNK) {
+                drain();
+            }
+        }
+
+        void drain() {
+            out.append(sb);
+            sb.setLength(0);
+        }
+    }
+
+    private static void entry(Report.Entry e, Lines b, boolean explain) {
         if (e instanceof Report.CallEntry c) {
-            out.println(c.line() + "  " + c.text() + " = " + c.result() + (c.duration() == null ? "" : " <" + c.duration() + ">"));
+            b.add(c.line()).add("  ").add(c.text()).add(" = ").add(c.result());
+            if (c.duration() != null) {
+                b.add(" <").add(c.duration()).add(">");
+            }
+            b.end();
             if (Boolean.FALSE.equals(c.match()) && c.detail() != null) {
-                out.println("   MISMATCH " + c.detail());
+                b.add("   MISMATCH ").add(c.detail()).end();
             } else if (Boolean.FALSE.equals(c.match())) {
-                out.println("   MISMATCH " + (c.expected() == null ? "the call did not run" : "expected " + c.expected()));
+                b.add("   MISMATCH ").add(c.expected() == null ? "the call did not run" : "expected " + c.expected()).end();
             }
             if (explain && (c.refusal() != null || Boolean.FALSE.equals(c.match()))) {
                 for (String l : Explain.lines(c)) {
                     if (!l.startsWith("mismatch: ")) {
-                        out.println("   " + l);
+                        b.add("   ").add(l).end();
                     }
                 }
             } else if (c.refusal() != null) {
-                out.println("   why: " + c.refusal().line());
+                b.add("   why: ").add(c.refusal().line()).end();
             }
             for (String n : c.notes()) {
-                out.println("   note: " + n);
+                b.add("   note: ").add(n).end();
             }
         } else if (e instanceof Report.SkipEntry s) {
-            out.println(s.line() + "  " + s.text() + " skipped: " + s.reason());
+            b.add(s.line()).add("  ").add(s.text()).add(" skipped: ").add(s.reason()).end();
         } else if (e instanceof Report.EventEntry ev) {
-            out.println(ev.line() + "  " + ev.text() + " -> " + ev.outcome());
+            b.add(ev.line()).add("  ").add(ev.text()).add(" -> ").add(ev.outcome()).end();
         } else {
             Report.CheckEntry c = (Report.CheckEntry) e;
-            out.println(c.line() + "  " + c.text() + (c.match() ? " -> ok" : " -> MISMATCH (got " + c.actual() + ")"));
+            b.add(c.line()).add("  ").add(c.text()).add(c.match() ? " -> ok" : " -> MISMATCH (got " + c.actual() + ")").end();
         }
     }
 

@@ -227,6 +227,13 @@ final class Validator {
 
     // ---------------------------------------------------------------- calls
 
+    /** {@link CallCompiler#argumentNames} of each spec met so far, built once per spec, not once per line. */
+    private final java.util.IdentityHashMap<CallSpec, String[]> argumentNames = new java.util.IdentityHashMap<>();
+
+    String[] argumentNames(CallSpec spec) {
+        return argumentNames.computeIfAbsent(spec, CallCompiler::argumentNames);
+    }
+
     private Plan.Step call(Statement.Call st) {
         String proc = process(st.proc());
         if (st.strace().unreturned() != null) {

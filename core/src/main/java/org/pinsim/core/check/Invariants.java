@@ -206,7 +206,7 @@ public final class Invariants {
 
     /** The mms of the live tasks, each once, in pid order, each named by its first task. */
     private static void distinctMms(Kernel k, List<Mm> mms, List<Object> names) {
-        for (Task t : k.tasks()) {
+        for (Task t : k.tasksView()) {
             Mm mm = t.mm();
             if (mm == null || containsIdentity(mms, mm)) {
                 continue;

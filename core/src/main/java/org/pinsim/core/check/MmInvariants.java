@@ -106,8 +106,10 @@ final class MmInvariants {
      * Adds the frames to {@code seen} and returns how many there were.
      */
     static long checkTables(Object who, Mm mm, FrameTable ft, PfnSet seen) {
-        long[] count = new long[1];
-        mm.pageTable().forEachTableFrame(pfn -> {
+        int[] count = new int[1];
+        int[] pfns = mm.pageTable().tableFrames(new int[32], count);
+        for (int i = 0; i < count[0]; i++) {
+            int pfn = pfns[i];
             if (pfn < 0 || pfn >= ft.nrFrames()) {
                 Invariants.fail(who + ": page-table frame " + pfn + " is outside the machine");
             }
@@ -117,8 +119,7 @@ final class MmInvariants {
             if (!seen.add(pfn)) {
                 Invariants.fail(who + ": page-table frame used twice: " + ft.view(pfn));
             }
-            count[0]++;
-        });
+        }
         expect(who, "pgtables_bytes / PAGE_SIZE (VmPTE)", mm.pageTable().tablePages(), count[0] - 1,
                 "its PUD, PMD and PTE tables");
         return count[0];

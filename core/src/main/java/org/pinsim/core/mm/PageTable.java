@@ -381,6 +381,44 @@ public final class PageTable {
         });
     }
 
+    /**
+     * The frames of this page table, PGD first, in the order {@link #forEachTableFrame} visits
+     * them, written to {@code out} from index 0 (grown when too small); the count is
+     * {@code tablePages() + 1} when the counter is right. Loops instead of lambdas: the
+     * invariant checker runs it after every call. Returns the array written.
+     */
+    public int[] tableFrames(int[] out, int[] count) {
+        int n = 0;
+        out = put(out, n++, pgd.pfn);
+        for (int w = 0; w < pgd.present.length; w++) {
+            for (long b1 = pgd.present[w]; b1 != 0; b1 &= b1 - 1) {
+                Dir pud = (Dir) pgd.slot[w << 6 | Long.numberOfTrailingZeros(b1)];
+                out = put(out, n++, pud.pfn);
+                for (int x = 0; x < pud.present.length; x++) {
+                    for (long b2 = pud.present[x]; b2 != 0; b2 &= b2 - 1) {
+                        Dir pmd = (Dir) pud.slot[x << 6 | Long.numberOfTrailingZeros(b2)];
+                        out = put(out, n++, pmd.pfn);
+                        for (int y = 0; y < pmd.present.length; y++) {
+                            for (long b3 = pmd.present[y]; b3 != 0; b3 &= b3 - 1) {
+                                out = put(out, n++, ((Leaf) pmd.slot[y << 6 | Long.numberOfTrailingZeros(b3)]).pfn);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        count[0] = n;
+        return out;
+    }
+
+    private static int[] put(int[] a, int i, int v) {
+        if (i >= a.length) {
+            a = java.util.Arrays.copyOf(a, Math.max(16, a.length * 2));
+        }
+        a[i] = v;
+        return a;
+    }
+
     /** The non-null slots of {@code d}, in index order, found from its bitmap. */
     private static void forEachChild(Dir d, java.util.function.Consumer<Object> c) {
         for (int w = 0; w < d.present.length; w++) {
