@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mem.PhysMem;
 import org.pinsim.core.mm.Inode;
+import org.pinsim.core.mm.HugeMemory;
 import org.pinsim.core.mm.Memory;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.PageTable;
@@ -85,6 +86,12 @@ public final class Migrate {
     private int[] winDst = new int[16];
     private long[] winEnd = new long[16];
     private int nWin;
+
+    /** include/linux/migrate_mode.h enum migrate_reason, the values whose rules the model follows. */
+    public enum Reason { SYSCALL, MEMPOLICY_MBIND, COMPACTION, LONGTERM_PIN }
+
+    /** The reason of the migrate_pages call in progress (migrate_pages_batch tests MR_LONGTERM_PIN). */
+    private Reason reason = Reason.SYSCALL;
 
     /** The allocation callback of the migrate_pages call in progress for large folios. */
     private Target largeTarget = src -> NO_FRAME;
@@ -199,7 +206,13 @@ public final class Migrate {
      * for large ones (the same get_new_folio in the kernel, which looks at the folio's order).
      */
     public int migratePages(FolioList from, Target target, Target largeTarget, Mode mode) {
+        return migratePages(from, target, largeTarget, mode, Reason.SYSCALL);
+    }
+
+    /** As {@link #migratePages(FolioList, Target, Target, Mode)} for {@code reason}. */
+    public int migratePages(FolioList from, Target target, Target largeTarget, Mode mode, Reason reason) {
         this.largeTarget = largeTarget;
+        this.reason = reason;
         Stats stats = new Stats();
         FolioList ret = new FolioList();
         int rcGather = 0;
@@ -312,7 +325,7 @@ public final class Migrate {
                 if (ft.isHead(src)) {
                     int nr = ft.folioNrPages(src);
                     // "The rare folio on the deferred split list should be split now"
-                    if (nr > 2 && ft.testFlag(src, PG_partially_mapped) && split != null && trySplitFolio(src, split)) {
+                    if (nr > 2 && ft.testFlag(src, PG_partially_mapped) && split != null && trySplitFolio(src, split) == 0) {
                         nrFailed++;
                         stats.nrThpFailed++;
                         stats.nrThpSplit++;
@@ -346,10 +359,24 @@ public final class Migrate {
                     // caller passes MR_NUMA_MISPLACED, so the folio is split when it can be)
                     nrFailed++;
                     stats.nrThpFailed++;
-                    if (split != null && trySplitFolio(src, split)) {
-                        stats.nrThpSplit++;
-                        from.remove(j);
-                        continue;
+                    if (split != null) {
+                        int sret = trySplitFolio(src, split);
+                        if (sret == 0) {
+                            stats.nrThpSplit++;
+                            from.remove(j);
+                            continue;
+                        }
+                        if (reason == Reason.LONGTERM_PIN && sret == -EAGAIN) {
+                            // "Try again to split large folio to mitigate the failure of
+                            // longterm pinning": the folio stays for the next pass
+                            retry++;
+                            thpRetry++;
+                            nrRetryPages += nr;
+                            nrFailed--; // "Undo duplicated failure counting"
+                            stats.nrThpFailed--;
+                            j++;
+                            continue;
+                        }
                     }
                     stats.nrFailedPages += nr + nrRetryPages;
                     stats.nrThpFailed += thpRetry;
@@ -706,32 +733,90 @@ public final class Migrate {
     }
 
     /**
-     * mm/migrate.c try_split_folio -> mm/huge_memory.c split_folio_to_list for an isolated
-     * anonymous folio that no PMD maps: can_split_folio (no reference beyond the mappings'
-     * and the caller's: a pinned folio cannot be split), then __split_unmapped_folio to
-     * order 0: each page becomes a small folio with the flags the head had
-     * (__split_folio_to_order), its own index, its mapcount, one reference per PTE plus one
-     * for the list (the caller's isolation), and joins {@code split} (the split_folios list);
-     * the PTEs keep mapping the same pages (remap_page). thp_split_page counts it.
+     * mm/migrate.c try_split_folio -> mm/huge_memory.c split_folio_to_list -> __folio_split for
+     * an isolated anonymous folio: folio_get_anon_vma (a folio no longer mapped: -EBUSY),
+     * can_split_folio(folio, 1) (no reference beyond the mappings' and the caller's: a pinned
+     * folio cannot be split, -EAGAIN), unmap_folio (try_to_migrate with TTU_SPLIT_HUGE_PMD:
+     * every huge PMD that maps it is split first, {@link HugeMemory#splitHugePmd},
+     * thp_split_pmd each), then {@link #splitUnmappedFolio} to order 0 with the new folios
+     * joining {@code split} (the split_folios list), and remap_page: the PTEs keep mapping the
+     * same pages. thp_split_page counts the split, thp_split_page_failed a refusal.
      *
-     * <p>A folio some PMD maps is not split here (split_huge_page would split the PMDs
-     * first, unmap_folio with TTU_SPLIT_HUGE_PMD): not modelled, the caller sees the split
-     * fail. See docs/MIGRATION.md.
+     * <p>Not modelled: remap_page's RMP_USE_SHARED_ZEROPAGE (a zero-filled page of the folio
+     * is mapped to the shared zero page and freed: the model does not know which pages hold
+     * only zeroes); see docs/THP.md.
      *
-     * @return true if the folio was split
+     * @return 0 if the folio was split, else -EAGAIN or -EBUSY
      */
-    private boolean trySplitFolio(int head, FolioList split) {
-        if (!ft.testFlag(head, PG_anon) || ft.entireMapcount(head) != 0) {
-            return false;
+    private int trySplitFolio(int head, FolioList split) {
+        return splitFolio(head, split); // folio_lock / folio_trylock: no folio locks in the model
+    }
+
+    /**
+     * mm/huge_memory.c split_huge_page_to_list_to_order(page, list, 0) for an anonymous large
+     * folio the caller holds one reference on ({@code list}: the isolated folios join it, each
+     * with a reference for the list; null: they go on the LRU as
+     * lru_add_split_folio does and the caller's reference stays on the first page).
+     *
+     * @return 0, -EAGAIN (an extra reference: a pin) or -EBUSY (not anonymous, not mapped)
+     */
+    public int splitFolio(int head, FolioList list) {
+        int rc = splitFolioLocked(head, list);
+        stat.count(rc == 0 ? VmEvent.THP_SPLIT_PAGE : VmEvent.THP_SPLIT_PAGE_FAILED); // order == HPAGE_PMD_ORDER
+        return rc;
+    }
+
+    private int splitFolioLocked(int head, FolioList list) {
+        if (!ft.testFlag(head, PG_anon) || ft.largeMapcount(head) == 0) {
+            return -EBUSY; // folio_get_anon_vma: no anon_vma once the folio is unmapped
         }
-        if (ft.refcount(head) != ft.largeMapcount(head) + 1) { // can_split_folio
-            return false;
+        if (ft.refcount(head) != ft.largeMapcount(head) + 1) { // can_split_folio(folio, 1, ...)
+            return -EAGAIN;
         }
+        if (ft.entireMapcount(head) != 0) {
+            // unmap_folio: try_to_migrate(TTU_SPLIT_HUGE_PMD) -> split_huge_pmd_address(freeze)
+            // for every PMD mapping; the model splits the PMD to present PTEs (the same rmap
+            // and counts the freeze and the remap leave), then the PTEs stay as they are
+            boolean wasMlocked = ft.testFlag(head, PG_mlocked);
+            boolean lockedVma = false;
+            for (LargeMap m : rmapWalkLarge(head)) {
+                if (m.index() < 0) {
+                    long haddr = m.vma().start() + ((Memory.folioIndex(ft.owner(head)) - m.vma().pgoff()) << PhysMem.PAGE_SHIFT);
+                    lockedVma |= m.vma().has(org.pinsim.core.mm.VmFlags.VM_LOCKED);
+                    memory.huge().splitHugePmd(m.mm(), m.vma(), m.leaf(), haddr);
+                }
+            }
+            memory.mlockFolio().drain();
+            if (wasMlocked && lockedVma && !ft.testFlag(head, PG_mlocked)) {
+                // remap_page -> remove_migration_pte -> folio_add_anon_rmap_pte in a VM_LOCKED
+                // VMA: mlock_vma_folio mlocks each page again (done here on the folio at once)
+                memory.mlockFolio().mlockFolio(head);
+                memory.mlockFolio().drain();
+            }
+        }
+        splitUnmappedFolio(head, list);
+        return 0;
+    }
+
+    /**
+     * mm/huge_memory.c __split_unmapped_folio to order 0 and the unfreeze loop of
+     * __folio_split: each page becomes a small folio with the flags the head had
+     * (__split_folio_to_order), its own index, its mapcount, one reference per PTE plus one
+     * (folio_expected_ref_count + 1); with a list they join it (lru_add_split_folio: isolated,
+     * folio_get for the list), else they go on the head's LRU list right before the head
+     * (list_add_tail(&new_folio->lru, &folio->lru); an unevictable folio's pages get
+     * mlock_count 0 instead) and free_folio_and_swap_cache drops that reference of every page
+     * but the first (the caller's), freeing the pages nothing maps. A folio on the deferred
+     * split queue leaves it (PG_partially_mapped cleared).
+     */
+    private void splitUnmappedFolio(int head, FolioList list) {
         final int nr = ft.folioNrPages(head);
         final long owner = ft.owner(head);
+        final boolean onLru = ft.testFlag(head, PG_lru);
         final int inherit = ft.flags(head) & (1 << PG_anon | 1 << FrameTable.PG_swapbacked | 1 << FrameTable.PG_dirty
                 | 1 << FrameTable.PG_referenced | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked);
-        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER);
+        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER); // also drops PG_partially_mapped
+        ft.clearFlag(head, PG_partially_mapped);
         for (int k = 0; k < nr; k++) {
             int p = head + k;
             for (int bit = 0; bit < 32; bit++) {
@@ -740,14 +825,22 @@ public final class Migrate {
                 }
             }
             ft.setOwner(p, owner + k); // new_folio->index = folio->index + i
-            ft.setRefcount(p, 1 + ft.mapcount(p));
             if (k > 0 && (inherit & (1 << PG_unevictable)) != 0) {
                 ft.setMlockCount(p, 0); // the list overlays lru; lru_add restarts it at putback
             }
-            split.add(p, null, NO_FRAME);
+            ft.setRefcount(p, 1 + ft.mapcount(p)); // folio_ref_unfreeze(folio_expected_ref_count + 1)
+            if (list != null) {
+                list.add(p, null, NO_FRAME);
+            }
         }
-        stat.count(VmEvent.THP_SPLIT_PAGE);
-        return true;
+        if (list == null && onLru) {
+            lru.addSplitFolios(head, nr);
+        }
+        if (list == null) {
+            for (int k = 1; k < nr; k++) {
+                memory.putPage(head + k); // free_folio_and_swap_cache
+            }
+        }
     }
 
     // ---- the window ----

@@ -326,7 +326,7 @@ public final class HugeMemory {
      * folio of a VM_LOCKED VMA). The folio stays large. thp_split_pmd counts it. The huge
      * zero page becomes 512 zero-page PTEs (__split_huge_zero_page_pmd).
      */
-    void splitHugePmd(Mm mm, Vma vma, PageTable.Leaf leaf, long haddr) {
+    public void splitHugePmd(Mm mm, Vma vma, PageTable.Leaf leaf, long haddr) {
         stat.count(VmEvent.THP_SPLIT_PMD);
         long pmd = leaf.pmd;
         final long[] e = leaf.e;
