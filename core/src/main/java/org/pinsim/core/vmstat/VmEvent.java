@@ -12,6 +12,7 @@ public enum VmEvent {
     PGFREE("pgfree"),
     PGFAULT("pgfault"),
     PGMAJFAULT("pgmajfault"),
+    DROP_SLAB("drop_slab"),
     PGMIGRATE_SUCCESS("pgmigrate_success"),
     PGMIGRATE_FAIL("pgmigrate_fail"),
     THP_MIGRATION_SUCCESS("thp_migration_success"),
