@@ -696,7 +696,7 @@ public final class Migrate {
         // move_to_new_folio: folio_mc_copy of every page, folio_migrate_flags, then folio_add_lru
         memory.migrateFolioContents(src, dst, null);
         for (int k = 1; k < nr; k++) {
-            ft.setContent(dst + k, ft.content(src + k));
+            ft.copyContent(dst + k, src + k);
             ft.setOwner(dst + k, ft.owner(src + k));
         }
         if (ft.testClearFlag(dst, PG_unevictable)) { // lru_add: "unevictable_pgs_rescued", nr pages
@@ -836,11 +836,77 @@ public final class Migrate {
         if (list == null && onLru) {
             lru.addSplitFolios(head, nr);
         }
+        // remap_page(folio, nr, RMP_USE_SHARED_ZEROPAGE) after a successful anonymous split
+        boolean locked = false;
+        for (int k = 0; k < nr; k++) {
+            int p = head + k;
+            if (ft.mapcount(p) > 0) {
+                locked |= remapSplitPage(p, list == null);
+            }
+        }
+        if (locked) {
+            memory.mlockFolio().drain();
+        }
         if (list == null) {
             for (int k = 1; k < nr; k++) {
                 memory.putPage(head + k); // free_folio_and_swap_cache
             }
         }
+    }
+
+    /**
+     * mm/huge_memory.c remap_page -> mm/migrate.c remove_migration_pte for each PTE that maps
+     * the small folio {@code pfn} just split off a THP. In a VM_LOCKED VMA it is mlocked
+     * (mlock_vma_folio); otherwise try_to_map_unused_to_zeropage: a page whose bytes are all zero (pages_identical with
+     * ZERO_PAGE(0)), not mlocked, in a VMA without VM_LOCKED, is mapped by the shared zero page
+     * instead (pte_mkspecial, read-only: vm_page_prot of a private mapping) and its MM counter
+     * drops (dec_mm_counter); the page gets no rmap and no reference back, so the split's
+     * folio_put frees it. mm_forbids_zeropage is false on x86-64 (the reference machine's
+     * zero_page=off changes only read faults: measured, host_thp_deferred_split_pinned.pin).
+     */
+    private boolean remapSplitPage(int pfn, boolean onLru) {
+        boolean locked = false;
+        final long index = Memory.folioIndex(ft.owner(pfn));
+        final int zero = mem.zeroPfn();
+        for (Mm mm : mms.get()) {
+            VmaTree vmas = mm.vmas();
+            for (int j = 0; j < vmas.size(); j++) {
+                Vma vma = vmas.get(j);
+                if (vma.anonVma() == Vma.NO_ANON_VMA || index < vma.pgoff() || index >= vma.pgoff() + vma.pages()) {
+                    continue;
+                }
+                long addr = vma.start() + ((index - vma.pgoff()) << PhysMem.PAGE_SHIFT); // vma_address
+                PageTable.Leaf leaf = mm.pageTable().leaf(addr, false);
+                if (leaf == null || leaf.pmd != Pte.NONE) {
+                    continue;
+                }
+                int i = PageTable.pteIndex(addr);
+                long e = leaf.e[i];
+                if (!Pte.present(e) || Pte.special(e) || Pte.pfn(e) != pfn) {
+                    continue;
+                }
+                if ((vma.flags() & (org.pinsim.core.mm.VmFlags.VM_LOCKED | org.pinsim.core.mm.VmFlags.VM_SPECIAL))
+                        == org.pinsim.core.mm.VmFlags.VM_LOCKED) {
+                    // folio_add_anon_rmap_pte -> mlock_vma_folio: each page mapped in a VM_LOCKED
+                    // VMA is mlocked again (the model does it for pages back on the LRU only)
+                    if (onLru && !ft.testFlag(pfn, PG_mlocked)) {
+                        memory.mlockFolio().mlockFolio(pfn);
+                        locked = true;
+                    }
+                    continue;
+                }
+                if (!ft.testFlag(pfn, FrameTable.PG_zerofill) || ft.testFlag(pfn, PG_mlocked)) {
+                    continue;
+                }
+                leaf.e[i] = Pte.make(zero, false, true);
+                mm.addRss(Mm.MM_ANONPAGES, -1);
+                if (ft.mapcountDec(pfn) == 0) {
+                    stat.mod(org.pinsim.core.vmstat.NodeStat.NR_ANON_MAPPED, -1);
+                }
+                ft.refDec(pfn);
+            }
+        }
+        return locked;
     }
 
     // ---- the window ----

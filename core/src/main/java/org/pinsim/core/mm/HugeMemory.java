@@ -183,7 +183,7 @@ public final class HugeMemory {
             return head;
         }
         for (int p = head; p < head + HPAGE_PMD_NR; p++) {
-            ft.setContent(p, memory.newContent()); // folio_zero_user: each page's first content
+            ft.setContentZeroed(p, memory.newContent()); // folio_zero_user: each page's first content
         }
         return head;
     }

@@ -443,7 +443,7 @@ public final class Memory implements PageTable.TablePages {
             return VM_FAULT_OOM;
         }
         addNewAnonRmap(pfn, vma, addr);
-        ft.setContent(pfn, newContent()); // the zeroed page: its first content
+        ft.setContentZeroed(pfn, newContent()); // the zeroed page: its first content (a write fault's write clears it)
         mm.addRss(Mm.MM_ANONPAGES, 1);
         folioAddLruVma(pfn, vma);
         leaf.e[i] = Pte.make(pfn, vma.has(VM_WRITE), false);
@@ -624,10 +624,10 @@ public final class Memory implements PageTable.TablePages {
         addNewAnonRmap(pfn, vma, addr);
         folioAddLruVma(pfn, vma);
         if (old == Inode.NO_PAGE) {
-            ft.setContent(pfn, newContent()); // a copy of the zero page, or a private page of a file hole
+            ft.setContentZeroed(pfn, newContent()); // a copy of the zero page, or a private page of a file hole
             mm.addRss(Mm.MM_ANONPAGES, 1);
         } else {
-            ft.setContent(pfn, ft.content(old)); // wp_page_copy: __wp_page_copy_user
+            ft.copyContent(pfn, old); // wp_page_copy: __wp_page_copy_user
             if (!ft.testFlag(ft.compoundHead(old), PG_anon)) {
                 mm.addRss(mmCounterFile(old), -1);
                 mm.addRss(Mm.MM_ANONPAGES, 1);
@@ -1216,7 +1216,7 @@ public final class Memory implements PageTable.TablePages {
             throw new IllegalStateException("out of memory copying a maybe-pinned page at fork");
         }
         addNewAnonRmap(np, dstVma, addr);
-        ft.setContent(np, ft.content(pfn)); // copy_present_page: copy_user_highpage
+        ft.copyContent(np, pfn); // copy_present_page: copy_user_highpage
         folioAddLruVma(np, dstVma);
         // maybe_mkwrite(pte_mkdirty(mk_pte(new_page, dst_vma->vm_page_prot)), dst_vma)
         dl.e[i] = Pte.make(np, dstVma.has(VmFlags.VM_WRITE), false);
@@ -1349,7 +1349,7 @@ public final class Memory implements PageTable.TablePages {
      */
     public void migrateFolioContents(int src, int dst, Inode cache) {
         ft.setOwner(dst, ft.owner(src));
-        ft.setContent(dst, ft.content(src));
+        ft.copyContent(dst, src);
         final int copied = 1 << PG_anon | 1 << PG_swapbacked | 1 << PG_dirty | 1 << PG_referenced | 1 << PG_reclaim;
         for (int bit = 0; bit < 32; bit++) {
             if ((copied & (1 << bit)) != 0 && ft.testFlag(src, bit)) {

@@ -135,4 +135,59 @@ class DeferredSplitTest {
         assertThat(k.dropCaches(4)).isZero();
         assertThat(k.vmstat().get(VmEvent.DROP_SLAB)).isZero();
     }
+
+    @Test
+    void dropCaches_ofASparselyWrittenFolio_mapsItsZeroPagesToTheZeroPage() {
+        Task app = spawn();
+        FrameTable ft = k.mem().frames();
+        long a = app.mmap(BASE, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0).ret();
+        app.madvise(a, 2 * MIB, MADV_HUGEPAGE);
+        app.touch(a, PAGE, true); // do_huge_pmd_anonymous_page: folio_zero_user, then one page written
+        app.touch(a + 5 * PAGE, PAGE, true);
+        int head = org.pinsim.core.mm.Pte.pfn(app.mm().pageTable().leaf(a, false).pmd);
+        assertThat(app.munmap(a + MIB, PAGE).ret()).isZero();
+        assertThat(app.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(511);
+
+        assertThat(k.dropCaches(2)).isZero();
+
+        // __folio_split -> remap_page(RMP_USE_SHARED_ZEROPAGE) -> try_to_map_unused_to_zeropage:
+        // the 509 mapped pages that are still all zeroes (pages_identical) get the zero page's
+        // PTE, dec_mm_counter, and are freed by free_folio_and_swap_cache with the unmapped one;
+        // pages 0 and 5, written, stay
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isEqualTo(1);
+        assertThat(app.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(2);
+        assertThat(k.vmstat().get(NodeStat.NR_ANON_MAPPED)).isEqualTo(2);
+        assertThat(org.pinsim.core.mm.Pte.pfn(app.mm().pageTable().get(a + 5 * PAGE))).isEqualTo(head + 5);
+        assertThat(org.pinsim.core.mm.Pte.pfn(app.mm().pageTable().get(a + PAGE))).isEqualTo(k.mem().zeroPfn());
+        assertThat(ft.refcount(head + 1)).isZero();
+        assertThat(ft.refcount(head)).isEqualTo(1);
+        // the zero page is read-only: a write faults a new page in (do_wp_page on the zero page)
+        app.touch(a + PAGE, PAGE, true);
+        assertThat(app.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(3);
+        k.checkInvariantsFull();
+    }
+
+    @Test
+    void dropCaches_ofASparselyWrittenMlockedFolio_keepsItsZeroPages() {
+        Task app = spawn();
+        long a = app.mmap(BASE, 2 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0).ret();
+        app.madvise(a, 2 * MIB, MADV_HUGEPAGE);
+        app.touch(a, PAGE, true);
+        assertThat(app.munmap(a + MIB, PAGE).ret()).isZero();
+        // page 2, never written, in a VM_LOCKED VMA of its own (the folio is PTE-mapped and not
+        // wholly inside it: mlock_pte_range does not mlock it, allow_mlock_munlock)
+        assertThat(app.mlock(a + 2 * PAGE, PAGE).ret()).isZero();
+        long mlocked = k.vmstat().get(NodeStat.NR_MLOCK);
+
+        assertThat(k.dropCaches(2)).isZero();
+
+        // remove_migration_pte: try_to_map_unused_to_zeropage "if (folio_test_mlocked(folio) ||
+        // (pvmw->vma->vm_flags & VM_LOCKED) ...) return false" for page 2, which
+        // folio_add_anon_rmap_pte -> mlock_vma_folio then mlocks; the other zero pages, in VMAs
+        // without VM_LOCKED, go to the zero page; page 0 was written
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isEqualTo(1);
+        assertThat(app.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(2);
+        assertThat(k.vmstat().get(NodeStat.NR_MLOCK) - mlocked).isEqualTo(1);
+        k.checkInvariantsFull();
+    }
 }
