@@ -677,7 +677,7 @@ def smaps(pid):
         k, _, v = line.partition(':')
         if k == 'VmFlags':
             cur['flags'] = v.split()
-        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages'):
+        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages', 'LazyFree'):
             cur[k] = int(v.split()[0])
     return vmas
 
@@ -855,6 +855,8 @@ class Run:
             return '%d kB' % sum(v['Shared_Clean'] + v['Shared_Dirty'] for v in vm)
         if f == 'thp':
             return '%d kB' % sum(v.get('AnonHugePages', 0) for v in vm)
+        if f == 'lazyfree':
+            return '%d kB' % sum(v.get('LazyFree', 0) for v in vm)
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 

@@ -106,6 +106,7 @@ public final class Kernel {
         this.exec = new Exec(ctx);
         this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
         this.deferredSplit = new DeferredSplit(memory, head -> migrate.splitFolio(head, null));
+        memory.setFolioOps(head -> migrate.splitFolio(head, null), migrate::folioMaybeMappedShared);
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
         this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);

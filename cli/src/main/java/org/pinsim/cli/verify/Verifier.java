@@ -1061,7 +1061,7 @@ public final class Verifier {
             long p = pid.get(proc);
             switch (k.field()) {
                 case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES", "THP_REGION",
-                     "MOVED" -> {
+                     "LAZYFREE_REGION", "MOVED" -> {
                     ResolvedScenario.Env env = liveEnv();
                     long start = k.regionStart().eval(env);
                     long len = k.regionLength().eval(env);
@@ -1096,6 +1096,7 @@ public final class Verifier {
                             case "LCK" -> v.locked() ? e - s : 0;
                             case "SMAPS_SHARED_REGION" -> v.sharedKb() * 1024;
                             case "THP_REGION" -> v.anonHugeKb() * 1024;
+                            case "LAZYFREE_REGION" -> v.lazyFreeKb() * 1024;
                             default -> v.locked() ? v.lockedKb() * 1024 : 0;
                         };
                     }

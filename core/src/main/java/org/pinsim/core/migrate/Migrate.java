@@ -56,8 +56,8 @@ import org.pinsim.core.vmstat.VmStat;
  *
  * <h2>Not modelled</h2>
  * Anonymous THP migrate ({@link #migrateLargeFolio}, {@link #trySplitFolio}) but take no
- * window on the clock (no PMD migration entry is ever seen); a PMD-mapped folio is never
- * split here; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
+ * window on the clock (no PMD migration entry is ever seen); a split ({@link #splitFolio})
+ * splits the PMDs to present PTEs and the folio at once; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
  * movable_ops pages do not exist in the model, so MIGRATE_ASYNC and MIGRATE_SYNC behave
  * alike here. NR_ISOLATED_ANON / NR_ISOLATED_FILE are not kept.
  */

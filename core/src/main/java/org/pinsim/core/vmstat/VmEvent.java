@@ -10,6 +10,7 @@ public enum VmEvent {
     PGALLOC_NORMAL("pgalloc_normal"),
     PGALLOC_MOVABLE("pgalloc_movable"),
     PGFREE("pgfree"),
+    PGLAZYFREE("pglazyfree"),
     PGFAULT("pgfault"),
     PGMAJFAULT("pgmajfault"),
     DROP_SLAB("drop_slab"),
