@@ -425,8 +425,9 @@ public final class Task implements Caller, Cred {
                 return done(-ENOMEM);
             }
             if (write) { // the access retried after the fault writes the page
-                PageTable.Leaf now = mm.pageTable().leaf(a, false);
-                long e = now == null ? Pte.NONE : now.pte(pi);
+                leaf = mm.pageTable().leaf(a, false); // the walk the next page would take anyway
+                leafBase = leaf == null ? -1 : base;
+                long e = leaf == null ? Pte.NONE : leaf.pte(pi);
                 if (Pte.present(e) && !Pte.special(e)) {
                     ft.written(Pte.pfn(e));
                 }
