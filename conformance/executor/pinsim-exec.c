@@ -640,13 +640,13 @@ static void cmd_status(int pid) {
     oprintf(1, " maps=%ld\n", lines);
 }
 
-struct vma { unsigned long s, e; long rss, locked, shared, anonhuge; char flags[128]; };
+struct vma { unsigned long s, e; long rss, locked, shared, anonhuge, lazyfree; char flags[128]; };
 static struct vma cur;
 static int have_cur;
 
 static void put_vma(void) {
-    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s %ld %ld\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags, cur.shared,
-                          cur.anonhuge);
+    if (have_cur) oprintf(1, "%lx %lx %ld %ld %s %ld %ld %ld\n", cur.s, cur.e, cur.rss, cur.locked, cur.flags, cur.shared,
+                          cur.anonhuge, cur.lazyfree);
     have_cur = 0;
 }
 
@@ -676,7 +676,7 @@ static void cmd_smaps(int pid) {
                 have_cur = 1;
                 cur.s = s;
                 cur.e = e;
-                cur.rss = cur.locked = cur.shared = cur.anonhuge = 0;
+                cur.rss = cur.locked = cur.shared = cur.anonhuge = cur.lazyfree = 0;
                 strcpy(cur.flags, "-");
             } else if (have_cur && !strncmp(p, "VmFlags:", 8)) {
                 char *f = p + 8, *o = cur.flags;
@@ -694,6 +694,7 @@ static void cmd_smaps(int pid) {
                 else if (!strcmp(k, "Locked")) cur.locked = v;
                 else if (!strcmp(k, "Shared_Clean") || !strcmp(k, "Shared_Dirty")) cur.shared += v;
                 else if (!strcmp(k, "AnonHugePages")) cur.anonhuge = v;
+                else if (!strcmp(k, "LazyFree")) cur.lazyfree = v;
             }
             p = nl + 1;
         }

@@ -524,6 +524,12 @@ def gen_c(process, items):
             body.append('  if (me == %d) { %s request(%d); long r = %d; %s out("R %d %%ld 0\\n", r); %s }'
                         % (o, pre, L, mark_no, bind, L, post))
             continue
+        if c == 'drop_caches':
+            # drop_caches(N): measure.py (root) writes N to /proc/sys/vm/drop_caches while the
+            # process waits on the request; the call returns 0 (only values 1..4 are accepted)
+            body.append('  if (me == %d) { %s request(%d); long r = 0; %s out("R %d %%ld 0\\n", r); %s }'
+                        % (o, pre, L, bind, L, post))
+            continue
         if c == 'compact':
             # compact(): measure.py (root) writes /proc/sys/vm/compact_memory while the process
             # waits on the request; the call returns 0, as pinsim's does
@@ -671,7 +677,7 @@ def smaps(pid):
         k, _, v = line.partition(':')
         if k == 'VmFlags':
             cur['flags'] = v.split()
-        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages'):
+        elif k in ('Locked', 'Rss', 'Shared_Clean', 'Shared_Dirty', 'AnonHugePages', 'LazyFree'):
             cur[k] = int(v.split()[0])
     return vmas
 
@@ -803,6 +809,13 @@ class Run:
         if st.kind == 'call' and st.call == 'mark':
             self.marks[st.bind] = {name: pagemap(pid) for name, pid in self.pids.items() if os.path.exists('/proc/%d' % pid)}
             return None
+        if st.kind == 'call' and st.call == 'drop_caches':
+            value = py_eval(st.args[0], self.values)
+            if value not in (2, 4):
+                raise TemplateError('drop_caches(%d): only 2 and 4 are measured (1 drops the page cache)' % value)
+            with open('/proc/sys/vm/drop_caches', 'w') as f:  # fs/drop_caches.c drop_caches_sysctl_handler
+                f.write('%d\n' % value)
+            return None
         if st.kind == 'call' and st.call == 'compact':
             with open('/proc/sys/vm/compact_memory', 'w') as f:  # mm/compaction.c sysctl_compaction_handler
                 f.write('1\n')
@@ -842,6 +855,8 @@ class Run:
             return '%d kB' % sum(v['Shared_Clean'] + v['Shared_Dirty'] for v in vm)
         if f == 'thp':
             return '%d kB' % sum(v.get('AnonHugePages', 0) for v in vm)
+        if f == 'lazyfree':
+            return '%d kB' % sum(v.get('LazyFree', 0) for v in vm)
         raise TemplateError('line %d: unsupported region check %s' % (st.lineno, f))
 
 

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 
 import org.pinsim.core.mem.PhysMem;
 import org.pinsim.core.mlock.Mlock;
+import org.pinsim.core.mm.DeferredSplit;
 import org.pinsim.core.mm.Exec;
 import org.pinsim.core.mm.Fork;
 import org.pinsim.core.mm.Gup;
@@ -62,6 +63,7 @@ public final class Kernel {
     final org.pinsim.core.migrate.Mbind mbind;
     private final org.pinsim.core.time.Clock clock = new org.pinsim.core.time.Clock();
     private final org.pinsim.core.migrate.Migrate migrate;
+    private final DeferredSplit deferredSplit;
     private final org.pinsim.core.compaction.Compaction compaction;
     private final org.pinsim.core.compaction.Kcompactd kcompactd;
     /** The task whose syscall or access runs (the kernel's {@code current}); null before any. */
@@ -106,6 +108,8 @@ public final class Kernel {
         this.fork = new Fork(ctx);
         this.exec = new Exec(ctx);
         this.migrate = new org.pinsim.core.migrate.Migrate(mem, memory, lru, vmstat, clock, this::liveMms);
+        this.deferredSplit = new DeferredSplit(memory, head -> migrate.splitFolio(head, null));
+        memory.setFolioOps(head -> migrate.splitFolio(head, null), migrate::folioMaybeMappedShared);
         this.movePages = new org.pinsim.core.migrate.MovePages(this, migrate);
         this.mbind = new org.pinsim.core.migrate.Mbind(this, migrate);
         this.compaction = new org.pinsim.core.compaction.Compaction(mem, migrate, vmstat, clock, sysctl, this::inodeByIno);
@@ -162,6 +166,35 @@ public final class Kernel {
     public void compactMemory() {
         settle();
         compaction.compactNodes();
+    }
+
+    /**
+     * echo VALUE > /proc/sys/vm/drop_caches (fs/drop_caches.c drop_caches_sysctl_handler):
+     * proc_dointvec_minmax with extra1 1 and extra2 4 (else -EINVAL); bit 2 runs drop_slab,
+     * whose only modelled shrinker is the deferred split queue's ({@link DeferredSplit}), and
+     * counts drop_slab. The calls made so far return first, as for compact_memory. Bit 1 (the
+     * page cache) is not modelled: the scenario validator skips such a write.
+     *
+     * @return 0 or -EINVAL
+     */
+    public long dropCaches(long value) {
+        if (value < 1 || value > 4) {
+            return -org.pinsim.core.uapi.Errno.EINVAL;
+        }
+        if ((value & 1) != 0) {
+            throw new IllegalArgumentException("drop_caches: dropping the page cache is not modelled");
+        }
+        settle();
+        if ((value & 2) != 0) {
+            deferredSplit.dropSlab();
+            vmstat.count(org.pinsim.core.vmstat.VmEvent.DROP_SLAB);
+        }
+        return 0;
+    }
+
+    /** The deferred split queue of THPs and its shrinker. */
+    public DeferredSplit deferredSplit() {
+        return deferredSplit;
     }
 
     /** The stand-in file with inode number {@code ino}: mapped by a live mm, named or open; null if none. */

@@ -377,6 +377,7 @@ public final class Task implements Caller, Cred {
         long start = addr & ~4095L;
         long end = (addr + len + 4095) & ~4095L;
         Memory memory = k.memory();
+        final org.pinsim.core.mem.FrameTable ft = k.mem().frames();
         Vma vma = null;
         PageTable.Leaf leaf = null;
         long leafBase = -1;
@@ -404,6 +405,9 @@ public final class Task implements Caller, Cred {
             long pte = leaf == null ? Pte.NONE : leaf.pte(pi);
             if (Pte.present(pte) && (!write || Pte.write(pte))) {
                 leaf.setBits(pi, Pte.ACCESSED | (write ? Pte.DIRTY : 0)); // the MMU sets young and dirty
+                if (write) {
+                    ft.written(Pte.pfn(pte)); // the executor's touch writes a 1 into the page
+                }
                 continue;
             }
             leafBase = -1; // the fault may allocate the table
@@ -419,6 +423,14 @@ public final class Task implements Caller, Cred {
             if (r != Memory.VM_FAULT_OK) {
                 refuse("out of memory (the OOM killer is not modelled)");
                 return done(-ENOMEM);
+            }
+            if (write) { // the access retried after the fault writes the page
+                leaf = mm.pageTable().leaf(a, false); // the walk the next page would take anyway
+                leafBase = leaf == null ? -1 : base;
+                long e = leaf == null ? Pte.NONE : leaf.pte(pi);
+                if (Pte.present(e) && !Pte.special(e)) {
+                    ft.written(Pte.pfn(e));
+                }
             }
         }
         return done(0);

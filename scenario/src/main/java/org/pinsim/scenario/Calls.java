@@ -154,6 +154,11 @@ final class Calls {
             k.compactMemory();
             return ok(SysResult.ok(0));
         });
+        // drop_caches(2): echo 2 > /proc/sys/vm/drop_caches (fs/drop_caches.c -> mm/vmscan.c drop_slab)
+        def("drop_caches", 1, DECIMAL, VALUE, (t, a, k) -> {
+            long r = k.dropCaches(a.num(0));
+            return ok(r == 0 ? SysResult.ok(0) : SysResult.err((int) -r, "drop_caches: proc_dointvec_minmax: the value is outside 1..4"));
+        }, num("value"));
         def("move_pages", 6, DECIMAL, VALUE, Calls::movePages, num("pid"), num("count"),
                 new Param("pages", Type.ARRAY_IN, null, 0), new Param("nodes", Type.ARRAY_IN, null, 0),
                 new Param("status", Type.ARRAY_OUT, FlagNames.MOVE_STATUS, 0), flags("flags", FlagNames.MPOL));

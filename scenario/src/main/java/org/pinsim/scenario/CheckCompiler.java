@@ -19,6 +19,7 @@ final class CheckCompiler {
             Map.entry("lck", CheckField.LCK), Map.entry("rss", CheckField.RSS),
             Map.entry("smaps_locked", CheckField.SMAPS_LOCKED_REGION),
             Map.entry("smaps_shared", CheckField.SMAPS_SHARED_REGION), Map.entry("thp", CheckField.THP_REGION),
+            Map.entry("lazyfree", CheckField.LAZYFREE_REGION),
             Map.entry("user.locked_vm", CheckField.USER_LOCKED), Map.entry("exempt", CheckField.EXEMPT)));
 
     static {
@@ -61,7 +62,7 @@ final class CheckCompiler {
             length = region[1];
         } else if (!st.region().isEmpty()) {
             throw v.resolver().error(st.region().get(0).pos(), "expected a comparison after " + st.field()
-                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp, nodeN and moved take a region),"
+                    + " (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp, lazyfree, nodeN and moved take a region),"
                     + " found '('");
         }
         return new Plan.CheckStep(st, proc, field, name, start, length, value(st, field, v), mark);
@@ -110,7 +111,7 @@ final class CheckCompiler {
 
     static boolean isRegion(CheckField f) {
         return switch (f) {
-            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES, THP_REGION, MOVED -> true;
+            case VMAS, LOCKED_VMAS, LCK, RSS, SMAPS_LOCKED_REGION, SMAPS_SHARED_REGION, NODE_PAGES, THP_REGION, LAZYFREE_REGION, MOVED -> true;
             default -> false;
         };
     }

@@ -47,6 +47,7 @@ final class Checks {
             case RSS -> rs.rssBytes();
             case SMAPS_SHARED_REGION -> rs.smapsSharedBytes();
             case THP_REGION -> rs.smapsAnonHugeBytes();
+            case LAZYFREE_REGION -> rs.smapsLazyFreeBytes();
             default -> rs.smapsLockedBytes();
         };
     }

@@ -100,7 +100,7 @@ record Plan(Scenario scenario, Profile profile, MachineConfig machine, List<Sysc
     /** What a check reads. */
     enum CheckField {
         STATUS(true), SMAPS_LOCKED(true), MAPS(false),
-        VMAS(false), LOCKED_VMAS(false), LCK(true), RSS(true), SMAPS_LOCKED_REGION(true), SMAPS_SHARED_REGION(true), THP_REGION(true),
+        VMAS(false), LOCKED_VMAS(false), LCK(true), RSS(true), SMAPS_LOCKED_REGION(true), SMAPS_SHARED_REGION(true), THP_REGION(true), LAZYFREE_REGION(true),
         VMSTAT(false), MEMINFO(true), MEMINFO_COUNT(false),
         /** A figure of buddyinfo, pagetypeinfo, zoneinfo, extfrag, ... ({@link org.pinsim.core.mem.PhysMemFields}). */
         PHYSMEM(false),

@@ -272,6 +272,9 @@ final class Validator {
         if (st.name().equals("fcntl")) {
             return unmodelledFcntl(st);
         }
+        if (st.name().equals("drop_caches")) {
+            return unmodelledDropCaches(st);
+        }
         if (scenario.log() && (st.name().equals("openat") || st.name().equals("open"))) {
             return machineNameFailure(st);
         }
@@ -359,6 +362,22 @@ final class Validator {
             String name = FlagNames.FCNTL.names().entrySet().stream().filter(e -> e.getValue() == x)
                     .map(java.util.Map.Entry::getKey).findFirst().orElse(Long.toString(x));
             return "fcntl(" + name + ") is not modelled yet (only F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD)";
+        }
+        return null;
+    }
+
+    /**
+     * drop_caches(N): bit 1 (drop the page cache: invalidate_mapping_pages of every
+     * superblock) is not modelled; 2 (drop_slab) and 4 (the message only) are.
+     */
+    private String unmodelledDropCaches(Statement.Call st) {
+        List<Expr> pos = st.positional();
+        if (pos.isEmpty()) {
+            return null;
+        }
+        Val v = resolver.num(pos.get(0), null, "argument 1 of drop_caches (value)", scope, false);
+        if (v instanceof Val.Const c && c.value() >= 1 && c.value() <= 4 && (c.value() & 1) != 0) {
+            return "drop_caches(" + c.value() + ") is not modelled yet (dropping the page cache; only 2 and 4)";
         }
         return null;
     }

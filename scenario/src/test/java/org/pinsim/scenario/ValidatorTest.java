@@ -508,7 +508,7 @@ class ValidatorTest {
     @Test
     void error_regionOnWholeProcessField() {
         assertThat(error("check app VmLck(0, 1) == 0")).isEqualTo(
-                "t.pin:1:17: expected a comparison after VmLck (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp, nodeN and moved take a region), found '('");
+                "t.pin:1:17: expected a comparison after VmLck (only vmas, locked_vmas, lck, rss, smaps_locked, smaps_shared, thp, lazyfree, nodeN and moved take a region), found '('");
     }
 
     @Test

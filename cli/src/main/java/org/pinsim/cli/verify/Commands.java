@@ -82,6 +82,9 @@ final class Commands {
             case "compact" -> { // the master (root) writes /proc/sys/vm/compact_memory (Verifier.liveCompact)
                 return "compact";
             }
+            case "drop_caches" -> { // the master (root) writes /proc/sys/vm/drop_caches (Verifier.liveDropCaches)
+                return "drop_caches " + num(c, 0, env);
+            }
             case "advance" -> { // real time passes on the live machine: the executor sleeps (whole ms, rounded up)
                 long ns = num(c, 0, env);
                 return "sleep " + ((ns + 999_999) / 1_000_000);

@@ -45,7 +45,11 @@ public final class Executor implements AutoCloseable {
 
     /** One VMA of /proc/PID/smaps. */
     public record Vma(long start, long end, long rssKb, long lockedKb, List<String> flags, long sharedKb,
-                      long anonHugeKb) {
+                      long anonHugeKb, long lazyFreeKb) {
+        public Vma(long start, long end, long rssKb, long lockedKb, List<String> flags, long sharedKb, long anonHugeKb) {
+            this(start, end, rssKb, lockedKb, flags, sharedKb, anonHugeKb, 0);
+        }
+
         public boolean locked() {
             return flags.contains("lo");
         }
@@ -236,7 +240,8 @@ public final class Executor implements AutoCloseable {
             String[] f = l.split(" ");
             vmas.add(new Vma(Long.parseUnsignedLong(f[0], 16), Long.parseUnsignedLong(f[1], 16), Long.parseLong(f[2]),
                     Long.parseLong(f[3]), f[4].equals("-") ? List.of() : List.of(f[4].split(",")),
-                    f.length > 5 ? Long.parseLong(f[5]) : 0, f.length > 6 ? Long.parseLong(f[6]) : 0));
+                    f.length > 5 ? Long.parseLong(f[5]) : 0, f.length > 6 ? Long.parseLong(f[6]) : 0,
+                    f.length > 7 ? Long.parseLong(f[7]) : 0));
         }
         return vmas;
     }

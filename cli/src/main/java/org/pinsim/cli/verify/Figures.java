@@ -168,6 +168,7 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
         long locked = 0;
         long shared = 0;
         long anonHuge = 0;
+        long lazyFree = 0;
         List<String> flags = List.of();
         boolean have = false;
         for (String line : text.split("\n")) {
@@ -175,7 +176,7 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
             int dash = line.indexOf('-');
             if (dash > 0 && sp > dash && isHex(line.substring(0, dash))) {
                 if (have) {
-                    out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge));
+                    out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge, lazyFree));
                 }
                 s = Long.parseUnsignedLong(line.substring(0, dash), 16);
                 e = Long.parseUnsignedLong(line.substring(dash + 1, sp), 16);
@@ -183,6 +184,7 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
                 locked = 0;
                 shared = 0;
                 anonHuge = 0;
+                lazyFree = 0;
                 flags = List.of();
                 have = true;
             } else if (line.startsWith("Rss:")) {
@@ -193,13 +195,15 @@ public record Figures(long vmSize, long vmLck, long vmRss, long vmPin, int maps,
                 shared += kb(line);
             } else if (line.startsWith("AnonHugePages:")) {
                 anonHuge = kb(line);
+            } else if (line.startsWith("LazyFree:")) {
+                lazyFree = kb(line);
             } else if (line.startsWith("VmFlags:")) {
                 String f = line.substring(8).trim();
                 flags = f.isEmpty() ? List.of() : Arrays.asList(f.split("\\s+"));
             }
         }
         if (have) {
-            out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge));
+            out.add(new Vma(s, e, rss, locked, flags, shared, anonHuge, lazyFree));
         }
         return out;
     }

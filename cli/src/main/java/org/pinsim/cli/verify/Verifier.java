@@ -509,7 +509,8 @@ public final class Verifier {
             boolean mclCurrent = c.call().equals("mlockall") && (num(c, 0, lenv) & MCL_CURRENT) != 0;
             String imageWhy = liveAlive && simRan ? imageDependence(c, proc, mclCurrent) : null;
             Answer a = !liveAlive ? null : c.call().equals("mark") ? liveMark()
-                    : c.call().equals("compact") ? liveCompact() : ex.call(slot.get(proc), cmd);
+                    : c.call().equals("compact") ? liveCompact()
+                    : c.call().equals("drop_caches") ? liveDropCaches(num(c, 0, lenv)) : ex.call(slot.get(proc), cmd);
             if (a == null && liveAlive) {
                 exited(proc);
             }
@@ -583,6 +584,42 @@ public final class Verifier {
         private Answer liveCompact() throws IOException {
             java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/vm/compact_memory"), "1\n");
             return new Answer(0, 0, new long[0], Map.of());
+        }
+
+        /**
+         * drop_caches(N): the master writes N to /proc/sys/vm/drop_caches
+         * (drop_caches_sysctl_handler; 2 runs drop_slab, the deferred split shrinker among the
+         * others); a value outside 1..4 is refused by the write with EINVAL.
+         */
+        private Answer liveDropCaches(long value) throws IOException {
+            Map<String, Long> before = vmstatEvents();
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/vm/drop_caches"), value + "\n");
+            } catch (IOException e) {
+                return new Answer(-1, org.pinsim.core.uapi.Errno.EINVAL, new long[0], Map.of());
+            }
+            // the events the write caused, as the executor reports them for a call in a process
+            Map<String, Long> after = vmstatEvents();
+            Map<String, Long> events = new java.util.HashMap<>();
+            for (Map.Entry<String, Long> e : after.entrySet()) {
+                long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                if (d != 0) {
+                    events.put(e.getKey(), d);
+                }
+            }
+            return new Answer(0, 0, new long[0], Map.copyOf(events));
+        }
+
+        /** The event counters of /proc/vmstat (every line not starting with nr_). */
+        private Map<String, Long> vmstatEvents() throws IOException {
+            Map<String, Long> m = new java.util.HashMap<>();
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/vmstat"))) {
+                int sp = line.indexOf(' ');
+                if (sp > 0 && !line.startsWith("nr_")) {
+                    m.put(line.substring(0, sp), Long.parseLong(line.substring(sp + 1).trim()));
+                }
+            }
+            return m;
         }
 
         /** moved(R, M) on the live machine: pages of [lo, hi) present at mark M and now, on another frame. */
@@ -1024,7 +1061,7 @@ public final class Verifier {
             long p = pid.get(proc);
             switch (k.field()) {
                 case "VMAS", "LOCKED_VMAS", "LCK", "RSS", "SMAPS_LOCKED_REGION", "SMAPS_SHARED_REGION", "NODE_PAGES", "THP_REGION",
-                     "MOVED" -> {
+                     "LAZYFREE_REGION", "MOVED" -> {
                     ResolvedScenario.Env env = liveEnv();
                     long start = k.regionStart().eval(env);
                     long len = k.regionLength().eval(env);
@@ -1059,6 +1096,7 @@ public final class Verifier {
                             case "LCK" -> v.locked() ? e - s : 0;
                             case "SMAPS_SHARED_REGION" -> v.sharedKb() * 1024;
                             case "THP_REGION" -> v.anonHugeKb() * 1024;
+                            case "LAZYFREE_REGION" -> v.lazyFreeKb() * 1024;
                             default -> v.locked() ? v.lockedKb() * 1024 : 0;
                         };
                     }

@@ -33,11 +33,14 @@ import org.pinsim.core.mm.VmFlags;
  * The faults taken during the pin allocate in memalloc_pin_save's scope: without
  * __GFP_MOVABLE (current_gfp_context), so outside ZONE_MOVABLE and CMA from the start.
  *
+ * <p>A large folio (a THP) that is not long-term pinnable is isolated and migrated whole to
+ * an order-9 folio of its node; when none can be had, migrate_pages_batch splits it
+ * (MR_LONGTERM_PIN also retries a split that meets an extra reference) and its pages migrate
+ * one by one, but migrate_pages still counts the split folio as one failure unless every
+ * page of it moved, and any failure makes the pin -ENOMEM.
+ *
  * <p>Simplified against the kernel: no fsdax, secretmem or device-coherent memory exists;
- * a large folio that is
- * not long-term pinnable cannot be migrated (THP migration is not modelled): the pin fails
- * with -ENOMEM where the kernel would migrate it; CMA-only migration before 5.13
- * (check_and_migrate_cma_pages) is not modelled.
+ * CMA-only migration before 5.13 (check_and_migrate_cma_pages) is not modelled.
  */
 public final class Pins {
     /** include/linux/mm_types.h enum fault_flag... gup flags: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM. */
@@ -121,17 +124,16 @@ public final class Pins {
         final org.pinsim.core.mem.FrameTable ft = memory.frames();
         final org.pinsim.core.migrate.FolioList movable = new org.pinsim.core.migrate.FolioList();
         int collected = 0;
-        boolean unmigratable = false;
         for (int i = at; i < at + nr; i++) {
-            final int pfn = pfns[i];
+            // pofs_next_folio: the pages of one folio are one entry (a large folio's head)
+            final int pfn = ft.isLarge(pfns[i]) ? ft.compoundHead(pfns[i]) : pfns[i];
+            if (i > at && (ft.isLarge(pfns[i - 1]) ? ft.compoundHead(pfns[i - 1]) : pfns[i - 1]) == pfn) {
+                continue;
+            }
             if (folioIsLongtermPinnable(pfn)) {
                 continue;
             }
             collected++;
-            if (ft.isLarge(pfn)) {
-                unmigratable = true; // THP migration is not modelled (the kernel isolates and migrates it)
-                continue;
-            }
             if (movable.contains(pfn) || !migrate.isolateLru(pfn)) {
                 continue; // already collected, or not on an LRU: folio_isolate_lru fails
             }
@@ -149,14 +151,17 @@ public final class Pins {
             migrate.beginCall();
             // alloc_migration_target with GFP_USER | __GFP_NOWARN, nid = folio_nid(src): no
             // __GFP_MOVABLE, so neither ZONE_MOVABLE nor CMA
-            int left = migrate.migratePages(movable, src -> allocPinnableTarget(src), org.pinsim.core.migrate.Migrate.Mode.SYNC);
+            // (a large folio: alloc_migration_target adds GFP_TRANSHUGE without __GFP_RECLAIM,
+            // and memalloc_pin_save's scope takes __GFP_MOVABLE away again)
+            int left = migrate.migratePages(movable, src -> allocPinnableTarget(src, 0), src -> allocPinnableTarget(src, 9),
+                    org.pinsim.core.migrate.Migrate.Mode.SYNC, org.pinsim.core.migrate.Migrate.Reason.LONGTERM_PIN);
             clock.runUntil(clock.now() + migrate.callNs()); // migrate_pages returns when the moves are done
             if (left != 0) {
                 rc = -ENOMEM;
             }
         }
         migrate.putbackMovablePages(movable);
-        return unmigratable && rc == -EAGAIN && movable.isEmpty() ? -ENOMEM : rc;
+        return rc;
     }
 
     /** include/linux/mm.h folio_is_longterm_pinnable: not CMA or isolated, not in ZONE_MOVABLE; the zero page is fine. */
@@ -172,12 +177,25 @@ public final class Pins {
         return memory.phys().zoneOf(pfn).zoneIdx() != org.pinsim.core.mem.Zone.ZONE_MOVABLE;
     }
 
-    /** mm/migrate.c alloc_migration_target for MR_LONGTERM_PIN: GFP_USER on the source's node. */
-    private int allocPinnableTarget(int src) {
+    /**
+     * mm/migrate.c alloc_migration_target for MR_LONGTERM_PIN: GFP_USER | __GFP_NOWARN on the
+     * source's node; for a large folio (order 9) "gfp_mask &= ~__GFP_RECLAIM; gfp_mask |=
+     * GFP_TRANSHUGE", a compound folio.
+     */
+    private int allocPinnableTarget(int src, int order) {
         final org.pinsim.core.mem.PhysMem mem = memory.phys();
-        final int pfn = mem.allocPages(0, mem.nidOf(src), org.pinsim.core.mem.Gfp.GFP_USER);
+        int gfp = org.pinsim.core.mem.Gfp.GFP_USER | org.pinsim.core.mem.Gfp.__GFP_NOWARN;
+        if (order > 0) {
+            gfp = (gfp & ~org.pinsim.core.mem.Gfp.__GFP_RECLAIM) | org.pinsim.core.mem.Gfp.GFP_TRANSHUGE;
+        }
+        final int pfn = mem.allocPages(order, mem.nidOf(src), gfp);
         if (pfn != org.pinsim.core.mem.FrameTable.NO_FRAME) {
-            memory.countAlloc(pfn);
+            if (order > 0) {
+                memory.frames().prepCompoundPage(pfn, order);
+                memory.countAllocPages(pfn, 1 << order);
+            } else {
+                memory.countAlloc(pfn);
+            }
         }
         return pfn;
     }

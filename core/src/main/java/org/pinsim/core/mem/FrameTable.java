@@ -132,6 +132,15 @@ public final class FrameTable {
      */
     public static final int PG_partially_mapped = 15;
 
+    /**
+     * Our marker, not a kernel flag: the page's bytes are all zero (it was zeroed and nothing
+     * has written it since), which the kernel finds by comparing it with the zero page
+     * (pages_identical in mm/migrate.c try_to_map_unused_to_zeropage, after a THP split).
+     * Set by {@link #setContentZeroed}, copied by {@link #copyContent}, cleared by a user
+     * write ({@link #written}) and by {@link #setContent}.
+     */
+    public static final int PG_zerofill = 28;
+
     /** include/linux/huge_mm.h HPAGE_PMD_ORDER / HPAGE_PMD_NR on x86-64. */
     public static final int HPAGE_PMD_ORDER = 9;
     public static final int HPAGE_PMD_NR = 1 << HPAGE_PMD_ORDER;
@@ -401,8 +410,27 @@ public final class FrameTable {
         return content[pfn];
     }
 
+    /** New content that is not all zeroes (a read from a file, a write): clears {@link #PG_zerofill}. */
     public void setContent(int pfn, int value) {
         content[pfn] = value;
+        flags[pfn] &= ~(1 << PG_zerofill);
+    }
+
+    /** A freshly zeroed page (clear_user_highpage, folio_zero_user): its content, all zeroes. */
+    public void setContentZeroed(int pfn, int value) {
+        content[pfn] = value;
+        flags[pfn] |= 1 << PG_zerofill;
+    }
+
+    /** A copy of {@code src}'s bytes (copy_user_highpage, folio_mc_copy): content and zero-ness. */
+    public void copyContent(int dst, int src) {
+        content[dst] = content[src];
+        flags[dst] = (flags[dst] & ~(1 << PG_zerofill)) | (flags[src] & (1 << PG_zerofill));
+    }
+
+    /** A user write to the page: its bytes are no longer all zero. */
+    public void written(int pfn) {
+        flags[pfn] &= ~(1 << PG_zerofill);
     }
 
     // ---- compound pages (large folios) ----

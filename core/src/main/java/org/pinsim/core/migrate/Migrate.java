@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.pinsim.core.mem.FrameTable;
 import org.pinsim.core.mem.PhysMem;
 import org.pinsim.core.mm.Inode;
+import org.pinsim.core.mm.HugeMemory;
 import org.pinsim.core.mm.Memory;
 import org.pinsim.core.mm.Mm;
 import org.pinsim.core.mm.PageTable;
@@ -55,8 +56,8 @@ import org.pinsim.core.vmstat.VmStat;
  *
  * <h2>Not modelled</h2>
  * Anonymous THP migrate ({@link #migrateLargeFolio}, {@link #trySplitFolio}) but take no
- * window on the clock (no PMD migration entry is ever seen); a PMD-mapped folio is never
- * split here; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
+ * window on the clock (no PMD migration entry is ever seen); a split ({@link #splitFolio})
+ * splits the PMDs to present PTEs and the folio at once; hugetlb and file THP do not exist. Folio locks, writeback, swap cache and
  * movable_ops pages do not exist in the model, so MIGRATE_ASYNC and MIGRATE_SYNC behave
  * alike here. NR_ISOLATED_ANON / NR_ISOLATED_FILE are not kept.
  */
@@ -85,6 +86,12 @@ public final class Migrate {
     private int[] winDst = new int[16];
     private long[] winEnd = new long[16];
     private int nWin;
+
+    /** include/linux/migrate_mode.h enum migrate_reason, the values whose rules the model follows. */
+    public enum Reason { SYSCALL, MEMPOLICY_MBIND, COMPACTION, LONGTERM_PIN }
+
+    /** The reason of the migrate_pages call in progress (migrate_pages_batch tests MR_LONGTERM_PIN). */
+    private Reason reason = Reason.SYSCALL;
 
     /** The allocation callback of the migrate_pages call in progress for large folios. */
     private Target largeTarget = src -> NO_FRAME;
@@ -213,7 +220,13 @@ public final class Migrate {
      * for large ones (the same get_new_folio in the kernel, which looks at the folio's order).
      */
     public int migratePages(FolioList from, Target target, Target largeTarget, Mode mode) {
+        return migratePages(from, target, largeTarget, mode, Reason.SYSCALL);
+    }
+
+    /** As {@link #migratePages(FolioList, Target, Target, Mode)} for {@code reason}. */
+    public int migratePages(FolioList from, Target target, Target largeTarget, Mode mode, Reason reason) {
         this.largeTarget = largeTarget;
+        this.reason = reason;
         Stats stats = new Stats();
         FolioList ret = new FolioList();
         int rcGather = 0;
@@ -341,7 +354,7 @@ public final class Migrate {
                 if (ft.isHead(src)) {
                     int nr = ft.folioNrPages(src);
                     // "The rare folio on the deferred split list should be split now"
-                    if (nr > 2 && ft.testFlag(src, PG_partially_mapped) && split != null && trySplitFolio(src, split)) {
+                    if (nr > 2 && ft.testFlag(src, PG_partially_mapped) && split != null && trySplitFolio(src, split) == 0) {
                         nrFailed++;
                         stats.nrThpFailed++;
                         stats.nrThpSplit++;
@@ -375,10 +388,24 @@ public final class Migrate {
                     // caller passes MR_NUMA_MISPLACED, so the folio is split when it can be)
                     nrFailed++;
                     stats.nrThpFailed++;
-                    if (split != null && trySplitFolio(src, split)) {
-                        stats.nrThpSplit++;
-                        from.remove(j);
-                        continue;
+                    if (split != null) {
+                        int sret = trySplitFolio(src, split);
+                        if (sret == 0) {
+                            stats.nrThpSplit++;
+                            from.remove(j);
+                            continue;
+                        }
+                        if (reason == Reason.LONGTERM_PIN && sret == -EAGAIN) {
+                            // "Try again to split large folio to mitigate the failure of
+                            // longterm pinning": the folio stays for the next pass
+                            retry++;
+                            thpRetry++;
+                            nrRetryPages += nr;
+                            nrFailed--; // "Undo duplicated failure counting"
+                            stats.nrThpFailed--;
+                            j++;
+                            continue;
+                        }
                     }
                     stats.nrFailedPages += nr + nrRetryPages;
                     stats.nrThpFailed += thpRetry;
@@ -702,7 +729,7 @@ public final class Migrate {
         // move_to_new_folio: folio_mc_copy of every page, folio_migrate_flags, then folio_add_lru
         memory.migrateFolioContents(src, dst, null);
         for (int k = 1; k < nr; k++) {
-            ft.setContent(dst + k, ft.content(src + k));
+            ft.copyContent(dst + k, src + k);
             ft.setOwner(dst + k, ft.owner(src + k));
         }
         if (ft.testClearFlag(dst, PG_unevictable)) { // lru_add: "unevictable_pgs_rescued", nr pages
@@ -739,32 +766,90 @@ public final class Migrate {
     }
 
     /**
-     * mm/migrate.c try_split_folio -> mm/huge_memory.c split_folio_to_list for an isolated
-     * anonymous folio that no PMD maps: can_split_folio (no reference beyond the mappings'
-     * and the caller's: a pinned folio cannot be split), then __split_unmapped_folio to
-     * order 0: each page becomes a small folio with the flags the head had
-     * (__split_folio_to_order), its own index, its mapcount, one reference per PTE plus one
-     * for the list (the caller's isolation), and joins {@code split} (the split_folios list);
-     * the PTEs keep mapping the same pages (remap_page). thp_split_page counts it.
+     * mm/migrate.c try_split_folio -> mm/huge_memory.c split_folio_to_list -> __folio_split for
+     * an isolated anonymous folio: folio_get_anon_vma (a folio no longer mapped: -EBUSY),
+     * can_split_folio(folio, 1) (no reference beyond the mappings' and the caller's: a pinned
+     * folio cannot be split, -EAGAIN), unmap_folio (try_to_migrate with TTU_SPLIT_HUGE_PMD:
+     * every huge PMD that maps it is split first, {@link HugeMemory#splitHugePmd},
+     * thp_split_pmd each), then {@link #splitUnmappedFolio} to order 0 with the new folios
+     * joining {@code split} (the split_folios list), and remap_page: the PTEs keep mapping the
+     * same pages. thp_split_page counts the split, thp_split_page_failed a refusal.
      *
-     * <p>A folio some PMD maps is not split here (split_huge_page would split the PMDs
-     * first, unmap_folio with TTU_SPLIT_HUGE_PMD): not modelled, the caller sees the split
-     * fail. See docs/MIGRATION.md.
+     * <p>Not modelled: remap_page's RMP_USE_SHARED_ZEROPAGE (a zero-filled page of the folio
+     * is mapped to the shared zero page and freed: the model does not know which pages hold
+     * only zeroes); see docs/THP.md.
      *
-     * @return true if the folio was split
+     * @return 0 if the folio was split, else -EAGAIN or -EBUSY
      */
-    private boolean trySplitFolio(int head, FolioList split) {
-        if (!ft.testFlag(head, PG_anon) || ft.entireMapcount(head) != 0) {
-            return false;
+    private int trySplitFolio(int head, FolioList split) {
+        return splitFolio(head, split); // folio_lock / folio_trylock: no folio locks in the model
+    }
+
+    /**
+     * mm/huge_memory.c split_huge_page_to_list_to_order(page, list, 0) for an anonymous large
+     * folio the caller holds one reference on ({@code list}: the isolated folios join it, each
+     * with a reference for the list; null: they go on the LRU as
+     * lru_add_split_folio does and the caller's reference stays on the first page).
+     *
+     * @return 0, -EAGAIN (an extra reference: a pin) or -EBUSY (not anonymous, not mapped)
+     */
+    public int splitFolio(int head, FolioList list) {
+        int rc = splitFolioLocked(head, list);
+        stat.count(rc == 0 ? VmEvent.THP_SPLIT_PAGE : VmEvent.THP_SPLIT_PAGE_FAILED); // order == HPAGE_PMD_ORDER
+        return rc;
+    }
+
+    private int splitFolioLocked(int head, FolioList list) {
+        if (!ft.testFlag(head, PG_anon) || ft.largeMapcount(head) == 0) {
+            return -EBUSY; // folio_get_anon_vma: no anon_vma once the folio is unmapped
         }
-        if (ft.refcount(head) != ft.largeMapcount(head) + 1) { // can_split_folio
-            return false;
+        if (ft.refcount(head) != ft.largeMapcount(head) + 1) { // can_split_folio(folio, 1, ...)
+            return -EAGAIN;
         }
+        if (ft.entireMapcount(head) != 0) {
+            // unmap_folio: try_to_migrate(TTU_SPLIT_HUGE_PMD) -> split_huge_pmd_address(freeze)
+            // for every PMD mapping; the model splits the PMD to present PTEs (the same rmap
+            // and counts the freeze and the remap leave), then the PTEs stay as they are
+            boolean wasMlocked = ft.testFlag(head, PG_mlocked);
+            boolean lockedVma = false;
+            for (LargeMap m : rmapWalkLarge(head)) {
+                if (m.index() < 0) {
+                    long haddr = m.vma().start() + ((Memory.folioIndex(ft.owner(head)) - m.vma().pgoff()) << PhysMem.PAGE_SHIFT);
+                    lockedVma |= m.vma().has(org.pinsim.core.mm.VmFlags.VM_LOCKED);
+                    memory.huge().splitHugePmd(m.mm(), m.vma(), m.leaf(), haddr);
+                }
+            }
+            memory.mlockFolio().drain();
+            if (wasMlocked && lockedVma && !ft.testFlag(head, PG_mlocked)) {
+                // remap_page -> remove_migration_pte -> folio_add_anon_rmap_pte in a VM_LOCKED
+                // VMA: mlock_vma_folio mlocks each page again (done here on the folio at once)
+                memory.mlockFolio().mlockFolio(head);
+                memory.mlockFolio().drain();
+            }
+        }
+        splitUnmappedFolio(head, list);
+        return 0;
+    }
+
+    /**
+     * mm/huge_memory.c __split_unmapped_folio to order 0 and the unfreeze loop of
+     * __folio_split: each page becomes a small folio with the flags the head had
+     * (__split_folio_to_order), its own index, its mapcount, one reference per PTE plus one
+     * (folio_expected_ref_count + 1); with a list they join it (lru_add_split_folio: isolated,
+     * folio_get for the list), else they go on the head's LRU list right before the head
+     * (list_add_tail(&new_folio->lru, &folio->lru); an unevictable folio's pages get
+     * mlock_count 0 instead) and free_folio_and_swap_cache drops that reference of every page
+     * but the first (the caller's), freeing the pages nothing maps. A folio on the deferred
+     * split queue leaves it (PG_partially_mapped cleared).
+     */
+    private void splitUnmappedFolio(int head, FolioList list) {
         final int nr = ft.folioNrPages(head);
         final long owner = ft.owner(head);
+        final boolean onLru = ft.testFlag(head, PG_lru);
         final int inherit = ft.flags(head) & (1 << PG_anon | 1 << FrameTable.PG_swapbacked | 1 << FrameTable.PG_dirty
                 | 1 << FrameTable.PG_referenced | 1 << PG_active | 1 << PG_unevictable | 1 << PG_mlocked);
-        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER);
+        ft.clearCompound(head, FrameTable.HPAGE_PMD_ORDER); // also drops PG_partially_mapped
+        ft.clearFlag(head, PG_partially_mapped);
         for (int k = 0; k < nr; k++) {
             int p = head + k;
             for (int bit = 0; bit < 32; bit++) {
@@ -773,14 +858,88 @@ public final class Migrate {
                 }
             }
             ft.setOwner(p, owner + k); // new_folio->index = folio->index + i
-            ft.setRefcount(p, 1 + ft.mapcount(p));
             if (k > 0 && (inherit & (1 << PG_unevictable)) != 0) {
                 ft.setMlockCount(p, 0); // the list overlays lru; lru_add restarts it at putback
             }
-            split.add(p, null, NO_FRAME);
+            ft.setRefcount(p, 1 + ft.mapcount(p)); // folio_ref_unfreeze(folio_expected_ref_count + 1)
+            if (list != null) {
+                list.add(p, null, NO_FRAME);
+            }
         }
-        stat.count(VmEvent.THP_SPLIT_PAGE);
-        return true;
+        if (list == null && onLru) {
+            lru.addSplitFolios(head, nr);
+        }
+        // remap_page(folio, nr, RMP_USE_SHARED_ZEROPAGE) after a successful anonymous split
+        boolean locked = false;
+        for (int k = 0; k < nr; k++) {
+            int p = head + k;
+            if (ft.mapcount(p) > 0) {
+                locked |= remapSplitPage(p, list == null);
+            }
+        }
+        if (locked) {
+            memory.mlockFolio().drain();
+        }
+        if (list == null) {
+            for (int k = 1; k < nr; k++) {
+                memory.putPage(head + k); // free_folio_and_swap_cache
+            }
+        }
+    }
+
+    /**
+     * mm/huge_memory.c remap_page -> mm/migrate.c remove_migration_pte for each PTE that maps
+     * the small folio {@code pfn} just split off a THP. In a VM_LOCKED VMA it is mlocked
+     * (mlock_vma_folio); otherwise try_to_map_unused_to_zeropage: a page whose bytes are all zero (pages_identical with
+     * ZERO_PAGE(0)), not mlocked, in a VMA without VM_LOCKED, is mapped by the shared zero page
+     * instead (pte_mkspecial, read-only: vm_page_prot of a private mapping) and its MM counter
+     * drops (dec_mm_counter); the page gets no rmap and no reference back, so the split's
+     * folio_put frees it. mm_forbids_zeropage is false on x86-64 (the reference machine's
+     * zero_page=off changes only read faults: measured, host_thp_deferred_split_pinned.pin).
+     */
+    private boolean remapSplitPage(int pfn, boolean onLru) {
+        boolean locked = false;
+        final long index = Memory.folioIndex(ft.owner(pfn));
+        final int zero = mem.zeroPfn();
+        for (Mm mm : mms.get()) {
+            VmaTree vmas = mm.vmas();
+            for (int j = 0; j < vmas.size(); j++) {
+                Vma vma = vmas.get(j);
+                if (vma.anonVma() == Vma.NO_ANON_VMA || index < vma.pgoff() || index >= vma.pgoff() + vma.pages()) {
+                    continue;
+                }
+                long addr = vma.start() + ((index - vma.pgoff()) << PhysMem.PAGE_SHIFT); // vma_address
+                PageTable.Leaf leaf = mm.pageTable().leaf(addr, false);
+                if (leaf == null || leaf.pmd != Pte.NONE) {
+                    continue;
+                }
+                int i = PageTable.pteIndex(addr);
+                long e = leaf.e[i];
+                if (!Pte.present(e) || Pte.special(e) || Pte.pfn(e) != pfn) {
+                    continue;
+                }
+                if ((vma.flags() & (org.pinsim.core.mm.VmFlags.VM_LOCKED | org.pinsim.core.mm.VmFlags.VM_SPECIAL))
+                        == org.pinsim.core.mm.VmFlags.VM_LOCKED) {
+                    // folio_add_anon_rmap_pte -> mlock_vma_folio: each page mapped in a VM_LOCKED
+                    // VMA is mlocked again (the model does it for pages back on the LRU only)
+                    if (onLru && !ft.testFlag(pfn, PG_mlocked)) {
+                        memory.mlockFolio().mlockFolio(pfn);
+                        locked = true;
+                    }
+                    continue;
+                }
+                if (!ft.testFlag(pfn, FrameTable.PG_zerofill) || ft.testFlag(pfn, PG_mlocked)) {
+                    continue;
+                }
+                leaf.e[i] = Pte.make(zero, false, true);
+                mm.addRss(Mm.MM_ANONPAGES, -1);
+                if (ft.mapcountDec(pfn) == 0) {
+                    stat.mod(org.pinsim.core.vmstat.NodeStat.NR_ANON_MAPPED, -1);
+                }
+                ft.refDec(pfn);
+            }
+        }
+        return locked;
     }
 
     // ---- the window ----

@@ -33,10 +33,9 @@ import org.pinsim.core.vmstat.VmStat;
  *
  * <p>Not modelled: khugepaged's background scan (collapse happens only by MADV_COLLAPSE,
  * {@link Khugepaged}); mTHP sizes (hugepages-*kB other than 2048kB); shmem and file THP; swap
- * of THP (migration is in migrate/Migrate.java); the deferred split shrinker (a partially unmapped huge page is queued,
- * PG_partially_mapped and thp_deferred_split_page, but is never split under memory pressure,
- * so it keeps its 2 MiB until its last page is unmapped: the kernel's behaviour without
- * memory pressure); prctl(PR_SET_THP_DISABLE); the defrag setting (allocations never compact,
+ * of THP (migration and the folio split are in migrate/Migrate.java); reclaim's calls of the
+ * deferred split shrinker (a partially unmapped huge page is queued, PG_partially_mapped and
+ * thp_deferred_split_page, and split only by drop_caches, {@link DeferredSplit}); prctl(PR_SET_THP_DISABLE); the defrag setting (allocations never compact,
  * so it would change nothing). PageAnonExclusive is not kept: a PMD-mapped folio is reused on
  * a write fault when its reference count is 1, which is what the kernel decides except for a
  * pinned exclusive folio whose PMD was write-protected by mprotect.
@@ -183,7 +182,7 @@ public final class HugeMemory {
             return head;
         }
         for (int p = head; p < head + HPAGE_PMD_NR; p++) {
-            ft.setContent(p, memory.newContent()); // folio_zero_user: each page's first content
+            ft.setContentZeroed(p, memory.newContent()); // folio_zero_user: each page's first content
         }
         return head;
     }
@@ -291,7 +290,7 @@ public final class HugeMemory {
     /**
      * mm/huge_memory.c deferred_split_folio(folio, partially_mapped): the first time an
      * anonymous folio is found partly mapped it is flagged and counted (thp_deferred_split_page).
-     * The queue's shrinker is not modelled (see the class comment).
+     * The queue's shrinker is {@link DeferredSplit}.
      */
     void deferredSplitFolio(int head, boolean partiallyMapped) {
         if (partiallyMapped && ft.testFlag(head, PG_anon) && !ft.testSetFlag(head, PG_partially_mapped)) {
@@ -326,7 +325,7 @@ public final class HugeMemory {
      * folio of a VM_LOCKED VMA). The folio stays large. thp_split_pmd counts it. The huge
      * zero page becomes 512 zero-page PTEs (__split_huge_zero_page_pmd).
      */
-    void splitHugePmd(Mm mm, Vma vma, PageTable.Leaf leaf, long haddr) {
+    public void splitHugePmd(Mm mm, Vma vma, PageTable.Leaf leaf, long haddr) {
         stat.count(VmEvent.THP_SPLIT_PMD);
         long pmd = leaf.pmd;
         final long[] e = leaf.e;

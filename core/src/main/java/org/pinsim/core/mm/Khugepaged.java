@@ -171,12 +171,12 @@ public final class Khugepaged {
             long pte = e[i];
             e[i] = Pte.NONE;
             if (pte == Pte.NONE || ft.testFlag(Pte.pfn(pte), PG_zero)) {
-                ft.setContent(head + i, memory.newContent()); // __collapse_huge_page_copy: clear_user_highpage
+                ft.setContentZeroed(head + i, memory.newContent()); // __collapse_huge_page_copy: clear_user_highpage
                 added++;
                 continue;
             }
             int pfn = Pte.pfn(pte);
-            ft.setContent(head + i, ft.content(pfn)); // __collapse_huge_page_copy: copy_mc_user_highpage
+            ft.copyContent(head + i, pfn); // __collapse_huge_page_copy: copy_mc_user_highpage
             memory.removeRmap(pfn, vma);
             memory.putPage(pfn);
         }

@@ -19,9 +19,11 @@ import org.pinsim.core.task.Caps;
  * mm/madvise.c: do_madvise, madvise_walk_vmas and the per-VMA behaviours. Hints without an
  * effect on what the model shows (WILLNEED on anonymous or shmem memory without swap, the
  * memory-failure advice) are accepted after the kernel's checks and change nothing.
- * MADV_COLLAPSE is {@link Khugepaged}. MADV_COLD, MADV_PAGEOUT and MADV_FREE leave huge pages
- * alone (the kernel splits a partly covered folio, split_folio, or handles a whole PMD, e.g.
- * madvise_free_huge_pmd; not modelled).
+ * MADV_COLLAPSE is {@link Khugepaged}. MADV_FREE handles huge pages as the kernel does (a
+ * whole PMD or a whole PTE-mapped folio becomes lazyfree at once, a partly covered one is
+ * split first: madvise_free_huge_pmd, madvise_free_pte_range); MADV_COLD and MADV_PAGEOUT
+ * leave huge pages alone (the kernel splits a partly covered folio or acts on a whole PMD,
+ * madvise_cold_or_pageout_pte_range; not modelled).
  */
 public final class Madvise {
     private final MmContext ctx;
@@ -217,8 +219,70 @@ public final class Madvise {
             return -EINVAL;
         }
         ctx.memory.mlockFolio().drain(); // lru_add_drain
-        forEachPte(c.mm(), start, end, (a, e, i) -> ctx.memory.madvFreePte(e, i));
+        final Memory memory = ctx.memory;
+        final FrameTable ft = memory.frames();
+        final Mm mm = c.mm();
+        for (long a = start; Long.compareUnsigned(a, end) < 0;) {
+            final long next = Math.min((a | (MmContext.PMD_SIZE - 1)) + 1, end); // pmd_addr_end
+            PageTable.Leaf leaf = mm.pt.leaf(a, false);
+            if (leaf != null && leaf.pmd != Pte.NONE) {
+                // madvise_free_huge_pmd: the huge zero page and a folio another mm maps are left
+                if (!HugeMemory.isHugeZeroPmd(leaf.pmd) && !memory.folioMaybeMappedShared(Pte.pfn(leaf.pmd))) {
+                    if (next - a == MmContext.PMD_SIZE) {
+                        memory.madvFreeHugePmd(leaf);
+                    } else {
+                        // "If user want to discard part-pages of THP, split it so MADV_FREE will
+                        // deactivate only them": split_folio splits the PMD and the folio
+                        memory.splitFolio(Pte.pfn(leaf.pmd));
+                    }
+                }
+                if (leaf.pmd != Pte.NONE) {
+                    a = next; // still huge: pte_offset_map_lock finds no PTE table
+                    continue;
+                }
+            }
+            if (leaf != null) {
+                freePteRange(memory, ft, leaf, a, next);
+            }
+            a = next;
+        }
         return 0;
+    }
+
+    /**
+     * mm/madvise.c madvise_free_pte_range, the PTE loop over [a, next): a large folio is
+     * batched (madvise_folio_pte_batch: the PTEs that map its consecutive pages); a batch
+     * short of the whole folio splits it (split_folio, unless another mm maps it) and the
+     * loop goes over the same PTEs again, now small folios; a whole one is marked at once.
+     */
+    private static void freePteRange(Memory memory, FrameTable ft, PageTable.Leaf leaf, long a, long next) {
+        final long[] e = leaf.e;
+        for (long x = a; Long.compareUnsigned(x, next) < 0;) {
+            final int i = PageTable.pteIndex(x);
+            final long pte = e[i];
+            if (Pte.present(pte) && !Pte.special(pte) && ft.isLarge(Pte.pfn(pte))) {
+                final int pfn = Pte.pfn(pte);
+                final int head = ft.compoundHead(pfn);
+                int nr = 1;
+                final int max = (int) ((next - x) >>> 12);
+                while (nr < max && pfn + nr < head + ft.folioNrPages(head) && Pte.present(e[i + nr])
+                        && !Pte.special(e[i + nr]) && Pte.pfn(e[i + nr]) == pfn + nr) {
+                    nr++;
+                }
+                if (nr < ft.folioNrPages(head)) {
+                    if (!memory.folioMaybeMappedShared(pfn) && memory.splitFolio(head) == 0) {
+                        continue; // "if (!err) nr = 0": the same PTEs again
+                    }
+                    x += (long) nr << 12;
+                    continue;
+                }
+                memory.madvFreeLargePtes(e, i, nr);
+                x += (long) nr << 12;
+                continue;
+            }
+            memory.madvFreePte(e, i);
+            x += MmContext.PAGE_SIZE;
+        }
     }
 
     /**

@@ -443,7 +443,7 @@ public final class Memory implements PageTable.TablePages {
             return VM_FAULT_OOM;
         }
         addNewAnonRmap(pfn, vma, addr);
-        ft.setContent(pfn, newContent()); // the zeroed page: its first content
+        ft.setContentZeroed(pfn, newContent()); // the zeroed page: its first content (a write fault's write clears it)
         mm.addRss(Mm.MM_ANONPAGES, 1);
         folioAddLruVma(pfn, vma);
         leaf.e[i] = Pte.make(pfn, vma.has(VM_WRITE), false);
@@ -624,10 +624,10 @@ public final class Memory implements PageTable.TablePages {
         addNewAnonRmap(pfn, vma, addr);
         folioAddLruVma(pfn, vma);
         if (old == Inode.NO_PAGE) {
-            ft.setContent(pfn, newContent()); // a copy of the zero page, or a private page of a file hole
+            ft.setContentZeroed(pfn, newContent()); // a copy of the zero page, or a private page of a file hole
             mm.addRss(Mm.MM_ANONPAGES, 1);
         } else {
-            ft.setContent(pfn, ft.content(old)); // wp_page_copy: __wp_page_copy_user
+            ft.copyContent(pfn, old); // wp_page_copy: __wp_page_copy_user
             if (!ft.testFlag(ft.compoundHead(old), PG_anon)) {
                 mm.addRss(mmCounterFile(old), -1);
                 mm.addRss(Mm.MM_ANONPAGES, 1);
@@ -982,6 +982,66 @@ public final class Memory implements PageTable.TablePages {
 
     // ---- madvise: MADV_FREE, MADV_COLD, MADV_PAGEOUT ----
 
+    /** split_folio and folio_maybe_mapped_shared, from the migration engine (mm/huge_memory.c, include/linux/mm.h). */
+    private java.util.function.IntUnaryOperator folioSplitter = head -> -org.pinsim.core.uapi.Errno.EBUSY;
+    private java.util.function.IntPredicate mappedShared = pfn -> false;
+
+    /** Wires the THP split and the sharing test of the migration engine in (the kernel's boot order). */
+    public void setFolioOps(java.util.function.IntUnaryOperator splitFolio, java.util.function.IntPredicate maybeMappedShared) {
+        this.folioSplitter = splitFolio;
+        this.mappedShared = maybeMappedShared;
+    }
+
+    /**
+     * folio_get, split_folio (mm/huge_memory.c split_huge_page_to_list_to_order(page, NULL, 0)),
+     * folio_put: the caller's reference of an anonymous large folio, split in place.
+     *
+     * @return 0, or -EAGAIN (pinned) / -EBUSY
+     */
+    public int splitFolio(int head) {
+        ft.refInc(head);
+        int rc = folioSplitter.applyAsInt(head);
+        putPage(head);
+        return rc;
+    }
+
+    /** include/linux/mm.h folio_maybe_mapped_shared. */
+    public boolean folioMaybeMappedShared(int pfn) {
+        return mappedShared.test(pfn);
+    }
+
+    /**
+     * mm/huge_memory.c madvise_free_huge_pmd for a huge PMD the range covers whole, of a folio
+     * no other mm maps: the folio's dirty flag goes (folio_clear_dirty), the PMD is made old
+     * and clean, and the folio becomes lazyfree, all 512 pages at once.
+     */
+    public void madvFreeHugePmd(PageTable.Leaf leaf) {
+        int head = Pte.pfn(leaf.pmd);
+        ft.clearFlag(head, PG_dirty);
+        leaf.pmd &= ~(Pte.ACCESSED | Pte.DIRTY);
+        folioMarkLazyfree(head);
+    }
+
+    /**
+     * madvise_free_pte_range for a large folio whose {@code nr} PTEs from {@code i} map all of
+     * it: a dirty folio is left alone unless every page is mapped once
+     * ("folio_mapcount(folio) != folio_nr_pages(folio)"); else it is cleaned, the PTEs lose
+     * young and dirty (clear_young_dirty_ptes), and the folio becomes lazyfree.
+     */
+    public void madvFreeLargePtes(long[] e, int i, int nr) {
+        int head = ft.compoundHead(Pte.pfn(e[i]));
+        if (ft.testFlag(head, PG_dirty)) {
+            if (ft.largeMapcount(head) != ft.folioNrPages(head)) {
+                return;
+            }
+            ft.clearFlag(head, PG_dirty);
+        }
+        for (int k = i; k < i + nr; k++) {
+            e[k] &= ~(Pte.ACCESSED | Pte.DIRTY);
+        }
+        folioMarkLazyfree(head);
+    }
+
     /**
      * mm/madvise.c madvise_free_pte_range for one PTE of a private anonymous VMA: a dirty
      * folio mapped more than once is left alone; otherwise the PTE loses its young and dirty
@@ -994,7 +1054,7 @@ public final class Memory implements PageTable.TablePages {
         }
         int pfn = Pte.pfn(pte);
         if (ft.isLarge(pfn)) {
-            return; // a large folio: the kernel splits it first (split_folio); not modelled, left alone
+            return; // a large folio: Madvise.free splits it or marks it whole (madvFreeLargePtes)
         }
         if (ft.testFlag(pfn, PG_dirty)) { // folio_test_swapcache || folio_test_dirty
             if (ft.mapcount(pfn) != 1) {
@@ -1020,6 +1080,7 @@ public final class Memory implements PageTable.TablePages {
         ft.clearFlag(pfn, PG_referenced);
         ft.clearFlag(pfn, PG_swapbacked);
         lru.putback(pfn);
+        stat.count(VmEvent.PGLAZYFREE, ft.folioNrPages(pfn)); // lru_lazyfree: __count_vm_events(PGLAZYFREE, nr_pages)
     }
 
     /**
@@ -1216,7 +1277,7 @@ public final class Memory implements PageTable.TablePages {
             throw new IllegalStateException("out of memory copying a maybe-pinned page at fork");
         }
         addNewAnonRmap(np, dstVma, addr);
-        ft.setContent(np, ft.content(pfn)); // copy_present_page: copy_user_highpage
+        ft.copyContent(np, pfn); // copy_present_page: copy_user_highpage
         folioAddLruVma(np, dstVma);
         // maybe_mkwrite(pte_mkdirty(mk_pte(new_page, dst_vma->vm_page_prot)), dst_vma)
         dl.e[i] = Pte.make(np, dstVma.has(VmFlags.VM_WRITE), false);
@@ -1370,7 +1431,7 @@ public final class Memory implements PageTable.TablePages {
      */
     public void migrateFolioContents(int src, int dst, Inode cache) {
         ft.setOwner(dst, ft.owner(src));
-        ft.setContent(dst, ft.content(src));
+        ft.copyContent(dst, src);
         final int copied = 1 << PG_anon | 1 << PG_swapbacked | 1 << PG_dirty | 1 << PG_referenced | 1 << PG_reclaim;
         for (int bit = 0; bit < 32; bit++) {
             if ((copied & (1 << bit)) != 0 && ft.testFlag(src, bit)) {

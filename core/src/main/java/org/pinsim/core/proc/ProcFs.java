@@ -140,6 +140,7 @@ public final class ProcFs {
         long smapsLockedKb = 0;
         long smapsSharedBytes = 0;
         long smapsAnonHugeBytes = 0;
+        long smapsLazyFreeBytes = 0;
         VmaTree vmas = mm.vmas();
         for (int i = vmas.findIndex(lo); i < vmas.size() && Long.compareUnsigned(vmas.get(i).start(), hi) < 0; i++) {
             Vma v = vmas.get(i);
@@ -155,9 +156,10 @@ public final class ProcFs {
             rss += residentBytes(mm, s, e);
             smapsSharedBytes += st.sharedClean + st.sharedDirty;
             smapsAnonHugeBytes += (st.anonymousThp >>> 10) << 10; // as printed, in kB
+            smapsLazyFreeBytes += (st.lazyfree >>> 10) << 10;
         }
         return new RegionStats(vmaCount, locked, lck, rss, smapsLockedKb << 10, smapsSharedBytes,
-                smapsAnonHugeBytes);
+                smapsAnonHugeBytes, smapsLazyFreeBytes);
     }
 
     private long smapsLockedKb(Mm mm, Vma v) {

@@ -17,9 +17,18 @@ package org.pinsim.core.proc;
  *     child, page cache mapped by two processes), likewise
  * @param smapsAnonHugeBytes the smaps {@code AnonHugePages:} values of the intersecting VMAs
  *     (PMD-mapped anonymous huge pages), likewise ({@code thp(buf)})
+ * @param smapsLazyFreeBytes the smaps {@code LazyFree:} values of the intersecting VMAs
+ *     (anonymous pages MADV_FREE made lazyfree and nothing wrote since), likewise
+ *     ({@code lazyfree(buf)})
  */
 public record RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,
-                          long smapsSharedBytes, long smapsAnonHugeBytes) {
+                          long smapsSharedBytes, long smapsAnonHugeBytes, long smapsLazyFreeBytes) {
+
+    /** Without LazyFree (0). */
+    public RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,
+                       long smapsSharedBytes, long smapsAnonHugeBytes) {
+        this(vmas, lockedVmas, lckBytes, rssBytes, smapsLockedBytes, smapsSharedBytes, smapsAnonHugeBytes, 0);
+    }
 
     /** Without AnonHugePages (0). */
     public RegionStats(int vmas, int lockedVmas, long lckBytes, long rssBytes, long smapsLockedBytes,

@@ -185,6 +185,38 @@ public final class Lru {
         addFolio(pfn, folioLruList(pfn), false);
     }
 
+    /**
+     * mm/huge_memory.c lru_add_split_folio with no list, for a large folio on an LRU list just
+     * split to order 0 ({@code head} is now a small folio, its list still counting
+     * {@code nr} pages): each other page gets PG_lru and goes on the same list right before
+     * the head (list_add_tail(&new_folio->lru, &folio->lru)), in order; on the unevictable
+     * "list" it gets mlock_count 0 instead. The list's page count does not change.
+     */
+    public void addSplitFolios(int head, int nr) {
+        final int lru = folioLruList(head);
+        final int nid = mem.nidOf(head);
+        requireOn(head, lru == LRU_UNEVICTABLE);
+        for (int k = 1; k < nr; k++) {
+            final int p = head + k;
+            frames.setFlag(p, PG_lru);
+            if (lru == LRU_UNEVICTABLE) {
+                frames.setLruNext(p, NO_FRAME);
+                frames.setMlockCount(p, 0);
+                continue;
+            }
+            final int i = nid * NR_EVICTABLE_LRU_LISTS + lru;
+            final int before = frames.lruPrev(head);
+            frames.setLruPrev(p, before);
+            frames.setLruNext(p, head);
+            if (before == NO_FRAME) {
+                this.head[i] = p;
+            } else {
+                frames.setLruNext(before, p);
+            }
+            frames.setLruPrev(head, p);
+        }
+    }
+
     /** include/linux/mm_inline.h: folio_lru_list: the list the frame's flags name. */
     public int folioLruList(int pfn) {
         return lruListOf(frames.flags(pfn));

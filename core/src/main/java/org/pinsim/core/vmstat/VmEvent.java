@@ -10,8 +10,10 @@ public enum VmEvent {
     PGALLOC_NORMAL("pgalloc_normal"),
     PGALLOC_MOVABLE("pgalloc_movable"),
     PGFREE("pgfree"),
+    PGLAZYFREE("pglazyfree"),
     PGFAULT("pgfault"),
     PGMAJFAULT("pgmajfault"),
+    DROP_SLAB("drop_slab"),
     PGMIGRATE_SUCCESS("pgmigrate_success"),
     PGMIGRATE_FAIL("pgmigrate_fail"),
     THP_MIGRATION_SUCCESS("thp_migration_success"),
@@ -38,6 +40,7 @@ public enum VmEvent {
     THP_COLLAPSE_ALLOC("thp_collapse_alloc"),
     THP_COLLAPSE_ALLOC_FAILED("thp_collapse_alloc_failed"),
     THP_SPLIT_PAGE("thp_split_page"),
+    THP_SPLIT_PAGE_FAILED("thp_split_page_failed"),
     THP_DEFERRED_SPLIT_PAGE("thp_deferred_split_page"),
     THP_SPLIT_PMD("thp_split_pmd"),
     THP_ZERO_PAGE_ALLOC("thp_zero_page_alloc");

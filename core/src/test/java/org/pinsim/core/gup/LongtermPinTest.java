@@ -109,4 +109,102 @@ class LongtermPinTest {
         assertThat(zoneOf(k, app, b)).isEqualTo(Zone.ZONE_MOVABLE);
         k.checkInvariantsFull();
     }
+
+    private static final long HPAGE = 2L << 20;
+
+    /** An aligned, MADV_HUGEPAGE'd 2 MiB, written whole: one PMD-mapped THP. */
+    private static long hugePage(Task app) {
+        long m = app.mmap(0, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        long a = (m + HPAGE - 1) & ~(HPAGE - 1);
+        assertThat(app.madvise(a, HPAGE, org.pinsim.core.uapi.Mman.MADV_HUGEPAGE).ret()).isZero();
+        app.touch(a, HPAGE, true);
+        assertThat(app.mm().pageTable().leaf(a, false).pmd).isNotEqualTo(Pte.NONE);
+        return a;
+    }
+
+    @Test
+    void ioUringPin_ofAHugePageInZoneMovable_migratesTheFolioWholeOutOfIt() {
+        Kernel k = boot(Profile.LINUX_6_18);
+        Task app = spawn(k);
+        long a = hugePage(app);
+        assertThat(zoneOf(k, app, a)).isEqualTo(Zone.ZONE_MOVABLE); // GFP_TRANSHUGE has __GFP_MOVABLE
+        org.pinsim.core.mem.FrameTable ft = k.mem().frames();
+        int c9 = ft.content(Pte.pfn(app.mm().pageTable().get(a)) + 9);
+        int m = k.frameMarks().mark();
+        int fd = (int) app.ioUringSetup(4).ret();
+
+        long r = app.ioUringRegister(fd, IoUring.IORING_REGISTER_BUFFERS, new long[] {a, 2 * PAGE}, 1).ret();
+        k.settle();
+
+        // mm/gup.c collect_longterm_unpinnable_folios: the folio (one entry for both pages,
+        // pofs_next_folio) is isolated whole; migrate_longterm_unpinnable_folios unpins and
+        // migrate_pages(alloc_migration_target: GFP_USER without __GFP_RECLAIM | GFP_TRANSHUGE,
+        // __GFP_MOVABLE taken away by memalloc_pin_save) moves it to an order-9 folio outside
+        // ZONE_MOVABLE (remove_migration_pmd: still PMD-mapped); -EAGAIN, the pin is taken again
+        assertThat(r).isZero();
+        int head = Pte.pfn(app.mm().pageTable().leaf(a, false).pmd);
+        assertThat(app.mm().pageTable().leaf(a, false).pmd).isNotEqualTo(Pte.NONE);
+        assertThat(k.mem().zoneOf(head).zoneIdx()).isNotEqualTo(Zone.ZONE_MOVABLE);
+        assertThat(ft.isHead(head)).isTrue();
+        assertThat(ft.content(head + 9)).isEqualTo(c9);
+        assertThat(k.frameMarks().moved(app, m, a, HPAGE)).isEqualTo(512);
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_SUCCESS)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isEqualTo(512);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isZero();
+        // try_grab_folio(FOLL_PIN) of a large folio: 1 reference and 1 _pincount per page pinned
+        assertThat(ft.pincount(head)).isEqualTo(2);
+        k.checkInvariantsFull();
+    }
+
+    @Test
+    void ioUringPin_ofAHugePageInZoneMovable_withNoOrder9FrameOutside_splitsItAndPinsTheSmallPages() {
+        Kernel k = boot(Profile.LINUX_6_18);
+        Task app = spawn(k);
+        long a = hugePage(app);
+        assertThat(zoneOf(k, app, a)).isEqualTo(Zone.ZONE_MOVABLE);
+        int fd = (int) app.ioUringSetup(4).ret(); // its rings before memory is fragmented
+        assertThat(fd).isNotNegative();
+        // every free frame outside ZONE_MOVABLE taken by unmovable kernel pages, then all but
+        // one of each aligned 512 freed: no order-9 block outside ZONE_MOVABLE
+        java.util.List<Integer> taken = new java.util.ArrayList<>();
+        int p;
+        while ((p = k.mem().allocPages(0, 0, org.pinsim.core.mem.Gfp.GFP_KERNEL)) != org.pinsim.core.mem.FrameTable.NO_FRAME) {
+            taken.add(p);
+        }
+        java.util.List<Integer> kept = new java.util.ArrayList<>();
+        for (int pfn : taken) {
+            assertThat(k.mem().zoneOf(pfn).zoneIdx()).isNotEqualTo(Zone.ZONE_MOVABLE);
+            if (pfn % 512 != 0) {
+                k.mem().freePage(pfn);
+            } else {
+                kept.add(pfn);
+            }
+        }
+        k.mem().drainAllPages(null);
+
+        long r = app.ioUringRegister(fd, IoUring.IORING_REGISTER_BUFFERS, new long[] {a, 2 * PAGE}, 1).ret();
+        k.settle();
+
+        // mm/migrate.c migrate_pages_batch: no order-9 target (-ENOMEM), "is_large && !nosplit":
+        // try_split_folio splits the PMD and the folio; the 512 small folios migrate (GFP_USER,
+        // outside ZONE_MOVABLE). migrate_pages: "Return 0 in case all split folios of
+        // fail-to-migrate large folios are migrated successfully", so
+        // migrate_longterm_unpinnable_folios returns -EAGAIN and the pin is taken again, of
+        // two small pages now
+        assertThat(r).isZero();
+        assertThat(app.mm().pageTable().leaf(a, false).pmd).isEqualTo(Pte.NONE);
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_FAIL)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_SPLIT)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isEqualTo(512);
+        assertThat(zoneOf(k, app, a)).isNotEqualTo(Zone.ZONE_MOVABLE);
+        assertThat(zoneOf(k, app, a + HPAGE - PAGE)).isNotEqualTo(Zone.ZONE_MOVABLE);
+        int p0 = Pte.pfn(app.mm().pageTable().get(a));
+        assertThat(k.mem().frames().isLarge(p0)).isFalse();
+        assertThat(k.mem().frames().refcount(p0)).isEqualTo(1025); // GUP_PIN_COUNTING_BIAS + the PTE
+        for (int pfn : kept) {
+            k.mem().freePage(pfn);
+        }
+        k.checkInvariantsFull();
+    }
 }

@@ -104,4 +104,106 @@ class ThpMigrateTest {
         assertThat(Pte.present(app.mm().pageTable().get(a + 3 * PAGE))).isFalse();
         k.checkInvariantsFull();
     }
+
+    /**
+     * Takes every free frame of node {@code nid} with unmovable kernel allocations (compaction
+     * cannot undo them), then frees all but the first of each aligned 512: no order-9 block
+     * can be had on the node, most of its memory is free in smaller blocks.
+     */
+    private void fragmentNode(int nid) {
+        java.util.List<Integer> taken = new java.util.ArrayList<>();
+        int p;
+        while ((p = k.mem().allocPages(0, nid, org.pinsim.core.mem.Gfp.GFP_NOWAIT | org.pinsim.core.mem.Gfp.__GFP_THISNODE))
+                != FrameTable.NO_FRAME) {
+            taken.add(p);
+        }
+        for (int pfn : taken) {
+            if (pfn % 512 != 0) {
+                k.mem().freePage(pfn);
+            } else {
+                kept.add(pfn);
+            }
+        }
+        k.mem().drainAllPages(null);
+    }
+
+    private final java.util.List<Integer> kept = new java.util.ArrayList<>();
+
+    /** Frees what {@link #fragmentNode} kept (frames the invariant checker knows no holder of). */
+    private void unfragment() {
+        for (int pfn : kept) {
+            k.mem().freePage(pfn);
+        }
+        kept.clear();
+    }
+
+    @Test
+    void mbind_ofAPmdMappedHugePage_withNoOrder9TargetOnTheNode_splitsItAndMovesItsPages() {
+        Task app = spawn();
+        long a = hugeRegion(app);
+        FrameTable ft = k.mem().frames();
+        int head = pfn(app, a);
+        int c7 = ft.content(head + 7);
+        fragmentNode(1);
+        long pmdSplits = k.vmstat().get(VmEvent.THP_SPLIT_PMD);
+
+        long r = app.mbind(a, HPAGE, Mempolicy.MPOL_BIND, new long[] {2}, 3, Mempolicy.MPOL_MF_MOVE).ret();
+        k.settle();
+
+        // mm/migrate.c migrate_pages -> migrate_pages_sync -> migrate_pages_batch(MIGRATE_ASYNC):
+        // migrate_folio_unmap gets no order-9 folio (-ENOMEM); "is_large && !nosplit":
+        // try_split_folio -> __folio_split -> unmap_folio(TTU_SPLIT_HUGE_PMD) splits the PMD
+        // (thp_split_pmd) and the folio (thp_split_page); nr_failed 1, nr_thp_failed 1,
+        // nr_thp_split 1. migrate_pages then moves split_folios (one MIGRATE_ASYNC pass): 512
+        // pgmigrate_success; "Return 0 in case all split folios of fail-to-migrate large
+        // folios are migrated successfully", so do_mbind returns 0.
+        assertThat(r).isZero();
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_SUCCESS)).isZero();
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_FAIL)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_SPLIT)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PMD) - pmdSplits).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_SUCCESS)).isEqualTo(512);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_FAIL)).isZero();
+        PageTable.Leaf leaf = app.mm().pageTable().leaf(a, false);
+        assertThat(leaf.pmd).as("the PMD was split into PTEs").isEqualTo(Pte.NONE);
+        int p7 = pfn(app, a + 7 * PAGE);
+        assertThat(k.mem().nidOf(p7)).isEqualTo(1);
+        assertThat(ft.isLarge(p7)).isFalse();
+        assertThat(ft.content(p7)).isEqualTo(c7);
+        assertThat(k.mem().nidOf(pfn(app, a + HPAGE - PAGE))).isEqualTo(1);
+        assertThat(app.mm().rss(org.pinsim.core.mm.Mm.MM_ANONPAGES)).isEqualTo(512);
+        unfragment();
+        k.checkInvariantsFull();
+    }
+
+    @Test
+    void mbind_ofAPinnedPmdMappedHugePage_withNoOrder9Target_cannotSplit_andStrictGivesEio() {
+        Task app = spawn();
+        long a = hugeRegion(app);
+        int head = pfn(app, a);
+        int fd = (int) app.ioUringSetup(4).ret();
+        assertThat(app.ioUringRegister(fd, org.pinsim.core.uapi.IoUring.IORING_REGISTER_BUFFERS, new long[] {a, PAGE}, 1)
+                .ret()).isZero();
+        fragmentNode(1);
+
+        long r = app.mbind(a, HPAGE, Mempolicy.MPOL_BIND, new long[] {2}, 3,
+                Mempolicy.MPOL_MF_MOVE | Mempolicy.MPOL_MF_STRICT).ret();
+        k.settle();
+
+        // migrate_pages_batch: -ENOMEM, then try_split_folio -> can_split_folio(folio, 1) sees
+        // the pin's reference: -EAGAIN (thp_split_page_failed; the PMD is not split); not
+        // MR_LONGTERM_PIN, so "nr_failed_pages += nr_pages", rc_saved = -ENOMEM and the batch
+        // ends: migrate_pages returns -ENOMEM; do_mbind: "nr_failed |= migrate_pages(...)",
+        // and with MPOL_MF_STRICT a non-zero nr_failed is -EIO
+        assertThat(r).isEqualTo(-Errno.EIO);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE_FAILED)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PAGE)).isZero();
+        assertThat(k.vmstat().get(VmEvent.THP_MIGRATION_FAIL)).isEqualTo(1);
+        assertThat(k.vmstat().get(VmEvent.PGMIGRATE_FAIL)).isEqualTo(512);
+        assertThat(app.mm().pageTable().leaf(a, false).pmd).isNotEqualTo(Pte.NONE);
+        assertThat(pfn(app, a)).isEqualTo(head);
+        unfragment();
+        k.checkInvariantsFull();
+    }
 }

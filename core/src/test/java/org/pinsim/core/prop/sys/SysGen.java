@@ -79,6 +79,7 @@ final class SysGen {
                 new Weighted(numaWeight(), this::movePages),
                 new Weighted(numaWeight(), this::mbind),
                 new Weighted(numa ? 1 : 0, this::compact),
+                new Weighted(numa ? 1 : 0, this::dropCaches),
                 new Weighted(numa ? 1 : 0, this::hugeRegion));
     }
 
@@ -418,6 +419,11 @@ final class SysGen {
     }
 
     // ---------------------------------------------------------------- NUMA
+
+    /** drop_caches(2): the slab shrinkers, the deferred split queue's among them (mm/vmscan.c drop_slab). */
+    private void dropCaches(Proc p) {
+        add(id -> new SysOps.DropCaches(id, p));
+    }
 
     /** compact(): a full compaction of every zone (mm/compaction.c compact_nodes). */
     private void compact(Proc p) {

@@ -501,6 +501,17 @@ public final class SysOps {
     /** The same op run by process {@code p}. */
     // ---------------------------------------------------------------- NUMA
 
+    /** drop_caches(2): echo 2 > /proc/sys/vm/drop_caches, whichever process writes it. */
+    public record DropCaches(int id, Proc proc) implements SysOp {
+        public SysResult run(SysRun c, Task t) {
+            return org.pinsim.core.SysResult.ok(c.kernel().dropCaches(2));
+        }
+
+        public String render(SysRun c, Task t) {
+            return "drop_caches(2)";
+        }
+    }
+
     /** compact(): echo 1 > /proc/sys/vm/compact_memory, whichever process writes it. */
     public record Compact(int id, Proc proc) implements SysOp {
         public SysResult run(SysRun c, Task t) {
