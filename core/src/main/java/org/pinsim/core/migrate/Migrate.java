@@ -707,6 +707,14 @@ public final class Migrate {
             return -EAGAIN;
         }
         List<LargeMap> maps = rmapWalkLarge(src);
+        for (LargeMap m : maps) {
+            if (!memory.mayMigrateFrom(m.vma())) {
+                // [PROPOSAL] mpin-2013: a VM_PINNED mapping stays (Memory.tryToMigrateOne), so
+                // the unmap of the whole folio fails, as for a pinned folio
+                putNewFolio(largeTarget, dst);
+                return -EAGAIN;
+            }
+        }
         boolean locked = false;
         // try_to_migrate: every mapping becomes a migration entry; its rmap and reference go
         // (folio_remove_rmap_pmd / _pte, munlock_vma_folio in a VM_LOCKED VMA)

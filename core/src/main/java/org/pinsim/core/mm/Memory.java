@@ -1387,6 +1387,14 @@ public final class Memory implements PageTable.TablePages {
     private boolean migrateVmPinned;
 
     /**
+     * [PROPOSAL] mpin-2013: whether a mapping in {@code vma} may become a migration entry
+     * (false for a VM_PINNED VMA outside mpin's own pre-compaction; see {@link #tryToMigrateOne}).
+     */
+    public boolean mayMigrateFrom(Vma vma) {
+        return migrateVmPinned || !vma.has(VmFlags.VM_PINNED);
+    }
+
+    /**
      * [PROPOSAL] mpin-2013: lets the migrations that follow move pages of VM_PINNED VMAs (mpin's
      * pre-compaction, before the pin takes effect), or stops them again.
      *

@@ -361,4 +361,26 @@ class MpinPackTest {
         assertThat(m.proc().vmstat()).contains("pinsim_mpin_precompact_ns 0\n");
         assertThat(Gfp.GFP_USER).isNotZero();
     }
+
+    /**
+     * Found by NumaSyscallsPropertyTest: a huge page one of whose pages was mpin()ned, then
+     * mbind(MPOL_MF_MOVE) over that page. The migration of the whole large folio must fail
+     * like a small folio's (Memory.tryToMigrateOne: a VM_PINNED mapping stays), not move it.
+     */
+    @Test
+    void mbindMove_ofAHugePageWithAnMpinnedPage_leavesThePinnedPageWhereItIs() {
+        Kernel k = Kernel.boot(new MachineConfig(64L << 20, 2, 2, 0, 1, Profile.MPIN_2013, true, ThpEnabled.ALWAYS));
+        Task t = spawn(k);
+        long a = t.mmap(0, 2L << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        assertThat(a % (2L << 20)).isZero();
+        t.touch(a, PAGE, true);
+        assertThat(t.mpin(a, PAGE).ret()).isZero();
+        final int before = pfn(t, a);
+        final int contentBefore = content(k, t, a);
+        assertThat(t.mbind(a, PAGE, org.pinsim.core.uapi.Mempolicy.MPOL_LOCAL, null, 0,
+                org.pinsim.core.uapi.Mempolicy.MPOL_MF_MOVE).ret()).isZero();
+        k.settle();
+        assertThat(pfn(t, a)).isEqualTo(before);
+        assertThat(content(k, t, a)).isEqualTo(contentBefore);
+    }
 }
