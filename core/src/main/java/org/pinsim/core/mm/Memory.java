@@ -809,6 +809,11 @@ public final class Memory implements PageTable.TablePages {
         if (ft.refDec(pfn) > 0) {
             return;
         }
+        freeSmallFolio(pfn);
+    }
+
+    /** The end of {@link #putPage} for a small folio whose last reference just went. */
+    private void freeSmallFolio(int pfn) {
         if (ft.testFlag(pfn, PG_lru)) {
             lru.release(pfn);
         }
@@ -925,39 +930,73 @@ public final class Memory implements PageTable.TablePages {
                 huge.splitHugePmd(mm, vma, leaf, a & HugeMemory.HPAGE_PMD_MASK);
             }
             if (leaf != null) {
-                final long[] e = leaf.e;
-                for (long x = a; x < stop; x += 4096) {
-                    int i = PageTable.pteIndex(x);
-                    long pte = e[i];
-                    if (pte == Pte.NONE) {
-                        continue;
-                    }
-                    if (Pte.isMigrationEntry(pte)) {
-                        zapMigrationEntry(e, i, pte, what, rss);
-                        continue;
-                    }
-                    if (!Pte.present(pte)) { // zap_nonpresent_ptes: a guard marker
-                        if (what == Zap.ALL) {
-                            e[i] = Pte.NONE;
-                        }
-                        continue;
-                    }
-                    int pfn = Pte.pfn(pte);
-                    if (what == Zap.FILE_PAGES && (Pte.special(pte) || ft.testFlag(ft.compoundHead(pfn), PG_anon))) {
-                        continue;
-                    }
-                    e[i] = Pte.NONE;
-                    if (Pte.special(pte) || pfn == zero) {
-                        continue;
-                    }
-                    rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
-                    removeRmap(pfn, vma);
-                    putPage(pfn);
-                }
+                zapPteRange(vma, leaf.e, PageTable.pteIndex(a), PageTable.pteIndex(a) + (int) ((stop - a) >>> 12),
+                        what, zero, rss);
             }
             a = stop;
         }
         addRss(mm, rss); // zap_pte_range: add_mm_rss_vec once per batch
+    }
+
+    /**
+     * mm/memory.c zap_pte_range over entries [first, last) of the PTE table {@code e}:
+     * zap_nonpresent_ptes for migration entries and markers, zap_present_ptes for the rest.
+     * An int counted loop over the table; a small folio's flags are read once for the rss
+     * counter and the rmap; large folios and non-present entries go to calls of their own.
+     */
+    private void zapPteRange(Vma vma, long[] e, int first, int last, Zap what, int zero, long[] rss) {
+        final FrameTable ft = this.ft;
+        long anon = 0;
+        for (int i = first; i < last; i++) {
+            final long pte = e[i];
+            if (pte == Pte.NONE) {
+                continue;
+            }
+            if (!Pte.present(pte)) {
+                zapNonPresent(e, i, pte, what, rss);
+                continue;
+            }
+            final int pfn = Pte.pfn(pte);
+            if (what == Zap.FILE_PAGES && (Pte.special(pte) || ft.testFlag(ft.compoundHead(pfn), PG_anon))) {
+                continue;
+            }
+            e[i] = Pte.NONE;
+            if (Pte.special(pte) || pfn == zero) {
+                continue;
+            }
+            final int f = ft.flags(pfn);
+            if ((f & (1 << PG_head | 1 << PG_tail)) != 0) {
+                rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]--;
+                removeRmap(pfn, vma);
+                putPage(pfn);
+                continue;
+            }
+            if ((f & 1 << PG_anon) != 0) {
+                anon++;
+            } else {
+                rss[(f & 1 << PG_swapbacked) != 0 ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES]--;
+            }
+            // removeRmap and putPage of a small folio whose flags are f
+            if (ft.mapcountDec(pfn) == 0) {
+                stat.mod((f & 1 << PG_anon) != 0 ? NodeStat.NR_ANON_MAPPED : NodeStat.NR_FILE_MAPPED, -1);
+            }
+            if (vma.has(VM_LOCKED)) {
+                mlock.munlockFolio(pfn); // mm/internal.h munlock_vma_folio
+            }
+            if (ft.refDec(pfn) == 0) {
+                freeSmallFolio(pfn);
+            }
+        }
+        rss[Mm.MM_ANONPAGES] -= anon;
+    }
+
+    /** zap_nonpresent_ptes: a migration entry, or a guard marker (dropped only by an unmap). */
+    private void zapNonPresent(long[] e, int i, long pte, Zap what, long[] rss) {
+        if (Pte.isMigrationEntry(pte)) {
+            zapMigrationEntry(e, i, pte, what, rss);
+        } else if (what == Zap.ALL) {
+            e[i] = Pte.NONE;
+        }
     }
 
     /**
@@ -1214,49 +1253,93 @@ public final class Memory implements PageTable.TablePages {
                 continue;
             }
             if (sl != null) {
-                PageTable.Leaf dl = null;
-                for (long x = a; x < stop; x += 4096) {
-                    int i = PageTable.pteIndex(x);
-                    long pte = sl.e[i];
-                    if (pte == Pte.NONE) {
-                        continue;
-                    }
-                    if (dl == null) {
-                        dl = dst.pt.leaf(a, true);
-                        if (dl == null) {
-                            throw new IllegalStateException("out of memory copying page tables at fork");
-                        }
-                    }
-                    if (Pte.isMigrationEntry(pte)) {
-                        pte = copyMigrationEntry(sl.e, i, pte, cow, rss);
-                        dl.e[i] = pte;
-                        continue;
-                    }
-                    if (!Pte.present(pte)) {
-                        dl.e[i] = pte; // copy_nonpresent_pte -> copy_pte_marker: the child keeps the guard
-                        continue;
-                    }
-                    // the refcount first: the one load dupRmap needs anyway decides for most pages
-                    if (pinned && !Pte.special(pte) && ft.refcount(Pte.pfn(pte)) >= GUP_PIN_COUNTING_BIAS
-                            && copyMaybePinned(dl, i, x, pte, dstVma, rss)) {
-                        continue;
-                    }
-                    if (cow && Pte.write(pte)) {
-                        pte = Pte.wrprotect(pte);
-                        sl.e[i] = pte;
-                    }
-                    dl.e[i] = pte;
-                    if (Pte.special(pte)) {
-                        continue;
-                    }
-                    int pfn = Pte.pfn(pte);
-                    dupRmap(pfn);
-                    rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
-                }
+                copyPteRange(dst, dstVma, sl, a, stop, cow, pinned, rss);
             }
             a = stop;
         }
         addRss(dst, rss); // copy_pte_range: add_mm_rss_vec
+    }
+
+    /**
+     * mm/memory.c copy_pte_range over [addr, end) of one PTE table {@code sl} (one 2 MiB): the
+     * child's table is allocated at the first entry to copy; copy_nonpresent_pte for markers
+     * and migration entries, copy_present_pte for the rest.
+     *
+     * <p>The loop runs on the table index (an int counted loop over the two tables' arrays),
+     * and a small folio's flags are read once for both folio_dup_file/anon_rmap_pte and the
+     * rss counter; the rare cases (large folios, maybe-pinned pages, non-present entries) are
+     * calls of their own, so that the compiled loop stays small and stable.
+     */
+    private void copyPteRange(Mm dst, Vma dstVma, PageTable.Leaf sl, long addr, long end, boolean cow,
+            boolean pinned, long[] rss) {
+        final long[] se = sl.e;
+        final int first = PageTable.pteIndex(addr);
+        final int last = first + (int) ((end - addr) >>> 12);
+        int i = first;
+        while (i < last && se[i] == Pte.NONE) {
+            i++;
+        }
+        if (i == last) {
+            return; // nothing to copy: the child gets no table here
+        }
+        final PageTable.Leaf dl = dst.pt.leaf(addr, true);
+        if (dl == null) {
+            throw new IllegalStateException("out of memory copying page tables at fork");
+        }
+        final long[] de = dl.e;
+        final long tableBase = addr - ((long) first << 12);
+        final FrameTable ft = this.ft;
+        long anon = 0;
+        for (; i < last; i++) {
+            long pte = se[i];
+            if (pte == Pte.NONE) {
+                continue;
+            }
+            if (!Pte.present(pte)) {
+                // copy_nonpresent_pte: a migration entry, or a marker (copy_pte_marker: the child keeps the guard)
+                de[i] = Pte.isMigrationEntry(pte) ? copyMigrationEntry(se, i, pte, cow, rss) : pte;
+                continue;
+            }
+            if (Pte.special(pte)) { // vm_normal_page is NULL: the PTE is copied, no folio is touched
+                if (cow && Pte.write(pte)) {
+                    pte = Pte.wrprotect(pte);
+                    se[i] = pte;
+                }
+                de[i] = pte;
+                continue;
+            }
+            final int pfn = Pte.pfn(pte);
+            // the refcount first: the one load folio_try_dup_anon_rmap needs anyway decides for most pages
+            if (pinned && ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS
+                    && copyMaybePinned(dl, i, tableBase + ((long) i << 12), pte, dstVma, rss)) {
+                continue;
+            }
+            if (cow && Pte.write(pte)) {
+                pte = Pte.wrprotect(pte);
+                se[i] = pte;
+            }
+            de[i] = pte;
+            final int f = ft.flags(pfn);
+            if ((f & (1 << PG_head | 1 << PG_tail)) != 0) {
+                dupRmapLargePte(pfn, rss);
+                continue;
+            }
+            // mm/rmap.c folio_dup_anon_rmap_pte / folio_dup_file_rmap_pte of a small folio
+            ft.refInc(pfn);
+            ft.mapcountInc(pfn);
+            if ((f & 1 << PG_anon) != 0) {
+                anon++;
+            } else {
+                rss[(f & 1 << PG_swapbacked) != 0 ? Mm.MM_SHMEMPAGES : Mm.MM_FILEPAGES]++;
+            }
+        }
+        rss[Mm.MM_ANONPAGES] += anon;
+    }
+
+    /** {@link #dupRmap} for a page of a large folio, and its rss counter (the folio's, by its head). */
+    private void dupRmapLargePte(int pfn, long[] rss) {
+        dupRmap(pfn);
+        rss[ft.testFlag(ft.compoundHead(pfn), PG_anon) ? Mm.MM_ANONPAGES : mmCounterFile(pfn)]++;
     }
 
     /**

@@ -54,6 +54,61 @@ class PhysicalSideTest {
     }
 
     @Test
+    void fork_ofAMixedTableAcrossTwoPteTables_followsCopyPteRange() {
+        // mm/memory.c copy_pte_range over a private region that crosses a 2 MiB table boundary:
+        // pte_none entries stay none (the child faults later); copy_present_pte write-protects a
+        // writable private PTE in parent and child and dups the folio (refcount and mapcount
+        // 2, the child's MM_ANONPAGES); the zero page's PTE is copied with no folio behind it
+        // (vm_normal_page is NULL: no rss, no reference); copy_nonpresent_pte keeps a guard
+        // marker (copy_pte_marker), so the child's access to it faults with SIGSEGV.
+        Kernel k = boot();
+        Task app = spawn(k, "app");
+        long mb = 1024 * KIB;
+        long raw = app.mmap(0, 8 * mb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0).ret();
+        assertThat(app.madvise(raw, 8 * mb, org.pinsim.core.uapi.Mman.MADV_NOHUGEPAGE).ret()).isZero(); // small folios only
+        long buf = ((raw + 2 * mb - 1) & ~(2 * mb - 1)) + 2 * mb - 8 * 4 * KIB; // 8 pages below a 2 MiB boundary
+        long written = 12, zero = 2, gap = 2;
+        app.touch(buf, written * 4 * KIB, true); // pages 0..11, across the boundary
+        app.touch(buf + (written + gap) * 4 * KIB, zero * 4 * KIB, false); // pages 14, 15: the zero page
+        long guard = buf + (written + gap + zero) * 4 * KIB; // page 16
+        assertThat(app.madvise(guard, 4 * KIB, org.pinsim.core.uapi.Mman.MADV_GUARD_INSTALL).ret()).isZero();
+        FrameTable ft = k.mem().frames();
+        long parentRss = app.mm().rss(Mm.MM_ANONPAGES);
+
+        Task kid = k.task((int) app.fork().ret());
+
+        assertThat(kid.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(written);
+        assertThat(kid.mm().rssTotal()).isEqualTo(written);
+        for (long p = 0; p < written; p++) {
+            long a = buf + p * 4 * KIB;
+            int pfn = pfnAt(app, a);
+            assertThat(pfnAt(kid, a)).isEqualTo(pfn);
+            assertThat(Pte.write(app.mm().pageTable().get(a))).as("parent PTE %d write-protected", p).isFalse();
+            assertThat(Pte.write(kid.mm().pageTable().get(a))).as("child PTE %d write-protected", p).isFalse();
+            assertThat(ft.refcount(pfn)).isEqualTo(2);
+            assertThat(ft.mapcount(pfn)).isEqualTo(2);
+        }
+        for (long p = written; p < written + gap; p++) {
+            assertThat(kid.mm().pageTable().get(buf + p * 4 * KIB)).isEqualTo(Pte.NONE);
+        }
+        for (long p = written + gap; p < written + gap + zero; p++) {
+            assertThat(pfnAt(kid, buf + p * 4 * KIB)).isEqualTo(k.mem().zeroPfn());
+        }
+        assertThat(kid.mm().pageTable().get(guard)).isEqualTo(Pte.GUARD_MARKER);
+        assertThat(kid.touch(guard, 1, false).ret()).isNegative();
+        k.checkInvariantsFull();
+
+        assertThat(kid.exit(0).ret()).isZero();
+        for (long p = 0; p < written; p++) {
+            int pfn = pfnAt(app, buf + p * 4 * KIB);
+            assertThat(ft.refcount(pfn)).isEqualTo(1);
+            assertThat(ft.mapcount(pfn)).isEqualTo(1);
+        }
+        assertThat(app.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(parentRss);
+        k.checkInvariantsFull();
+    }
+
+    @Test
     void readFault_mapsTheZeroPage_unlessTheMachineForbidsIt() {
         // mm/memory.c do_anonymous_page: the zero page for reads unless mm_forbids_zeropage()
         Kernel k = boot();
