@@ -267,7 +267,7 @@ final class LongtermMovableExperiment implements Experiment {
                         + " %d seeds; mean ±95%% CI%n", MEMORY >> 20, REGION >> 20, seeds));
         text.append("Direct I/O in flight: that share of the buffer's pages short-term pinned (FOLL_PIN) at the registration, "
                 + "released after the hold time.\n");
-        text.append(String.format(Locale.ROOT, "  %-10s %-17s %-11s %-13s %7s %15s %11s %11s %13s %12s %6s%n", "profile",
+        text.append(String.format(Locale.ROOT, "  %-10s %-17s %-11s %-13s %9s %15s %11s %11s %13s %12s %9s%n", "profile",
                 "layout", "I/O", "kern/mov/cma%", "pin ok%", "migrated", "re-pins", "mig fails", "pin ms",
                 "pinned M/C", "evac%"));
         ArrayNode rows = json.putArray("results");
@@ -292,9 +292,9 @@ final class LongtermMovableExperiment implements Experiment {
             String share = String.format(Locale.ROOT, "%.0f/%.0f/%.0f", 100 * Stats.of(col(runs, x -> x.inKernel())).mean() / pages,
                     100 * Stats.of(col(runs, x -> x.inMovable())).mean() / pages,
                     100 * Stats.of(col(runs, x -> x.inCma())).mean() / pages);
-            text.append(String.format(Locale.ROOT, "  %-10s %-17s %-11s %-13s %7.0f %15s %11s %11s %13s %12s %6.0f%n",
-                    c.profile().id(), c.layout().label(), c.io().label(), share, ok.mean(), migrated.text(0),
-                    repins.text(1), fails.text(1), ms.text(2), left.text(0), evac.mean()));
+            text.append(String.format(Locale.ROOT, "  %-10s %-17s %-11s %-13s %9s %15s %11s %11s %13s %12s %9s%n",
+                    c.profile().id(), c.layout().label(), c.io().label(), share, ok.text(0), migrated.text(0),
+                    repins.text(1), fails.text(1), ms.text(2), left.text(0), evac.text(0)));
             ObjectNode row = rows.addObject();
             row.put("profile", c.profile().id());
             row.put("layout", c.layout().label());
