@@ -285,6 +285,11 @@ public final class Kernel {
         return clock;
     }
 
+    /** pin_user_pages and its long-term path (mm/gup.c), with their counters. */
+    public org.pinsim.core.gup.Pins pins() {
+        return pins;
+    }
+
     /** The migration engine (mm/migrate.c). */
     public org.pinsim.core.migrate.Migrate migrate() {
         return migrate;

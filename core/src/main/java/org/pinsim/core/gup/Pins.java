@@ -70,6 +70,58 @@ public final class Pins {
         this.clock = clock;
     }
 
+    /**
+     * Running counts of the FOLL_LONGTERM path, read by callers that report them (the kernel
+     * has no counter of its own): passes of __gup_longterm_locked's loop that ended in -EAGAIN
+     * (everything unpinned and pinned again after a migration), folios
+     * check_and_migrate_movable_folios migrated, and the calls it ended with -ENOMEM (a folio
+     * it could not isolate or migrate).
+     */
+    private long longtermRepins;
+    private long longtermMigrated;
+    private long longtermFailed;
+
+    /** __gup_longterm_locked passes that ended in -EAGAIN and pinned again. */
+    public long longtermRepins() {
+        return longtermRepins;
+    }
+
+    /** Folios migrated out of ZONE_MOVABLE or CMA before a long-term pin. */
+    public long longtermMigrated() {
+        return longtermMigrated;
+    }
+
+    /** check_and_migrate_movable_folios calls that gave up (-ENOMEM): the pin failed. */
+    public long longtermFailed() {
+        return longtermFailed;
+    }
+
+    /**
+     * A short-term FOLL_PIN held for {@code holdNs} on the virtual clock: what a direct I/O in
+     * flight holds on the user pages it reads into or writes from. block/bio.c
+     * bio_iov_iter_get_pages -> lib/iov_iter.c iov_iter_extract_pages ->
+     * pin_user_pages_fast(FOLL_PIN, FOLL_WRITE for a read into memory, never FOLL_LONGTERM), so
+     * the pages stay where they are and each holds GUP_PIN_COUNTING_BIAS references; the pins
+     * drop when the I/O completes (bio_release_pages -> unpin_user_page), here {@code holdNs}
+     * from now. While they are held, a migration of the page fails (try_to_migrate_one refuses
+     * an anonymous page that folio_maybe_dma_pinned; __folio_migrate_mapping's reference count
+     * check refuses any other): -EAGAIN, retried by migrate_pages, then given up.
+     *
+     * @param pfns receives the pinned frames from index 0
+     * @return pages pinned, or -errno when none
+     */
+    public long pinShortTerm(Mm mm, long start, int nrPages, boolean write, long holdNs, int[] pfns) {
+        if (holdNs < 0 || clock == null) {
+            throw new IllegalArgumentException(clock == null ? "no clock to release the pins on" : "negative hold time " + holdNs);
+        }
+        final long got = getUserPagesLocked(mm, start, nrPages, write ? FOLL_WRITE : 0, pfns, 0);
+        if (got > 0) {
+            final int[] held = java.util.Arrays.copyOf(pfns, (int) got);
+            clock.schedule(holdNs, "bio_release_pages", now -> memory.unpinPages(held, held.length));
+        }
+        return got;
+    }
+
     /** pin_user_pages_fast(FOLL_LONGTERM [| FOLL_WRITE]): see {@link #pinUserPages(Mm, long, int, int, int[])}. */
     public long pinUserPages(Mm mm, long start, int nrPages, boolean write, int[] pfns) {
         return pinUserPages(mm, start, nrPages, FOLL_LONGTERM | (write ? FOLL_WRITE : 0), pfns, 0);
@@ -106,8 +158,12 @@ public final class Pins {
                 }
                 int rc = checkAndMigrateMovableFolios(pfns, at, (int) nr);
                 if (rc != -EAGAIN) {
+                    if (rc != 0) {
+                        longtermFailed++;
+                    }
                     return rc != 0 ? rc : nr;
                 }
+                longtermRepins++;
             }
         } finally {
             memory.phys().memallocPinRestore(flags);
@@ -153,8 +209,10 @@ public final class Pins {
             // __GFP_MOVABLE, so neither ZONE_MOVABLE nor CMA
             // (a large folio: alloc_migration_target adds GFP_TRANSHUGE without __GFP_RECLAIM,
             // and memalloc_pin_save's scope takes __GFP_MOVABLE away again)
+            final int queued = movable.size();
             int left = migrate.migratePages(movable, src -> allocPinnableTarget(src, 0), src -> allocPinnableTarget(src, 9),
                     org.pinsim.core.migrate.Migrate.Mode.SYNC, org.pinsim.core.migrate.Migrate.Reason.LONGTERM_PIN);
+            longtermMigrated += queued - movable.size(); // the folios not migrated stay on the list
             clock.runUntil(clock.now() + migrate.callNs()); // migrate_pages returns when the moves are done
             if (left != 0) {
                 rc = -ENOMEM;
