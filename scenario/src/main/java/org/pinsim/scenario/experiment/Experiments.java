@@ -10,7 +10,8 @@ public final class Experiments {
             new PinScatterExperiment(),
             new PinPlacementExperiment(),
             new WastedCompactionExperiment(),
-            new PrecompactCostExperiment());
+            new PrecompactCostExperiment(),
+            new MlockVsPinExperiment());
 
     private Experiments() {
     }
