@@ -11,6 +11,7 @@ public final class Experiments {
             new PinPlacementExperiment(),
             new WastedCompactionExperiment(),
             new PrecompactCostExperiment(),
+            new MlockVsPinExperiment(),
             new LongtermMovableExperiment());
 
     private Experiments() {
