@@ -1309,8 +1309,9 @@ public final class Memory implements PageTable.TablePages {
                 continue;
             }
             final int pfn = Pte.pfn(pte);
-            // the refcount first: the one load folio_try_dup_anon_rmap needs anyway decides for most pages
-            if (pinned && ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS
+            // the refcount first: the one load folio_try_dup_anon_rmap needs anyway decides for most
+            // small pages; a page of a large folio goes by the folio's _pincount
+            if (pinned && (ft.refcount(pfn) >= GUP_PIN_COUNTING_BIAS || ft.isLarge(pfn) && maybeDmaPinned(pfn))
                     && copyMaybePinned(dl, i, tableBase + ((long) i << 12), pte, dstVma, rss)) {
                 continue;
             }
@@ -1346,13 +1347,18 @@ public final class Memory implements PageTable.TablePages {
      * mm/memory.c copy_present_page, reached when __folio_try_dup_anon_rmap returns -EBUSY
      * ("Page may be pinned, we have to copy"): an anonymous page that folio_maybe_dma_pinned
      * in a COW mapping of an mm with MMF_HAS_PINNED is copied for the child at once; the parent
-     * keeps its page, writable and exclusive.
+     * keeps its page, writable and exclusive. A page of a large folio gets there too:
+     * copy_present_ptes' batch fails (folio_try_dup_anon_rmap_ptes, -EAGAIN), copy_pte_range
+     * preallocates a small folio and retries one page at a time, and each page is copied
+     * (a PMD-mapped one was split first, copy_huge_pmd). Like the small-page case, the model
+     * does not track PageAnonExclusive, so a page already shared by an earlier fork is copied
+     * too.
      *
      * @return whether the child got a copy (false: share it as usual)
      */
     private boolean copyMaybePinned(PageTable.Leaf dl, int i, long addr, long pte, Vma dstVma, long[] rss) {
         int pfn = Pte.pfn(pte);
-        if (pfn == mem.zeroPfn() || ft.isLarge(pfn) || !ft.testFlag(pfn, PG_anon) || !maybeDmaPinned(pfn)) {
+        if (pfn == mem.zeroPfn() || !isAnonFolio(pfn) || !maybeDmaPinned(pfn)) {
             return false;
         }
         int np = allocVmaPage(dstVma, addr); // folio_prealloc -> vma_alloc_folio; failure fails the fork with -ENOMEM

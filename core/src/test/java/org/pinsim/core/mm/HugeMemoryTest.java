@@ -135,4 +135,38 @@ class HugeMemoryTest {
         assertThat(app.mm().pinnedVm()).isEqualTo(1024);
         k.checkInvariants();
     }
+
+    @Test
+    void fork_ofPinnedHugePage_splitsItAndCopiesEveryPageForTheChild() {
+        // copy_huge_pmd: folio_try_dup_anon_rmap_pmd fails for a maybe-pinned folio in an mm
+        // with MMF_HAS_PINNED: __split_huge_pmd, -EAGAIN; copy_pte_range then copies by PTEs, and
+        // copy_present_ptes' batch fails the same way, so each page goes to copy_present_page:
+        // the child gets its own copy, the parent keeps the pinned page mapped and writable
+        Kernel k = boot(ThpEnabled.MADVISE);
+        Task app = spawn(k);
+        long buf = map(app, BASE, 2 * MIB);
+        app.madvise(buf, 2 * MIB, MADV_HUGEPAGE);
+        app.touch(buf, 2 * MIB, true);
+        assertThat(Pte.huge(app.mm().pageTable().leaf(buf, false).pmd)).isTrue();
+        int ring = (int) app.ioUringSetup(4).ret();
+        assertThat(app.ioUringRegister(ring, IoUring.IORING_REGISTER_BUFFERS, new long[] {buf, 4096}, 1).ret()).isZero();
+        final int parentPfn = Pte.pfn(app.mm().pageTable().get(buf + 5 * 4096));
+        final int content = k.mem().frames().content(parentPfn);
+        long split = k.vmstat().get(VmEvent.THP_SPLIT_PMD);
+
+        Task child = k.task((int) app.fork().ret());
+
+        assertThat(k.vmstat().get(VmEvent.THP_SPLIT_PMD)).isEqualTo(split + 1);
+        for (long off = 0; off < 2 * MIB; off += 4096) {
+            long pp = app.mm().pageTable().get(buf + off);
+            long cp = child.mm().pageTable().get(buf + off);
+            assertThat(Pte.pfn(cp)).as("offset %d", off).isNotEqualTo(Pte.pfn(pp));
+            assertThat(k.mem().frames().content(Pte.pfn(cp))).isEqualTo(k.mem().frames().content(Pte.pfn(pp)));
+            assertThat(Pte.write(pp)).as("parent writable at %d", off).isTrue();
+        }
+        assertThat(Pte.pfn(app.mm().pageTable().get(buf + 5 * 4096))).isEqualTo(parentPfn);
+        assertThat(k.mem().frames().content(parentPfn)).isEqualTo(content);
+        assertThat(child.mm().rss(Mm.MM_ANONPAGES)).isEqualTo(512);
+        k.checkInvariants();
+    }
 }
