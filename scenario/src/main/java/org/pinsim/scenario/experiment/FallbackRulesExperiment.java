@@ -162,15 +162,15 @@ final class FallbackRulesExperiment implements Experiment {
         Map<FragRig.Rules, Stats> success = new LinkedHashMap<>();
         for (Map.Entry<FragRig.Rules, Run[]> e : all.entrySet()) {
             Run[] runs = e.getValue();
-            Stats cu = Stats.of(col(runs, x -> x.claimsU()));
-            Stats cr = Stats.of(col(runs, x -> x.claimsR()));
-            Stats cm = Stats.of(col(runs, x -> x.claimsM()));
-            Stats st = Stats.of(col(runs, x -> x.steals()));
-            Stats po = Stats.of(col(runs, x -> x.pollute()));
-            Stats fr = Stats.of(col(runs, x -> x.fragmenting()));
-            Stats nm = Stats.of(col(runs, x -> x.nonMovableBlocks()));
-            Stats pa = Stats.of(col(runs, x -> x.pollutedAfterAging()));
-            Stats su = Stats.of(col(runs, Run::successPercent));
+            Stats cu = Stats.of(Stats.column(runs, x -> x.claimsU()));
+            Stats cr = Stats.of(Stats.column(runs, x -> x.claimsR()));
+            Stats cm = Stats.of(Stats.column(runs, x -> x.claimsM()));
+            Stats st = Stats.of(Stats.column(runs, x -> x.steals()));
+            Stats po = Stats.of(Stats.column(runs, x -> x.pollute()));
+            Stats fr = Stats.of(Stats.column(runs, x -> x.fragmenting()));
+            Stats nm = Stats.of(Stats.column(runs, x -> x.nonMovableBlocks()));
+            Stats pa = Stats.of(Stats.column(runs, x -> x.pollutedAfterAging()));
+            Stats su = Stats.of(Stats.column(runs, Run::successPercent));
             pollute.put(e.getKey(), po);
             frag.put(e.getKey(), fr);
             success.put(e.getKey(), su);
@@ -186,11 +186,11 @@ final class FallbackRulesExperiment implements Experiment {
             cm.put(row, "claims_movable");
             st.put(row, "steals");
             po.put(row, "pollute");
-            Stats.of(col(runs, x -> x.movableSteals())).put(row, "movable_steals");
+            Stats.of(Stats.column(runs, x -> x.movableSteals())).put(row, "movable_steals");
             fr.put(row, "fragmenting");
             nm.put(row, "nonmovable_blocks");
             pa.put(row, "polluted_movable_blocks_after_aging");
-            Stats.of(col(runs, x -> x.pollutedAfterCompaction())).put(row, "polluted_movable_blocks_after_compaction");
+            Stats.of(Stats.column(runs, x -> x.pollutedAfterCompaction())).put(row, "polluted_movable_blocks_after_compaction");
             su.put(row, "hugepage_success_percent");
             row.put("requested_hugepages", runs.length == 0 ? 0 : runs[0].requested());
         }
@@ -218,13 +218,5 @@ final class FallbackRulesExperiment implements Experiment {
         crit.put("hugepage_success_at_least_95", c3); // under 6.18's defaults
         crit.put("hugepage_success_at_least_95_defrag_mode", success.get(FragRig.Rules.DEFRAG_MODE).mean() >= 95);
         return new Result(text.toString(), json);
-    }
-
-    private static double[] col(Run[] runs, java.util.function.ToDoubleFunction<Run> f) {
-        double[] v = new double[runs.length];
-        for (int i = 0; i < runs.length; i++) {
-            v[i] = f.applyAsDouble(runs[i]);
-        }
-        return v;
     }
 }

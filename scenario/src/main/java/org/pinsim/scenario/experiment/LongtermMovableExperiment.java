@@ -281,17 +281,17 @@ final class LongtermMovableExperiment implements Experiment {
                 text.append('\n');
             }
             lastLayout = c.layout().label();
-            Stats ok = Stats.of(col(runs, x -> x.pinned() ? 100 : 0));
-            Stats migrated = Stats.of(col(runs, x -> x.migrated()));
-            Stats repins = Stats.of(col(runs, x -> x.repins()));
-            Stats fails = Stats.of(col(runs, x -> x.migrateFails()));
-            Stats ms = Stats.of(col(runs, x -> x.pinNs() / 1e6));
-            Stats left = Stats.of(col(runs, x -> x.pinnedInMovableCma()));
-            Stats evac = Stats.of(col(runs, x -> x.evacStuck() == 0 ? 100 : 0));
+            Stats ok = Stats.of(Stats.column(runs, x -> x.pinned() ? 100 : 0));
+            Stats migrated = Stats.of(Stats.column(runs, x -> x.migrated()));
+            Stats repins = Stats.of(Stats.column(runs, x -> x.repins()));
+            Stats fails = Stats.of(Stats.column(runs, x -> x.migrateFails()));
+            Stats ms = Stats.of(Stats.column(runs, x -> x.pinNs() / 1e6));
+            Stats left = Stats.of(Stats.column(runs, x -> x.pinnedInMovableCma()));
+            Stats evac = Stats.of(Stats.column(runs, x -> x.evacStuck() == 0 ? 100 : 0));
             double pages = runs[0].pages();
-            String share = String.format(Locale.ROOT, "%.0f/%.0f/%.0f", 100 * Stats.of(col(runs, x -> x.inKernel())).mean() / pages,
-                    100 * Stats.of(col(runs, x -> x.inMovable())).mean() / pages,
-                    100 * Stats.of(col(runs, x -> x.inCma())).mean() / pages);
+            String share = String.format(Locale.ROOT, "%.0f/%.0f/%.0f", 100 * Stats.of(Stats.column(runs, x -> x.inKernel())).mean() / pages,
+                    100 * Stats.of(Stats.column(runs, x -> x.inMovable())).mean() / pages,
+                    100 * Stats.of(Stats.column(runs, x -> x.inCma())).mean() / pages);
             text.append(String.format(Locale.ROOT, "  %-10s %-17s %-11s %-13s %9s %15s %11s %11s %13s %12s %9s%n",
                     c.profile().id(), c.layout().label(), c.io().label(), share, ok.text(0), migrated.text(0),
                     repins.text(1), fails.text(1), ms.text(2), left.text(0), evac.text(0)));
@@ -302,10 +302,10 @@ final class LongtermMovableExperiment implements Experiment {
             row.put("cma_bytes", c.layout().cmaBytes());
             row.put("io_basis_points", c.io().basisPoints());
             row.put("io_hold_ns", c.io().holdNs());
-            Stats.of(col(runs, x -> x.inKernel())).put(row, "pages_in_kernel_zones");
-            Stats.of(col(runs, x -> x.inMovable())).put(row, "pages_in_zone_movable");
-            Stats.of(col(runs, x -> x.inCma())).put(row, "pages_in_cma");
-            Stats.of(col(runs, x -> x.ioPages())).put(row, "pages_with_io_in_flight");
+            Stats.of(Stats.column(runs, x -> x.inKernel())).put(row, "pages_in_kernel_zones");
+            Stats.of(Stats.column(runs, x -> x.inMovable())).put(row, "pages_in_zone_movable");
+            Stats.of(Stats.column(runs, x -> x.inCma())).put(row, "pages_in_cma");
+            Stats.of(Stats.column(runs, x -> x.ioPages())).put(row, "pages_with_io_in_flight");
             ok.put(row, "pin_success_percent");
             migrated.put(row, "pages_migrated");
             repins.put(row, "gup_repins");
@@ -313,21 +313,13 @@ final class LongtermMovableExperiment implements Experiment {
             ms.put(row, "pin_virtual_ms");
             left.put(row, "pinned_in_movable_or_cma");
             evac.put(row, "evacuation_success_percent");
-            Stats.of(col(runs, x -> x.evacStuck())).put(row, "evacuation_stuck_pages");
-            Stats.of(col(runs, x -> -x.errno())).put(row, "errno");
+            Stats.of(Stats.column(runs, x -> x.evacStuck())).put(row, "evacuation_stuck_pages");
+            Stats.of(Stats.column(runs, x -> -x.errno())).put(row, "errno");
         }
         text.append("kern/mov/cma%: where the buffer's pages were before the registration; migrated: pages moved by\n"
                 + "check_and_migrate_movable_folios; re-pins: __gup_longterm_locked passes ended in -EAGAIN; mig fails: pgmigrate_fail;\n"
                 + "pin ms: the registration's virtual time; pinned M/C: pinned frames left in ZONE_MOVABLE or CMA afterwards;\n"
                 + "evac%: runs in which every used page of ZONE_MOVABLE and CMA could then be migrated out (offline_pages, cma_alloc).\n");
         return new Result(text.toString(), json);
-    }
-
-    private static double[] col(Run[] runs, java.util.function.ToDoubleFunction<Run> f) {
-        double[] v = new double[runs.length];
-        for (int i = 0; i < runs.length; i++) {
-            v[i] = f.applyAsDouble(runs[i]);
-        }
-        return v;
     }
 }

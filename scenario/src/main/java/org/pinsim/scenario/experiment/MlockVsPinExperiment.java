@@ -332,14 +332,14 @@ final class MlockVsPinExperiment implements Experiment {
                     for (int s = 0; s < seeds; s++) {
                         runs[s] = runOne(d, p, ws, s + 1);
                     }
-                    Stats pages = Stats.of(col(runs, Run::wsPages));
-                    Stats waits = Stats.of(col(runs, Run::waits));
-                    Stats waitUs = Stats.of(col(runs, x -> x.waitNs() / 1000.0));
-                    Stats moved = Stats.of(col(runs, Run::wsMigrated));
-                    Stats succ = Stats.of(col(runs, Run::pgmigrateSuccess));
-                    Stats fail = Stats.of(col(runs, Run::pgmigrateFail));
-                    Stats free = Stats.of(col(runs, Run::freeBefore));
-                    Stats got = Stats.of(col(runs, Run::gotHuge));
+                    Stats pages = Stats.of(Stats.column(runs, Run::wsPages));
+                    Stats waits = Stats.of(Stats.column(runs, Run::waits));
+                    Stats waitUs = Stats.of(Stats.column(runs, x -> x.waitNs() / 1000.0));
+                    Stats moved = Stats.of(Stats.column(runs, Run::wsMigrated));
+                    Stats succ = Stats.of(Stats.column(runs, Run::pgmigrateSuccess));
+                    Stats fail = Stats.of(Stats.column(runs, Run::pgmigrateFail));
+                    Stats free = Stats.of(Stats.column(runs, Run::freeBefore));
+                    Stats got = Stats.of(Stats.column(runs, Run::gotHuge));
                     text.append(String.format(Locale.ROOT, "  %-15s %-5s %-28s %10s %12s %14s %14s %10s %11s %11s%n",
                             d.label, String.format(Locale.ROOT, "%.0f%%", ws / 10.0), p.label, waits.text(1),
                             waitUs.text(0), moved.text(0), succ.text(0), fail.text(1), free.text(1), got.text(1)));
@@ -357,15 +357,15 @@ final class MlockVsPinExperiment implements Experiment {
                     fail.put(row, "pgmigrate_fail");
                     free.put(row, "free_2mib_blocks_before");
                     got.put(row, "order9_allocated");
-                    Stats.of(col(runs, Run::touches)).put(row, "touches");
-                    Stats.of(col(runs, x -> x.driverNs() / 1e6)).put(row, "compaction_ms");
-                    Stats.of(col(runs, Run::precompactMigrated)).put(row, "mpin_precompact_migrated");
-                    Stats.of(col(runs, x -> x.precompactNs() / 1e6)).put(row, "mpin_precompact_ms");
+                    Stats.of(Stats.column(runs, Run::touches)).put(row, "touches");
+                    Stats.of(Stats.column(runs, x -> x.driverNs() / 1e6)).put(row, "compaction_ms");
+                    Stats.of(Stats.column(runs, Run::precompactMigrated)).put(row, "mpin_precompact_migrated");
+                    Stats.of(Stats.column(runs, x -> x.precompactNs() / 1e6)).put(row, "mpin_precompact_ms");
                     if (p == Policy.MPIN && d == Driver.COMPACT_MEMORY) {
                         mpinNote.append(String.format(Locale.ROOT, "  %s: mpin() migrated %s pages in %s ms of its caller's time%n",
                                 String.format(Locale.ROOT, "%.0f%%", ws / 10.0),
-                                Stats.of(col(runs, Run::precompactMigrated)).text(0),
-                                Stats.of(col(runs, x -> x.precompactNs() / 1e6)).text(1)));
+                                Stats.of(Stats.column(runs, Run::precompactMigrated)).text(0),
+                                Stats.of(Stats.column(runs, x -> x.precompactNs() / 1e6)).text(1)));
                     }
                 }
                 text.append('\n');
@@ -378,13 +378,5 @@ final class MlockVsPinExperiment implements Experiment {
                 + "[PROPOSAL] mpin-2013's pre-compaction, before the loop (the caller sleeps in mpin, no fault waits):\n");
         text.append(mpinNote);
         return new Result(text.toString(), json);
-    }
-
-    private static double[] col(Run[] runs, java.util.function.ToDoubleFunction<Run> f) {
-        double[] v = new double[runs.length];
-        for (int i = 0; i < runs.length; i++) {
-            v[i] = f.applyAsDouble(runs[i]);
-        }
-        return v;
     }
 }

@@ -60,7 +60,7 @@ final class PinPlacementExperiment implements Experiment {
         t.append("Pool of 60% of memory written by one process; pins: single pages chosen at random, one mpin(2) each;\n"
                 + "then the pool's unpinned pages are unmapped except 10% of memory, and the machine is compacted in full.\n");
         t.append(String.format(Locale.ROOT, "baseline, no pins: %s free 2 MiB blocks after compaction, %s UNMOVABLE pageblocks%n%n",
-                Stats.of(base).text(1), Stats.of(baseUnmov).text(1)));
+                Stats.of(base).textSdRange(1), Stats.of(baseUnmov).textSdRange(1)));
         t.append(String.format(Locale.ROOT, "  %-6s %-14s %6s %7s  %-24s %-22s %-22s %9s %7s %9s%n", "pinned", "placement",
                 "pages", "ceil/512", "2 MiB blocks lost", "UNMOVABLE blocks", "blocks holding pins", "migrated", "shootdn",
                 "time ms"));
@@ -89,8 +89,8 @@ final class PinPlacementExperiment implements Experiment {
                     put(o, r, lost[s]);
                 }
                 t.append(String.format(Locale.ROOT, "  %-6s %-14s %6d %7d  %-24s %-22s %-22s %9.0f %7.0f %9.2f%n",
-                        bp / 100.0 + "%", labels[p], pinPages, ceil, Stats.of(lost).text(1), Stats.of(unmov).text(1),
-                        Stats.of(holding).text(1), Stats.of(migrated).mean(), Stats.of(shoot).mean(),
+                        bp / 100.0 + "%", labels[p], pinPages, ceil, Stats.of(lost).textSdRange(1), Stats.of(unmov).textSdRange(1),
+                        Stats.of(holding).textSdRange(1), Stats.of(migrated).mean(), Stats.of(shoot).mean(),
                         Stats.of(ns).mean() / 1e6));
                 ObjectNode sum = json.withArray("summary").addObject();
                 sum.put("fraction", bp / 10_000.0);
@@ -99,7 +99,7 @@ final class PinPlacementExperiment implements Experiment {
                 sum.put("ceil_pinned_512", ceil);
                 sum.put("lost_mean", Stats.of(lost).mean());
                 sum.put("lost_sd", Stats.of(lost).sd());
-                sum.put("lost_max", Stats.of(lost).max());
+                sum.put("lost_max", (long) Stats.of(lost).max());
                 sum.put("unmovable_blocks_mean", Stats.of(unmov).mean());
                 sum.put("pinned_blocks_mean", Stats.of(holding).mean());
                 sum.put("migrated_mean", Stats.of(migrated).mean());
@@ -125,29 +125,5 @@ final class PinPlacementExperiment implements Experiment {
         o.put("shootdowns", r.shootdowns());
         o.put("precompact_ns", r.precompactNs());
         o.put("compaction_pgmigrate_fail", r.compactFail());
-    }
-
-    /** Mean, standard deviation (n - 1), min and max of a sample. */
-    record Stats(double mean, double sd, long min, long max) {
-        static Stats of(long[] x) {
-            double m = 0;
-            long lo = Long.MAX_VALUE;
-            long hi = Long.MIN_VALUE;
-            for (long v : x) {
-                m += v;
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-            }
-            m /= x.length;
-            double ss = 0;
-            for (long v : x) {
-                ss += (v - m) * (v - m);
-            }
-            return new Stats(m, x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : 0, lo, hi);
-        }
-
-        String text(int decimals) {
-            return String.format(Locale.ROOT, "%." + decimals + "f ±%." + decimals + "f [%d..%d]", mean, sd, min, max);
-        }
     }
 }

@@ -103,11 +103,11 @@ final class PinScatterExperiment implements Experiment {
             for (int s = 0; s < seeds; s++) {
                 runs[s] = runOne(f, s + 1);
             }
-            Stats huge = Stats.of(col(runs, x -> x.maxHuge()));
-            Stats clean = Stats.of(col(runs, x -> x.cleanBlocks()));
-            Stats ext = Stats.of(col(runs, x -> x.extfragIndex9()));
-            Stats fail = Stats.of(col(runs, x -> x.pgmigrateFail()));
-            Stats pinned = Stats.of(col(runs, x -> x.pinned()));
+            Stats huge = Stats.of(Stats.column(runs, x -> x.maxHuge()));
+            Stats clean = Stats.of(Stats.column(runs, x -> x.cleanBlocks()));
+            Stats ext = Stats.of(Stats.column(runs, x -> x.extfragIndex9()));
+            Stats fail = Stats.of(Stats.column(runs, x -> x.pgmigrateFail()));
+            Stats pinned = Stats.of(Stats.column(runs, x -> x.pinned()));
             if (f == 0) {
                 base = huge.mean();
             }
@@ -129,19 +129,11 @@ final class PinScatterExperiment implements Experiment {
             clean.put(row, "clean_blocks");
             ext.put(row, "extfrag_index_order9");
             fail.put(row, "pgmigrate_fail");
-            Stats.of(col(runs, x -> x.pgmigrateSuccess())).put(row, "pgmigrate_success");
+            Stats.of(Stats.column(runs, x -> x.pgmigrateSuccess())).put(row, "pgmigrate_success");
             row.put("pageblocks", runs[0].pageblocks());
         }
         text.append("  x f=0: order-9 max over its mean at f=0; (1-f)^512: uniform scatter over all memory;\n"
                 + "  region: the same law within the region's 60% of pageblocks, the other 40% untouched.\n");
         return new Result(text.toString(), json);
-    }
-
-    private static double[] col(Run[] runs, java.util.function.ToDoubleFunction<Run> f) {
-        double[] v = new double[runs.length];
-        for (int i = 0; i < runs.length; i++) {
-            v[i] = f.applyAsDouble(runs[i]);
-        }
-        return v;
     }
 }

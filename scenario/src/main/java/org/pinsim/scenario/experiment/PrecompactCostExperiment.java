@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import org.pinsim.core.mlock.MpinPack;
-import org.pinsim.scenario.experiment.PinPlacementExperiment.Stats;
 
 /**
  * E12 ({@code precompact-cost}): what the [PROPOSAL] mpin-2013 pre-compaction costs at mpin

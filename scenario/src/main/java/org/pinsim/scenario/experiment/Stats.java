@@ -35,9 +35,32 @@ record Stats(int n, double mean, double sd, double ci95, double min, double max)
         return new Stats(n, mean, sd, n > 1 ? t * sd / Math.sqrt(n) : 0, n == 0 ? 0 : min, n == 0 ? 0 : max);
     }
 
+    /** {@link #of(double[])} of counts. */
+    static Stats of(long[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return of(d);
+    }
+
+    /** One figure of every run, in run order: the values {@link #of} takes. */
+    static <T> double[] column(T[] runs, java.util.function.ToDoubleFunction<? super T> f) {
+        double[] v = new double[runs.length];
+        for (int i = 0; i < runs.length; i++) {
+            v[i] = f.applyAsDouble(runs[i]);
+        }
+        return v;
+    }
+
     /** "mean ±ci" with {@code decimals} digits after the point. */
     String text(int decimals) {
         return String.format(Locale.ROOT, "%." + decimals + "f ±%." + decimals + "f", mean, ci95);
+    }
+
+    /** "mean ±sd [min..max]" of counts, with {@code decimals} digits after the point. */
+    String textSdRange(int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f ±%." + decimals + "f [%d..%d]", mean, sd, (long) min, (long) max);
     }
 
     void put(ObjectNode o, String name) {
